@@ -1,0 +1,352 @@
+//===- QnnOps.cpp - qnn dialect ops: verifiers, folders, patterns --------===//
+
+#include "qnn/IR/QnnOps.h"
+
+#include "quantopt/Utils/QuantParams.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
+
+using namespace mlir;
+using namespace mlir::qnn;
+using quantopt::StorageRange;
+
+#define GET_OP_CLASSES
+#include "qnn/IR/QnnOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Shared helpers
+//===----------------------------------------------------------------------===//
+
+static StorageRange storageRangeOf(quant::QuantizedType type) {
+  return {type.getStorageTypeMin(), type.getStorageTypeMax()};
+}
+
+/// Checks one (scale, zero point) pair; `channel` is set for per-axis types.
+static LogicalResult verifyScaleAndZeroPoint(Operation *op, StringRef role,
+                                             double scale, int64_t zeroPoint,
+                                             StorageRange range,
+                                             std::optional<int64_t> channel) {
+  auto emit = [&]() {
+    InFlightDiagnostic diag = op->emitOpError() << role;
+    if (channel)
+      diag << " channel " << *channel;
+    return diag;
+  };
+  if (!quantopt::isValidScale(scale))
+    return emit() << " scale must be finite, > 0 and a normal f32, got "
+                  << scale;
+  if (!range.contains(zeroPoint))
+    return emit() << " zero point " << zeroPoint
+                  << " is outside the storage range [" << range.min << ", "
+                  << range.max << "]";
+  return success();
+}
+
+/// Checks that a per-channel attribute or type has one entry per channel of
+/// dimension `axis` of `type`.
+static LogicalResult verifyAxis(Operation *op, StringRef role, int64_t axis,
+                                ShapedType type, std::optional<size_t> count) {
+  int64_t rank = type.getRank();
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError() << role << " axis " << axis
+                             << " is out of range for a tensor of rank "
+                             << rank;
+  int64_t dim = type.getDimSize(axis);
+  if (count && !ShapedType::isDynamic(dim) && int64_t(*count) != dim)
+    return op->emitOpError()
+           << role << " has " << *count << " channels but dimension " << axis
+           << " has size " << dim;
+  return success();
+}
+
+LogicalResult mlir::qnn::verifyQuantizedTensorType(Operation *op,
+                                                   ShapedType type,
+                                                   StringRef role) {
+  Type element = type.getElementType();
+  if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(element))
+    return verifyScaleAndZeroPoint(op, role, perTensor.getScale(),
+                                   perTensor.getZeroPoint(),
+                                   storageRangeOf(perTensor), std::nullopt);
+
+  auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(element);
+  if (!perAxis)
+    return op->emitOpError() << role << " element type " << element
+                             << " is not a uniform quantized type";
+  if (failed(verifyAxis(op, role, perAxis.getQuantizedDimension(), type,
+                        perAxis.getScales().size())))
+    return failure();
+  StorageRange range = storageRangeOf(perAxis);
+  for (auto [channel, scale, zeroPoint] :
+       llvm::enumerate(perAxis.getScales(), perAxis.getZeroPoints()))
+    if (failed(verifyScaleAndZeroPoint(op, role, scale, zeroPoint, range,
+                                       channel)))
+      return failure();
+  return success();
+}
+
+static Type expressedTypeOf(Type tensorType) {
+  return cast<quant::QuantizedType>(getElementTypeOrSelf(tensorType))
+      .getExpressedType();
+}
+
+/// Per-channel (scale, zero point) of a uniform quantized element type; a
+/// per-tensor type gives one entry.
+static SmallVector<std::pair<double, int64_t>>
+channelParams(quant::QuantizedType type) {
+  SmallVector<std::pair<double, int64_t>> params;
+  if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(type)) {
+    params.push_back({perTensor.getScale(), perTensor.getZeroPoint()});
+    return params;
+  }
+  auto perAxis = cast<quant::UniformQuantizedPerAxisType>(type);
+  for (auto [scale, zeroPoint] :
+       llvm::zip(perAxis.getScales(), perAxis.getZeroPoints()))
+    params.push_back({scale, zeroPoint});
+  return params;
+}
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult QuantizeOp::verify() {
+  if (failed(verifyQuantizedTensorType(*this, getResult().getType(), "result")))
+    return failure();
+  Type expressed = expressedTypeOf(getResult().getType());
+  Type inputElement = getInput().getType().getElementType();
+  if (inputElement != expressed)
+    return emitOpError() << "input element type " << inputElement
+                         << " does not match the result's expressed type "
+                         << expressed;
+  return success();
+}
+
+/// True when dequantize followed by quantize gives back every storage value
+/// of `type`, checked by trying them all (only f32, at most 2^20 values).
+static bool isDequantizeQuantizeExact(quant::QuantizedType type) {
+  if (!type.getExpressedType().isF32())
+    return false;
+  StorageRange range = storageRangeOf(type);
+  auto params = channelParams(type);
+  if ((range.max - range.min + 1) * int64_t(params.size()) > (int64_t(1) << 20))
+    return false;
+  for (auto [scale, zeroPoint] : params)
+    for (int64_t q = range.min; q <= range.max; ++q) {
+      float x = quantopt::dequantizeValue(q, float(scale), zeroPoint);
+      if (quantopt::quantizeValue(x, float(scale), zeroPoint, range) != q)
+        return false;
+    }
+  return true;
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor) {
+  // quantize(dequantize(q)) -> q, only when the round trip is the identity
+  // on every storage value. The reverse, dequantize(quantize(x)) -> x, would
+  // drop the quantization error and is never folded.
+  auto dequantize = getInput().getDefiningOp<DequantizeOp>();
+  if (!dequantize || dequantize.getInput().getType() != getType())
+    return {};
+  if (!isDequantizeQuantizeExact(
+          cast<quant::QuantizedType>(getType().getElementType())))
+    return {};
+  return dequantize.getInput();
+}
+
+namespace {
+/// quantize(constant) -> quant.scast(integer constant), rounding as the
+/// generated code would. Keeps weights as compact integer constants.
+struct FoldQuantizeOfConstant : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseFPElementsAttr values;
+    if (!matchPattern(op.getInput(), m_Constant(&values)))
+      return rewriter.notifyMatchFailure(op, "input is not a float constant");
+    RankedTensorType resultType = op.getType();
+    auto quantType = cast<quant::QuantizedType>(resultType.getElementType());
+    // The generated code computes f16/bf16 in f32 and f64 in f64; the
+    // compile-time math here is f32, so f64 is left to run time.
+    if (quantType.getExpressedType().isF64())
+      return rewriter.notifyMatchFailure(op, "f64 quantize is not folded");
+    if (!resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "result shape is not static");
+
+    auto params = channelParams(quantType);
+    int64_t axisStride = 1, axisSize = 1;
+    if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(quantType)) {
+      int32_t axis = perAxis.getQuantizedDimension();
+      axisSize = resultType.getDimSize(axis);
+      for (int64_t d = axis + 1; d < resultType.getRank(); ++d)
+        axisStride *= resultType.getDimSize(d);
+    }
+
+    StorageRange range = storageRangeOf(quantType);
+    unsigned width = quantType.getStorageTypeIntegralWidth();
+    SmallVector<APInt> quantized;
+    quantized.reserve(resultType.getNumElements());
+    for (auto [index, value] : llvm::enumerate(values.getValues<APFloat>())) {
+      bool losesInfo = false;
+      APFloat asF32 = value;
+      asF32.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                    &losesInfo); // exact for f16, bf16 and f32
+      auto [scale, zeroPoint] = params[(index / axisStride) % axisSize];
+      int64_t q = quantopt::quantizeValue(asF32.convertToFloat(), float(scale),
+                                          zeroPoint, range);
+      quantized.push_back(APInt(width, q, /*isSigned=*/true,
+                                /*implicitTrunc=*/true));
+    }
+
+    auto storageType = resultType.clone(quantType.getStorageType());
+    auto constant = arith::ConstantOp::create(
+        rewriter, op.getLoc(), DenseElementsAttr::get(storageType, quantized));
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, constant);
+    return success();
+  }
+};
+} // namespace
+
+void QuantizeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                             MLIRContext *context) {
+  patterns.add<FoldQuantizeOfConstant>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// DequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DequantizeOp::verify() {
+  if (failed(verifyQuantizedTensorType(*this, getInput().getType(), "input")))
+    return failure();
+  Type expressed = expressedTypeOf(getInput().getType());
+  Type resultElement = getResult().getType().getElementType();
+  if (resultElement != expressed)
+    return emitOpError() << "result element type " << resultElement
+                         << " does not match the input's expressed type "
+                         << expressed;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// RequantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RequantizeOp::verify() {
+  if (failed(verifyQuantizedTensorType(*this, getInput().getType(), "input")) ||
+      failed(verifyQuantizedTensorType(*this, getResult().getType(), "result")))
+    return failure();
+  Type inputExpressed = expressedTypeOf(getInput().getType());
+  Type resultExpressed = expressedTypeOf(getResult().getType());
+  if (inputExpressed != resultExpressed)
+    return emitOpError() << "cannot change the expressed type (input "
+                         << inputExpressed << ", result " << resultExpressed
+                         << ")";
+  return success();
+}
+
+OpFoldResult RequantizeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// ObserveOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ObserveOp::verify() {
+  if (getId() < 0)
+    return emitOpError() << "id must be >= 0, got " << getId();
+  if (std::optional<int64_t> axis = getAxis())
+    return verifyAxis(*this, "observed", *axis, getInput().getType(),
+                      std::nullopt);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FakeQuantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FakeQuantOp::verify() {
+  bool hasScales = getScales().has_value() || getZeroPoints().has_value();
+  bool hasRange = getMin().has_value() || getMax().has_value();
+  if (hasScales == hasRange)
+    return emitOpError(
+        "expects either 'scales' and 'zero_points' or 'min' and 'max'");
+  if (hasScales && !(getScales() && getZeroPoints()))
+    return emitOpError("'scales' and 'zero_points' must be given together");
+  if (hasRange && !(getMin() && getMax()))
+    return emitOpError("'min' and 'max' must be given together");
+
+  int64_t bits = getNumBits();
+  if (bits < 2 || bits > 16)
+    return emitOpError() << "num_bits must be in [2, 16], got " << bits;
+
+  ArrayRef<double> first = hasScales ? *getScales() : *getMin();
+  size_t secondSize = hasScales ? getZeroPoints()->size() : getMax()->size();
+  if (first.size() != secondSize)
+    return emitOpError() << "has " << first.size() << " "
+                         << (hasScales ? "scales" : "min values") << " but "
+                         << secondSize << " "
+                         << (hasScales ? "zero points" : "max values");
+  if (std::optional<int64_t> axis = getAxis()) {
+    if (failed(verifyAxis(*this, "per-axis", *axis, getInput().getType(),
+                          first.size())))
+      return failure();
+  } else if (first.size() != 1) {
+    return emitOpError() << "without 'axis' expects one value per array, got "
+                         << first.size();
+  }
+
+  if (hasScales) {
+    StorageRange range =
+        StorageRange::forBits(bits, getIsSigned(), getNarrowRange());
+    for (auto [channel, scale, zeroPoint] :
+         llvm::enumerate(*getScales(), *getZeroPoints()))
+      if (failed(verifyScaleAndZeroPoint(
+              *this, "fake-quant", scale, zeroPoint, range,
+              getAxis() ? std::optional<int64_t>(channel) : std::nullopt)))
+        return failure();
+    return success();
+  }
+  for (auto [channel, lo, hi] : llvm::enumerate(*getMin(), *getMax())) {
+    if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi)
+      return emitOpError() << "range [" << lo << ", " << hi << "]"
+                           << (getAxis() ? " of channel " + std::to_string(channel)
+                                         : std::string())
+                           << " must be finite with min <= max";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DynamicQuantizeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DynamicQuantizeOp::verify() {
+  RankedTensorType input = getInput().getType();
+  RankedTensorType output = getOutput().getType();
+  if (failed(verifyCompatibleShape(input.getShape(), output.getShape())))
+    return emitOpError() << "output shape must match the input shape";
+  RankedTensorType scale = getScale().getType();
+  RankedTensorType zeroPoint = getZeroPoint().getType();
+  if (scale.getRank() != 0 || zeroPoint.getRank() != 0)
+    return emitOpError("scale and zero_point must be 0-d tensors");
+  if (scale.getElementType() != input.getElementType())
+    return emitOpError() << "scale element type " << scale.getElementType()
+                         << " must match the input element type "
+                         << input.getElementType();
+  if (zeroPoint.getElementType() != output.getElementType())
+    return emitOpError() << "zero_point element type "
+                         << zeroPoint.getElementType()
+                         << " must match the output element type "
+                         << output.getElementType();
+  if (getSymmetric() && output.getElementType().isUnsignedInteger())
+    return emitOpError() << "symmetric quantization needs signed storage, got "
+                         << output.getElementType();
+  return success();
+}

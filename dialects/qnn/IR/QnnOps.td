@@ -1,0 +1,184 @@
+//===- QnnOps.td - qnn dialect ops -------------------------*- tablegen -*-===//
+//
+// Ops of the qnn dialect. Numerics of every op follow docs/Numerics.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QNN_OPS_TD
+#define QNN_OPS_TD
+
+include "QnnBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Quantize / dequantize / requantize
+//===----------------------------------------------------------------------===//
+
+def Qnn_QuantizeOp : Qnn_Op<"quantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "float tensor to uniform quantized tensor";
+  let description = [{
+    Quantizes each element with the ONNX QuantizeLinear rule, computed in the
+    expressed type (f16 and bf16 inputs are computed in f32):
+
+    `q = clamp(round_half_to_even(x / scale) + zero_point, qmin, qmax)`
+
+    NaN maps to the zero point; +-inf saturate. Per-axis result types take
+    the scale and zero point of each element's channel along the quantized
+    dimension.
+
+    ```mlir
+    %q = qnn.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.5:-1>>
+    ```
+  }];
+  let arguments = (ins Qnn_FloatTensor:$input);
+  let results = (outs Qnn_QuantizedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Qnn_DequantizeOp : Qnn_Op<"dequantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "uniform quantized tensor to float tensor";
+  let description = [{
+    Dequantizes each element with the ONNX DequantizeLinear rule:
+    `x = (q - zero_point) * scale`, the subtraction in i32 and the product in
+    the expressed type.
+
+    ```mlir
+    %x = qnn.dequantize %q : tensor<4x!quant.uniform<i8:f32, 0.5:-1>> -> tensor<4xf32>
+    ```
+  }];
+  let arguments = (ins Qnn_QuantizedTensor:$input);
+  let results = (outs Qnn_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Qnn_RequantizeOp : Qnn_Op<"requantize", [Pure, SameOperandsAndResultShape]> {
+  let summary = "change the scale and zero point of a quantized tensor";
+  let description = [{
+    Maps each element from the input's scale and zero point to the result's:
+
+    `q_out = clamp(round_half_to_even((q_in - zp_in) * (scale_in / scale_out)) + zp_out, qmin, qmax)`
+
+    The multiplier `scale_in / scale_out` is computed in double precision and
+    rounded once to f32; the product is computed in f32 (see
+    docs/Numerics.md). Requantizing to the same type is the identity and
+    folds away.
+
+    ```mlir
+    %r = qnn.requantize %q : tensor<4x!quant.uniform<i32:f32, 0.01>>
+                          -> tensor<4x!quant.uniform<i8:f32, 0.1:3>>
+    ```
+  }];
+  let arguments = (ins Qnn_QuantizedTensor:$input);
+  let results = (outs Qnn_QuantizedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Calibration and QAT
+//===----------------------------------------------------------------------===//
+
+def Qnn_ObserveOp : Qnn_Op<"observe", [
+    SameOperandsAndResultType, MemoryEffects<[MemWrite]>]> {
+  let summary = "calibration point: records the range of a float tensor";
+  let description = [{
+    Passes its input through unchanged and, when the instrumented model runs,
+    records statistics of the values seen (min/max, moving average,
+    histogram) under the observer's stable `id`. `name` is a readable label
+    for reports; `axis`, when present, asks for per-channel statistics along
+    that dimension.
+
+    The op writes to the calibration statistics, so it is never removed as
+    dead code even when its result is unused.
+
+    ```mlir
+    %y = qnn.observe %x id(3) name("fc1.input") : tensor<1x768xf32>
+    %z = qnn.observe %w id(4) axis(0) : tensor<64x3x3x3xf32>
+    ```
+  }];
+  let arguments = (ins Qnn_FloatTensor:$input,
+                       I64Attr:$id,
+                       OptionalAttr<StrAttr>:$name,
+                       OptionalAttr<I64Attr>:$axis);
+  let results = (outs Qnn_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `id` `(` $id `)` (`name` `(` $name^ `)`)? (`axis` `(` $axis^ `)`)?
+    attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
+def Qnn_FakeQuantOp : Qnn_Op<"fake_quant", [Pure, SameOperandsAndResultType]> {
+  let summary = "quantize then dequantize in float (quantization-aware training)";
+  let description = [{
+    Simulates quantization in float: `dequantize(quantize(x))` with an
+    integer grid of `num_bits` bits (signed unless `is_signed = false`,
+    `[-(2^(b-1)-1), 2^(b-1)-1]` when `narrow_range`).
+
+    The grid is given either as `scales` + `zero_points` or as a float range
+    `min` + `max` (as TensorFlow's FakeQuantWithMinMaxVars does). Without
+    `axis` each array holds one value; with `axis` it holds one value per
+    channel of that dimension.
+
+    ```mlir
+    %a = qnn.fake_quant %x {scales = array<f64: 0.1>, zero_points = array<i64: 3>}
+           : tensor<4xf32>
+    %b = qnn.fake_quant %w {axis = 0 : i64, min = array<f64: -1.0, -2.0>,
+           max = array<f64: 1.0, 2.0>, narrow_range = true} : tensor<2x8xf32>
+    ```
+  }];
+  let arguments = (ins Qnn_FloatTensor:$input,
+                       OptionalAttr<DenseF64ArrayAttr>:$scales,
+                       OptionalAttr<DenseI64ArrayAttr>:$zero_points,
+                       OptionalAttr<DenseF64ArrayAttr>:$min,
+                       OptionalAttr<DenseF64ArrayAttr>:$max,
+                       OptionalAttr<I64Attr>:$axis,
+                       DefaultValuedAttr<I64Attr, "8">:$num_bits,
+                       DefaultValuedAttr<BoolAttr, "true">:$is_signed,
+                       DefaultValuedAttr<BoolAttr, "false">:$narrow_range);
+  let results = (outs Qnn_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Dynamic quantization
+//===----------------------------------------------------------------------===//
+
+def Qnn_DynamicQuantizeOp : Qnn_Op<"dynamic_quantize", [Pure]> {
+  let summary = "quantize with a scale and zero point computed at run time";
+  let description = [{
+    Computes the range of its input at run time, chooses a scale and zero
+    point from it (the range always includes 0), and quantizes. With the
+    default asymmetric scheme and `ui8` storage this is ONNX's
+    DynamicQuantizeLinear. `symmetric = true` picks zero point 0 and the
+    narrow range `[-127, 127]` and needs signed storage.
+
+    The storage element type says the signedness: `ui8`/`ui16` unsigned,
+    `i8`/`i16` signed. The scale is a 0-d tensor of the input's float type;
+    the zero point a 0-d tensor of the storage type.
+
+    ```mlir
+    %q, %s, %zp = qnn.dynamic_quantize %x
+        : tensor<?x768xf32> -> tensor<?x768xui8>, tensor<f32>, tensor<ui8>
+    ```
+  }];
+  let arguments = (ins Qnn_FloatTensor:$input,
+                       DefaultValuedAttr<BoolAttr, "false">:$symmetric);
+  let results = (outs Qnn_IntegerStorageTensor:$output,
+                      RankedTensorOf<[F16, BF16, F32, F64]>:$scale,
+                      Qnn_IntegerStorageTensor:$zero_point);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` type($output) `,` type($scale) `,`
+    type($zero_point)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // QNN_OPS_TD

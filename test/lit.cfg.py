@@ -1,0 +1,44 @@
+# lit configuration of QuantOpt's regression tests.
+import os
+
+import lit.formats
+import lit.util
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "QuantOpt"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quantopt_obj_root, "test")
+# Inputs/ hold helper files of tests; Unit/ is run through its own config.
+config.excludes = ["Inputs", "CMakeLists.txt", "README.md", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.shlibext))
+# Debian's NumPy belongs to /usr/bin/python3, not the python3 first on PATH.
+config.substitutions.append(("%python", config.quantopt_python))
+config.substitutions.append(
+    ("%mlir_runner_utils",
+     os.path.join(config.mlir_lib_dir, "libmlir_runner_utils" + config.shlibext)))
+config.substitutions.append(
+    ("%mlir_c_runner_utils",
+     os.path.join(config.mlir_lib_dir, "libmlir_c_runner_utils" + config.shlibext)))
+# A plain reference lowering to LLVM for execution tests of single passes;
+# the optimized CPU pipeline has its own tests.
+config.substitutions.append(
+    ("%lower-to-llvm",
+     "--one-shot-bufferize=bufferize-function-boundaries "
+     "--convert-linalg-to-loops --convert-scf-to-cf --expand-strided-metadata "
+     "--lower-affine --finalize-memref-to-llvm --convert-math-to-llvm "
+     "--convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm "
+     "--reconcile-unrealized-casts"))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
+tools = ["quant-opt", "mlir-opt", "mlir-runner", "QuantOptUnitTests",
+         ToolSubst("%quant-opt", "quant-opt", unresolved="fatal")]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
