@@ -211,10 +211,12 @@ TEST(Dequantize, Basic) {
 }
 
 TEST(Requantize, FloatMultiplier) {
-  // 0.01 / 0.1 -> f32(0.1); (25 - 0) * 0.1f = 2.5000000373 -> 3.
+  // 0.01 / 0.1 -> f32(0.1). 25 * 0.1f rounds to exactly 2.5 in f32 (as in
+  // NumPy float32), a tie -> 2; 35 * 0.1f is 3.5 -> 4.
   float m = requantizeMultiplier(0.01, 0.1);
   EXPECT_EQ(m, 0.1f);
-  EXPECT_EQ(requantizeValue(25, 0, m, 0, kInt8), 3);
+  EXPECT_EQ(requantizeValue(25, 0, m, 0, kInt8), 2);
+  EXPECT_EQ(requantizeValue(35, 0, m, 0, kInt8), 4);
   // Exact ties with a power-of-two multiplier: 5 * 0.5 = 2.5 -> 2, 7 * 0.5
   // = 3.5 -> 4; zero points on both sides.
   EXPECT_EQ(requantizeValue(15, 10, 0.5f, 1, kInt8), 3);
@@ -265,10 +267,13 @@ TEST(FixedPoint, Decompose) {
 }
 
 TEST(FixedPoint, HighMulAndShift) {
-  // round(a * b / 2^31) with ties away from zero.
+  // round(a * b / 2^31), ties toward +infinity (gemmlowp's nudge, then a
+  // division truncating toward zero).
   EXPECT_EQ(saturatingRoundingDoublingHighMul(1 << 30, 1 << 30), 1 << 29);
   EXPECT_EQ(saturatingRoundingDoublingHighMul(3, 1 << 30), 2);   // 1.5 -> 2
-  EXPECT_EQ(saturatingRoundingDoublingHighMul(-3, 1 << 30), -2); // -1.5 -> -2
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(-3, 1 << 30), -1); // -1.5 -> -1
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(-5, 1 << 29), -1); // -1.25
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(-7, 1 << 29), -2); // -1.75
   EXPECT_EQ(saturatingRoundingDoublingHighMul(INT32_MIN, INT32_MIN),
             INT32_MAX);
   EXPECT_EQ(roundingDivideByPOT(5, 1), 3);   // 2.5 -> 3
@@ -288,10 +293,12 @@ TEST(FixedPoint, MultiplyMatchesRealWithinOne) {
           << "x=" << x << " real=" << real;
     }
   }
-  // Left shifts saturate instead of wrapping.
+  // The left shift of a multiplier above 1 saturates to INT32_MAX before the
+  // Q31 multiply instead of wrapping: 4.0 = 0.5 * 2^3 gives INT32_MAX * 0.5.
   auto big = decomposeMultiplier(4.0);
   ASSERT_TRUE(bool(big));
-  EXPECT_EQ(multiplyByFixedPoint(INT32_MAX / 2, *big), INT32_MAX);
+  EXPECT_EQ(multiplyByFixedPoint(INT32_MAX / 2, *big), 1 << 30);
+  EXPECT_EQ(multiplyByFixedPoint(-1000, *big), -4000);
 }
 
 TEST(FixedPoint, Requantize) {

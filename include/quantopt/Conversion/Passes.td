@@ -43,8 +43,8 @@ def ConvertQnnToLinalgPass : Pass<"convert-qnn-to-linalg", "::mlir::ModuleOp"> {
 
     `requantize-mode=fixed-point` lowers `qnn.requantize` with integer
     arithmetic only: a Q31 multiplier and a rounding right shift (gemmlowp),
-    for targets without floating point. Its rounding is gemmlowp's (ties
-    away from zero), so it can differ from the float mode by one.
+    for targets without floating point. Its rounding is gemmlowp's (not
+    half to even), so results can differ from the float mode by one.
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",

@@ -97,15 +97,17 @@ struct FixedPointMultiplier {
 llvm::Expected<FixedPointMultiplier> decomposeMultiplier(double real);
 
 /// gemmlowp's SaturatingRoundingDoublingHighMul: round(a * b / 2^31), ties
-/// away from zero, saturating the single overflow case.
+/// toward +infinity, saturating the single overflow case.
 int32_t saturatingRoundingDoublingHighMul(int32_t a, int32_t b);
 
 /// gemmlowp's RoundingDivideByPOT: round(x / 2^exponent), ties away from
 /// zero. `exponent` must be in [0, 31].
 int32_t roundingDivideByPOT(int32_t x, int exponent);
 
-/// x * real multiplier in integer arithmetic only. A left shift (multiplier
-/// above 1) saturates to the i32 range instead of wrapping.
+/// x * real multiplier in integer arithmetic only. For multipliers above 1
+/// the left-shifted x saturates to the i32 range before the Q31 multiply
+/// (TFLite would overflow), so results are exact only while x * 2^shift fits
+/// in i32.
 int32_t multiplyByFixedPoint(int32_t x, FixedPointMultiplier m);
 
 /// Integer-only requantize: clamp(multiplyByFixedPoint(q - zpIn) + zpOut).
