@@ -59,10 +59,10 @@ llvm::Expected<QuantParams> quantopt::chooseQuantParams(double min, double max,
                                                         QuantScheme scheme) {
   if (!std::isfinite(min) || !std::isfinite(max))
     return llvm::createStringError(
-        llvm::formatv("range [{0}, {1}] is not finite", min, max).str());
+        llvm::formatv("range [{0:e}, {1:e}] is not finite", min, max).str());
   if (min > max)
     return llvm::createStringError(
-        llvm::formatv("range [{0}, {1}] has min > max", min, max).str());
+        llvm::formatv("range [{0:e}, {1:e}] has min > max", min, max).str());
   if (range.max <= range.min)
     return llvm::createStringError("storage range is empty");
 
@@ -139,7 +139,7 @@ llvm::Expected<FixedPointMultiplier>
 quantopt::decomposeMultiplier(double real) {
   if (!std::isfinite(real) || real < 0)
     return llvm::createStringError(
-        llvm::formatv("multiplier {0} is not a finite value >= 0", real).str());
+        llvm::formatv("multiplier {0:e} is not a finite value >= 0", real).str());
   if (real == 0)
     return FixedPointMultiplier{0, 0};
   int exponent = 0;
@@ -151,7 +151,7 @@ quantopt::decomposeMultiplier(double real) {
   }
   if (exponent < -31 || exponent > 30)
     return llvm::createStringError(
-        llvm::formatv("multiplier {0} needs shift {1}, outside [-31, 30]", real,
+        llvm::formatv("multiplier {0:e} needs shift {1}, outside [-31, 30]", real,
                       exponent)
             .str());
   return FixedPointMultiplier{int32_t(q), exponent};

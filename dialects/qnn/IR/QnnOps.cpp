@@ -259,8 +259,10 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ObserveOp::verify() {
-  if (getId() < 0)
-    return emitOpError() << "id must be >= 0, got " << getId();
+  // I64Attr accessors return uint64_t: read the signed value.
+  int64_t id = getIdAttr().getInt();
+  if (id < 0)
+    return emitOpError() << "id must be >= 0, got " << id;
   if (std::optional<int64_t> axis = getAxis())
     return verifyAxis(*this, "observed", *axis, getInput().getType(),
                       std::nullopt);

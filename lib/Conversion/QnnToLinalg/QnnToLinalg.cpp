@@ -318,17 +318,18 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
 /// requantize, fixed-point mode: gemmlowp's MultiplyByQuantizedMultiplier in
 /// i64 arithmetic (see quantopt::multiplyByFixedPoint for the reference).
 static FailureOr<Value>
-emitRequantizeFixedPoint(OpBuilder &b, Location loc, Operation *op,
-                         Value input, Type resultType, const UniformParams &in,
+emitRequantizeFixedPoint(OpBuilder &b, Location loc, Value input,
+                         Type resultType, const UniformParams &in,
                          const UniformParams &out, size_t channels) {
   SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
   SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
   SmallVector<int64_t> multipliers, leftMuls, rightShifts, masks;
   for (size_t c = 0; c < channels; ++c) {
     auto fixed = decomposeMultiplier(scalesIn[c] / scalesOut[c]);
-    if (!fixed)
-      return op->emitOpError() << "cannot use a fixed-point multiplier: "
-                               << llvm::toString(fixed.takeError());
+    if (!fixed) {
+      llvm::consumeError(fixed.takeError()); // reported by checkLowerable
+      return failure();
+    }
     multipliers.push_back(fixed->multiplier);
     leftMuls.push_back(int64_t(1) << std::max(fixed->shift, 0));
     int64_t right = std::max(-fixed->shift, 0);
@@ -454,9 +455,7 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
     UniformParams in = UniformParams::of(op.getInput().getType().getElementType());
     UniformParams out = UniformParams::of(op.getType().getElementType());
     if (in.axis && out.axis && *in.axis != *out.axis)
-      return op.emitOpError()
-             << "requantize between quantized dimensions " << *in.axis
-             << " and " << *out.axis << " is not supported";
+      return rewriter.notifyMatchFailure(op, "quantized dimensions differ");
     size_t channels = std::max(in.scales.size(), out.scales.size());
     Type resultType = getTypeConverter()->convertType(op.getType());
     Location loc = op.getLoc();
@@ -467,9 +466,9 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
       return success();
     }
     FailureOr<Value> result = emitRequantizeFixedPoint(
-        rewriter, loc, op, adaptor.getInput(), resultType, in, out, channels);
+        rewriter, loc, adaptor.getInput(), resultType, in, out, channels);
     if (failed(result))
-      return failure();
+      return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
     rewriter.replaceOp(op, *result);
     return success();
   }
@@ -533,12 +532,69 @@ void quantopt::populateQnnToLinalgConversionPatterns(
 // Pass
 //===----------------------------------------------------------------------===//
 
+/// Reports, with the op's location, every quantize / dequantize / requantize
+/// the patterns cannot lower, so that users get a reason rather than a bare
+/// "failed to legalize".
+static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
+  bool ok = true;
+  root->walk([&](Operation *op) {
+    if (!isa<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
+             quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+      return;
+    for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                        op->getResultTypes())) {
+      if (isa<UnrankedTensorType>(type) &&
+          isa<quant::QuantizedType>(elementTypeOf(type))) {
+        op->emitOpError("on unranked tensors cannot be lowered: the "
+                        "per-element code needs a rank");
+        ok = false;
+        return;
+      }
+      if (isa<quant::QuantizedType>(elementTypeOf(type)) &&
+          !isSupportedQuantized(elementTypeOf(type))) {
+        op->emitOpError() << "cannot lower " << elementTypeOf(type)
+                          << ": only uniform per-tensor and per-axis types";
+        ok = false;
+        return;
+      }
+    }
+    auto requantize = dyn_cast<qnn::RequantizeOp>(op);
+    if (!requantize)
+      return;
+    UniformParams in = UniformParams::of(requantize.getInput().getType().getElementType());
+    UniformParams out = UniformParams::of(requantize.getType().getElementType());
+    if (in.axis && out.axis && *in.axis != *out.axis) {
+      op->emitOpError() << "between quantized dimensions " << *in.axis
+                        << " and " << *out.axis << " cannot be lowered";
+      ok = false;
+      return;
+    }
+    if (mode != RequantizeMode::FixedPoint)
+      return;
+    size_t channels = std::max(in.scales.size(), out.scales.size());
+    SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
+    SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
+    for (size_t c = 0; c < channels; ++c) {
+      auto fixed = decomposeMultiplier(scalesIn[c] / scalesOut[c]);
+      if (!fixed) {
+        op->emitOpError() << "has no fixed-point multiplier: "
+                          << llvm::toString(fixed.takeError());
+        ok = false;
+        return;
+      }
+    }
+  });
+  return success(ok);
+}
+
 namespace {
 struct ConvertQnnToLinalgPass
     : quantopt::impl::ConvertQnnToLinalgPassBase<ConvertQnnToLinalgPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    if (failed(checkLowerable(getOperation(), requantizeMode)))
+      return signalPassFailure();
     MLIRContext *ctx = &getContext();
     QuantStorageTypeConverter converter;
     RewritePatternSet patterns(ctx);
