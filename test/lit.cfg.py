@@ -30,8 +30,9 @@ config.substitutions.append(
 config.substitutions.append(
     ("%lower-to-llvm",
      "--one-shot-bufferize=bufferize-function-boundaries "
-     "--convert-linalg-to-loops --convert-scf-to-cf --expand-strided-metadata "
-     "--lower-affine --finalize-memref-to-llvm --convert-math-to-llvm "
+     "--convert-linalg-to-loops --convert-vector-to-scf --convert-scf-to-cf "
+     "--expand-strided-metadata --lower-affine --convert-vector-to-llvm "
+     "--finalize-memref-to-llvm --convert-math-to-llvm "
      "--convert-arith-to-llvm --convert-func-to-llvm --convert-cf-to-llvm "
      "--reconcile-unrealized-casts"))
 

@@ -1,0 +1,1 @@
+"""QuantOpt's Python side: NumPy reference numerics, importer and driver."""

@@ -1,0 +1,119 @@
+"""NumPy reference of QuantOpt's numerics contract (docs/Numerics.md).
+
+Written from the ONNX operator definitions (QuantizeLinear, DequantizeLinear)
+and gemmlowp, independently of the C++ implementation, so that tests can
+compare generated code against it bit for bit.
+"""
+import numpy as np
+
+_LIMIT = np.float64(2.0**62)
+
+
+def storage_range(bits, signed, narrow=False):
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return (lo + 1 if narrow else lo), hi
+
+
+def _channel_view(values, shape, axis):
+    """Broadcasts per-channel values along `axis` of `shape` (or a scalar)."""
+    values = np.asarray(values)
+    if axis is None or values.ndim == 0:
+        return values.reshape(()) if values.size == 1 else values
+    view = [1] * len(shape)
+    view[axis] = values.size
+    return values.reshape(view)
+
+
+def _round_add_clamp(v, zero_point, qmin, qmax):
+    """clamp(round_half_to_even(v) + zp) with v float; NaN -> zp."""
+    rounded = np.rint(v)  # NumPy's rint rounds half to even
+    rounded = np.where(np.isnan(rounded), 0, rounded)
+    rounded = np.clip(rounded.astype(np.float64), -_LIMIT, _LIMIT).astype(np.int64)
+    return np.clip(rounded + np.asarray(zero_point, np.int64), qmin, qmax)
+
+
+def quantize(x, scale, zero_point, qmin, qmax, axis=None):
+    """ONNX QuantizeLinear in f32: saturate(round(x / scale) + zp).
+
+    f16/bf16 inputs are widened to f32 first. NaN maps to the zero point.
+    """
+    x = np.asarray(x).astype(np.float32)
+    s = _channel_view(np.asarray(scale, np.float64).astype(np.float32), x.shape, axis)
+    zp = _channel_view(np.asarray(zero_point, np.int64), x.shape, axis)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        v = x / s
+    return _round_add_clamp(v, zp, qmin, qmax)
+
+
+def dequantize(q, scale, zero_point, axis=None):
+    """ONNX DequantizeLinear: (q - zp) * scale, the product in f32."""
+    q = np.asarray(q, np.int64)
+    s = _channel_view(np.asarray(scale, np.float64).astype(np.float32), q.shape, axis)
+    zp = _channel_view(np.asarray(zero_point, np.int64), q.shape, axis)
+    return (q - zp).astype(np.float32) * s
+
+
+def requantize(q, scale_in, zp_in, scale_out, zp_out, qmin, qmax, axis=None):
+    """Float-mode requantize: m = f32(s_in / s_out) (divided in f64),
+    clamp(round_half_to_even(f32(q - zp_in) * m) + zp_out)."""
+    q = np.asarray(q, np.int64)
+    m = (np.asarray(scale_in, np.float64) / np.asarray(scale_out, np.float64)).astype(np.float32)
+    m = _channel_view(m, q.shape, axis)
+    zin = _channel_view(np.asarray(zp_in, np.int64), q.shape, axis)
+    zout = _channel_view(np.asarray(zp_out, np.int64), q.shape, axis)
+    with np.errstate(over="ignore"):
+        v = (q - zin).astype(np.float32) * m
+    return _round_add_clamp(v, zout, qmin, qmax)
+
+
+# --- gemmlowp / TFLite integer-only requantize --------------------------------
+
+def quantize_multiplier(real):
+    """real = multiplier * 2^(shift - 31), multiplier in [2^30, 2^31)."""
+    if real == 0:
+        return 0, 0
+    fraction, exponent = np.frexp(np.float64(real))
+    q = int(np.rint(np.float64(fraction) * 2.0**31))
+    if q == 1 << 31:
+        q //= 2
+        exponent += 1
+    return q, int(exponent)
+
+
+def _srdhm(a, b):
+    """SaturatingRoundingDoublingHighMul on Python ints."""
+    if a == b == -(1 << 31):
+        return (1 << 31) - 1
+    ab = a * b
+    nudge = (1 << 30) if ab >= 0 else 1 - (1 << 30)
+    total = ab + nudge
+    # C++ integer division truncates toward zero.
+    quotient = abs(total) // (1 << 31)
+    return quotient if total >= 0 else -quotient
+
+
+def _rounding_divide_by_pot(x, exponent):
+    mask = (1 << exponent) - 1
+    remainder = x & mask
+    threshold = (mask >> 1) + (1 if x < 0 else 0)
+    return (x >> exponent) + (1 if remainder > threshold else 0)
+
+
+def _clamp_i32(v):
+    return max(-(1 << 31), min((1 << 31) - 1, v))
+
+
+def requantize_fixed_point(q, scale_in, zp_in, scale_out, zp_out, qmin, qmax, axis=None):
+    q = np.asarray(q, np.int64)
+    out = np.empty(q.shape, np.int64)
+    s_in = np.broadcast_to(_channel_view(np.asarray(scale_in, np.float64), q.shape, axis), q.shape)
+    s_out = np.broadcast_to(_channel_view(np.asarray(scale_out, np.float64), q.shape, axis), q.shape)
+    z_in = np.broadcast_to(_channel_view(np.asarray(zp_in, np.int64), q.shape, axis), q.shape)
+    z_out = np.broadcast_to(_channel_view(np.asarray(zp_out, np.int64), q.shape, axis), q.shape)
+    for idx in np.ndindex(q.shape):
+        mult, shift = quantize_multiplier(s_in[idx] / s_out[idx])
+        x = _clamp_i32(int(q[idx]) - int(z_in[idx]))
+        x = _clamp_i32(x * (1 << max(shift, 0)))
+        y = _rounding_divide_by_pot(_srdhm(x, mult), max(-shift, 0))
+        out[idx] = min(qmax, max(qmin, y + int(z_out[idx])))
+    return out
