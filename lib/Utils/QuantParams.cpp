@@ -50,7 +50,8 @@ bool quantopt::isValidScale(double scale) {
 // The zero point a scheme gives when the range has no width.
 static int64_t degenerateZeroPoint(StorageRange range, QuantScheme scheme) {
   if (scheme == QuantScheme::Symmetric)
-    return range.clamp(int64_t(roundHalfToEven(0.5 * double(range.min + range.max))));
+    return range.clamp(
+        int64_t(roundHalfToEven(0.5 * double(range.min + range.max))));
   return range.clamp(0);
 }
 
@@ -139,7 +140,8 @@ llvm::Expected<FixedPointMultiplier>
 quantopt::decomposeMultiplier(double real) {
   if (!std::isfinite(real) || real < 0)
     return llvm::createStringError(
-        llvm::formatv("multiplier {0:e} is not a finite value >= 0", real).str());
+        llvm::formatv("multiplier {0:e} is not a finite value >= 0", real)
+            .str());
   if (real == 0)
     return FixedPointMultiplier{0, 0};
   int exponent = 0;
@@ -151,8 +153,8 @@ quantopt::decomposeMultiplier(double real) {
   }
   if (exponent < -31 || exponent > 30)
     return llvm::createStringError(
-        llvm::formatv("multiplier {0:e} needs shift {1}, outside [-31, 30]", real,
-                      exponent)
+        llvm::formatv("multiplier {0:e} needs shift {1}, outside [-31, 30]",
+                      real, exponent)
             .str());
   return FixedPointMultiplier{int32_t(q), exponent};
 }
@@ -186,8 +188,9 @@ int32_t quantopt::multiplyByFixedPoint(int32_t x, FixedPointMultiplier m) {
 int64_t quantopt::requantizeValueFixedPoint(int64_t q, int64_t zpIn,
                                             FixedPointMultiplier m,
                                             int64_t zpOut, StorageRange range) {
-  int64_t centered = std::clamp<int64_t>(q - zpIn,
-                                         std::numeric_limits<int32_t>::min(),
-                                         std::numeric_limits<int32_t>::max());
-  return range.clamp(int64_t(multiplyByFixedPoint(int32_t(centered), m)) + zpOut);
+  int64_t centered =
+      std::clamp<int64_t>(q - zpIn, std::numeric_limits<int32_t>::min(),
+                          std::numeric_limits<int32_t>::max());
+  return range.clamp(int64_t(multiplyByFixedPoint(int32_t(centered), m)) +
+                     zpOut);
 }

@@ -274,8 +274,7 @@ TEST(FixedPoint, HighMulAndShift) {
   EXPECT_EQ(saturatingRoundingDoublingHighMul(-3, 1 << 30), -1); // -1.5 -> -1
   EXPECT_EQ(saturatingRoundingDoublingHighMul(-5, 1 << 29), -1); // -1.25
   EXPECT_EQ(saturatingRoundingDoublingHighMul(-7, 1 << 29), -2); // -1.75
-  EXPECT_EQ(saturatingRoundingDoublingHighMul(INT32_MIN, INT32_MIN),
-            INT32_MAX);
+  EXPECT_EQ(saturatingRoundingDoublingHighMul(INT32_MIN, INT32_MIN), INT32_MAX);
   EXPECT_EQ(roundingDivideByPOT(5, 1), 3);   // 2.5 -> 3
   EXPECT_EQ(roundingDivideByPOT(-5, 1), -3); // -2.5 -> -3
   EXPECT_EQ(roundingDivideByPOT(7, 2), 2);   // 1.75 -> 2

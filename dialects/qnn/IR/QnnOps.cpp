@@ -52,9 +52,9 @@ static LogicalResult verifyAxis(Operation *op, StringRef role, int64_t axis,
                                 ShapedType type, std::optional<size_t> count) {
   int64_t rank = type.getRank();
   if (axis < 0 || axis >= rank)
-    return op->emitOpError() << role << " axis " << axis
-                             << " is out of range for a tensor of rank "
-                             << rank;
+    return op->emitOpError()
+           << role << " axis " << axis
+           << " is out of range for a tensor of rank " << rank;
   int64_t dim = type.getDimSize(axis);
   if (count && !ShapedType::isDynamic(dim) && int64_t(*count) != dim)
     return op->emitOpError()
@@ -178,7 +178,8 @@ struct FoldQuantizeOfConstant : OpRewritePattern<QuantizeOp> {
 
     auto params = channelParams(quantType);
     int64_t axisStride = 1, axisSize = 1;
-    if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(quantType)) {
+    if (auto perAxis =
+            dyn_cast<quant::UniformQuantizedPerAxisType>(quantType)) {
       int32_t axis = perAxis.getQuantizedDimension();
       axisSize = resultType.getDimSize(axis);
       for (int64_t d = axis + 1; d < resultType.getRank(); ++d)
@@ -318,8 +319,9 @@ LogicalResult FakeQuantOp::verify() {
   for (auto [channel, lo, hi] : llvm::enumerate(*getMin(), *getMax())) {
     if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi)
       return emitOpError() << "range [" << lo << ", " << hi << "]"
-                           << (getAxis() ? " of channel " + std::to_string(channel)
-                                         : std::string())
+                           << (getAxis()
+                                   ? " of channel " + std::to_string(channel)
+                                   : std::string())
                            << " must be finite with min <= max";
   }
   return success();

@@ -43,9 +43,8 @@ static Type storageTypeOf(Type type) {
 
 QuantStorageTypeConverter::QuantStorageTypeConverter() {
   addConversion([](Type type) { return type; });
-  addConversion([](quant::QuantizedType type) -> Type {
-    return type.getStorageType();
-  });
+  addConversion(
+      [](quant::QuantizedType type) -> Type { return type.getStorageType(); });
   addConversion([](RankedTensorType type) -> Type {
     return type.clone(storageTypeOf(type.getElementType()));
   });
@@ -118,8 +117,8 @@ struct ElementwiseBuilder {
     for (const ChannelConstant &c : constants) {
       if (!c.isPerChannel())
         continue;
-      auto channelType = RankedTensorType::get(
-          {int64_t(c.values.size())}, c.elementType);
+      auto channelType =
+          RankedTensorType::get({int64_t(c.values.size())}, c.elementType);
       inputs.push_back(arith::ConstantOp::create(
           builder, loc, DenseElementsAttr::get(channelType, c.values)));
       maps.push_back(AffineMap::get(rank, 0, getAffineDimExpr(*axis, ctx)));
@@ -228,9 +227,10 @@ static Value emitRoundAddClamp(OpBuilder &b, Location loc, Value v,
       arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, kLimit)));
   Value asInt = arith::FPToSIOp::create(b, loc, b.getI64Type(), rounded);
   Value shifted = arith::AddIOp::create(b, loc, asInt, zeroPoint);
-  Value clamped = arith::MaxSIOp::create(b, loc, shifted,
-                                         constI64(b, loc, range.min));
-  clamped = arith::MinSIOp::create(b, loc, clamped, constI64(b, loc, range.max));
+  Value clamped =
+      arith::MaxSIOp::create(b, loc, shifted, constI64(b, loc, range.min));
+  clamped =
+      arith::MinSIOp::create(b, loc, clamped, constI64(b, loc, range.max));
   return arith::TruncIOp::create(b, loc, storageType, clamped);
 }
 
@@ -317,10 +317,11 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
 
 /// requantize, fixed-point mode: gemmlowp's MultiplyByQuantizedMultiplier in
 /// i64 arithmetic (see quantopt::multiplyByFixedPoint for the reference).
-static FailureOr<Value>
-emitRequantizeFixedPoint(OpBuilder &b, Location loc, Value input,
-                         Type resultType, const UniformParams &in,
-                         const UniformParams &out, size_t channels) {
+static FailureOr<Value> emitRequantizeFixedPoint(OpBuilder &b, Location loc,
+                                                 Value input, Type resultType,
+                                                 const UniformParams &in,
+                                                 const UniformParams &out,
+                                                 size_t channels) {
   SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
   SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
   SmallVector<int64_t> multipliers, leftMuls, rightShifts, masks;
@@ -384,12 +385,11 @@ emitRequantizeFixedPoint(OpBuilder &b, Location loc, Value input,
         Value result = arith::AddIOp::create(
             b, loc, arith::ShRSIOp::create(b, loc, high, right), roundUp);
         result = arith::AddIOp::create(b, loc, result, p[5]);
-        result = arith::MaxSIOp::create(b, loc, result,
-                                        constI64(b, loc, range.min));
-        result = arith::MinSIOp::create(b, loc, result,
-                                        constI64(b, loc, range.max));
-        return arith::TruncIOp::create(b, loc, storageType, result)
-            .getResult();
+        result =
+            arith::MaxSIOp::create(b, loc, result, constI64(b, loc, range.min));
+        result =
+            arith::MinSIOp::create(b, loc, result, constI64(b, loc, range.max));
+        return arith::TruncIOp::create(b, loc, storageType, result).getResult();
       });
 }
 
@@ -399,8 +399,7 @@ emitRequantizeFixedPoint(OpBuilder &b, Location loc, Value input,
 
 namespace {
 /// qnn.quantize and quant.qcast -> linalg.generic.
-template <typename OpTy>
-struct QuantizeLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct QuantizeLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using OpAdaptor = typename OpTy::Adaptor;
 
@@ -422,8 +421,7 @@ struct QuantizeLowering : OpConversionPattern<OpTy> {
 };
 
 /// qnn.dequantize and quant.dcast -> linalg.generic.
-template <typename OpTy>
-struct DequantizeLowering : OpConversionPattern<OpTy> {
+template <typename OpTy> struct DequantizeLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
   using OpAdaptor = typename OpTy::Adaptor;
 
@@ -435,10 +433,10 @@ struct DequantizeLowering : OpConversionPattern<OpTy> {
       return rewriter.notifyMatchFailure(op, "not a uniform quantized input");
     if (isa<UnrankedTensorType>(op.getInput().getType()))
       return rewriter.notifyMatchFailure(op, "unranked tensors not supported");
-    rewriter.replaceOp(op, emitDequantize(rewriter, op.getLoc(),
-                                          adaptor.getInput(),
-                                          op.getResult().getType(),
-                                          UniformParams::of(quantElement)));
+    rewriter.replaceOp(op,
+                       emitDequantize(rewriter, op.getLoc(), adaptor.getInput(),
+                                      op.getResult().getType(),
+                                      UniformParams::of(quantElement)));
     return success();
   }
 };
@@ -452,7 +450,8 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
   LogicalResult
   matchAndRewrite(qnn::RequantizeOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    UniformParams in = UniformParams::of(op.getInput().getType().getElementType());
+    UniformParams in =
+        UniformParams::of(op.getInput().getType().getElementType());
     UniformParams out = UniformParams::of(op.getType().getElementType());
     if (in.axis && out.axis && *in.axis != *out.axis)
       return rewriter.notifyMatchFailure(op, "quantized dimensions differ");
@@ -460,9 +459,9 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
     Type resultType = getTypeConverter()->convertType(op.getType());
     Location loc = op.getLoc();
     if (mode == RequantizeMode::Float) {
-      rewriter.replaceOp(op, emitRequantizeFloat(rewriter, loc,
-                                                 adaptor.getInput(), resultType,
-                                                 in, out, channels));
+      rewriter.replaceOp(op,
+                         emitRequantizeFloat(rewriter, loc, adaptor.getInput(),
+                                             resultType, in, out, channels));
       return success();
     }
     FailureOr<Value> result = emitRequantizeFixedPoint(
@@ -541,8 +540,8 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
     if (!isa<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
              quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
       return;
-    for (Type type : llvm::concat<Type>(op->getOperandTypes(),
-                                        op->getResultTypes())) {
+    for (Type type :
+         llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
       if (isa<UnrankedTensorType>(type) &&
           isa<quant::QuantizedType>(elementTypeOf(type))) {
         op->emitOpError("on unranked tensors cannot be lowered: the "
@@ -561,8 +560,10 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
     auto requantize = dyn_cast<qnn::RequantizeOp>(op);
     if (!requantize)
       return;
-    UniformParams in = UniformParams::of(requantize.getInput().getType().getElementType());
-    UniformParams out = UniformParams::of(requantize.getType().getElementType());
+    UniformParams in =
+        UniformParams::of(requantize.getInput().getType().getElementType());
+    UniformParams out =
+        UniformParams::of(requantize.getType().getElementType());
     if (in.axis && out.axis && *in.axis != *out.axis) {
       op->emitOpError() << "between quantized dimensions " << *in.axis
                         << " and " << *out.axis << " cannot be lowered";
