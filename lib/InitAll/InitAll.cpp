@@ -4,6 +4,8 @@
 
 #include "qnn/IR/QnnDialect.h"
 #include "quantopt/Conversion/Passes.h"
+#include "quantopt/Pipelines/Pipelines.h"
+#include "quantopt/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -15,7 +17,11 @@ void quantopt::registerQuantOptDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::qnn::QnnDialect>();
 }
 
-void quantopt::registerQuantOptPasses() { registerQuantOptConversionPasses(); }
+void quantopt::registerQuantOptPasses() {
+  registerQuantOptConversionPasses();
+  registerQuantOptTransformsPasses();
+  registerQuantOptPipelines();
+}
 
 void quantopt::registerEverything(mlir::DialectRegistry &registry) {
   mlir::registerAllDialects(registry);

@@ -64,4 +64,34 @@ def ConvertQnnToLinalgPass : Pass<"convert-qnn-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def ConvertQnnObserveToRuntimePass
+    : Pass<"convert-qnn-observe-to-runtime", "::mlir::ModuleOp"> {
+  let summary = "Lower qnn.observe to calls of the calibration runtime";
+  let description = [{
+    Replaces each `qnn.observe` by a call that records its input in the
+    calibration runtime (`lib/Runtime`, linked into quant-run), and forwards
+    the input to the observer's users. Non-f32 inputs are converted to f32
+    for recording.
+
+    Before:
+    ```mlir
+    %y = qnn.observe %x id(3) axis(1) : tensor<2x8xf32>
+    ```
+    After:
+    ```mlir
+    %id = arith.constant 3 : i64
+    %axis = arith.constant 1 : i64
+    %u = tensor.cast %x : tensor<2x8xf32> to tensor<*xf32>
+    call @quantopt_observe_f32(%id, %axis, %u) : (i64, i64, tensor<*xf32>) -> ()
+    // users of %y now use %x
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // QUANTOPT_CONVERSION_PASSES_TD

@@ -1,0 +1,20 @@
+//===- Passes.h - QuantOpt transformation passes ----------------*- C++ -*-===//
+
+#ifndef QUANTOPT_TRANSFORMS_PASSES_H
+#define QUANTOPT_TRANSFORMS_PASSES_H
+
+#include "qnn/IR/QnnDialect.h"
+
+#include "mlir/Pass/Pass.h"
+
+namespace quantopt {
+
+#define GEN_PASS_DECL
+#include "quantopt/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "quantopt/Transforms/Passes.h.inc"
+
+} // namespace quantopt
+
+#endif // QUANTOPT_TRANSFORMS_PASSES_H

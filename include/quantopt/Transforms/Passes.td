@@ -1,0 +1,108 @@
+//===- Passes.td - QuantOpt transformation passes ----------*- tablegen -*-===//
+
+#ifndef QUANTOPT_TRANSFORMS_PASSES_TD
+#define QUANTOPT_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def InsertCalibrationPass
+    : Pass<"quant-insert-calibration", "::mlir::ModuleOp"> {
+  let summary = "Insert qnn.observe on every activation a quantizable op uses";
+  let description = [{
+    Instruments a float model for calibration: every float tensor that a
+    quantizable op reads (its non-constant inputs) or writes (its results),
+    and every float tensor argument and result of a function, gets a
+    `qnn.observe` with a stable id and a readable name. The observer's result
+    replaces the value for all its users, so that
+    `quant-apply-calibration` later puts a quantize/dequantize pair exactly
+    there.
+
+    Constants and values computed only from constants (weights) are not
+    observed: their ranges are known at compile time. Running the pass again
+    adds nothing: observed values are recognized, and new ids continue after
+    the largest existing one.
+
+    Names come from the op's location when it is a name (`loc("fc1")`,
+    as importers write), otherwise from the function and the op's position:
+    `main.linalg.matmul#0.in0`, `main.arg0`, `main.result0`.
+
+    Before:
+    ```mlir
+    func.func @main(%x: tensor<1x8xf32>) -> tensor<1x4xf32> {
+      %w = arith.constant dense<0.5> : tensor<8x4xf32>
+      %y = linalg.matmul ins(%x, %w : ...) outs(%init : ...) -> tensor<1x4xf32>
+      return %y : tensor<1x4xf32>
+    }
+    ```
+    After:
+    ```mlir
+    %0 = qnn.observe %x id(0) name("main.arg0") : tensor<1x8xf32>
+    %y = linalg.matmul ins(%0, %w : ...) ...
+    %1 = qnn.observe %y id(1) name("main.linalg.matmul#0.out0") : tensor<1x4xf32>
+    return %1 : tensor<1x4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect"];
+  let options = [
+    ListOption<"quantizableOps", "ops", "std::string",
+               "Op kinds to instrument: matmul, batch_matmul, conv, "
+               "depthwise_conv, elementwise, pooling (default: all)">,
+    Option<"observe", "observe", "std::string", "\"both\"",
+           "Which activations to observe: inputs, outputs or both">,
+    Option<"channelAxis", "channel-axis", "int64_t", "-1",
+           "Record per-channel statistics along this dimension (-1: none)">,
+    Option<"functionBoundaries", "function-boundaries", "bool", "true",
+           "Also observe float tensor arguments and results of functions">,
+  ];
+}
+
+def ApplyCalibrationPass
+    : Pass<"quant-apply-calibration", "::mlir::ModuleOp"> {
+  let summary = "Replace observers with quantize/dequantize pairs from a stats file";
+  let description = [{
+    Reads the statistics `quant-run --calibrate` recorded and replaces each
+    `qnn.observe` with `qnn.quantize` + `qnn.dequantize` typed with the scale
+    and zero point the chosen method gives:
+
+    - `minmax`: the observed min and max;
+    - `moving-average`: moving averages of each batch's min and max;
+    - `percentile`: the range keeping `percentile` percent of the values;
+    - `entropy`: the KL-divergence threshold search (TensorRT / ONNX Runtime);
+    - `mse`: the range with the least squared quantization error.
+
+    `scheme=symmetric` gives zero point 0 and the narrow range [-127, 127]
+    for i8 (zero point 128 for u8). Observers with an `axis` get per-axis
+    types when `per-channel` is set (minmax and moving-average).
+
+    Errors (with the observer's location): an observer missing from the
+    file, a file recorded for a different module (names or shapes differ),
+    an observer that saw no finite value, a histogram method on an empty
+    histogram, an unreadable or malformed file.
+
+    ```mlir
+    %y = qnn.observe %x id(0) name("fc1.in0") : tensor<1x8xf32>
+    ```
+    becomes (for a recorded range [-1, 3], minmax, asymmetric, i8)
+    ```mlir
+    %q = qnn.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<i8:f32, 0.015686274509803921:-64>>
+    %y = qnn.dequantize %q : ... -> tensor<1x8xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect",
+                           "::mlir::quant::QuantDialect"];
+  let options = [
+    Option<"statsFile", "stats", "std::string", "\"\"",
+           "Stats file written by quant-run --calibrate (required)">,
+    Option<"method", "method", "std::string", "\"minmax\"",
+           "minmax, moving-average, percentile, entropy or mse">,
+    Option<"percentile", "percentile", "double", "99.99",
+           "Percentage of values the percentile method keeps">,
+    Option<"scheme", "scheme", "std::string", "\"asymmetric\"",
+           "asymmetric or symmetric">,
+    Option<"dtype", "dtype", "std::string", "\"i8\"", "i8 or u8">,
+    Option<"perChannel", "per-channel", "bool", "true",
+           "Use per-channel statistics of observers that have an axis">,
+  ];
+}
+
+#endif // QUANTOPT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,434 @@
+//===- Statistics.cpp - Per-observer calibration statistics --------------===//
+
+#include "quantopt/Calibration/Statistics.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+using namespace quantopt;
+using llvm::json::Array;
+using llvm::json::Object;
+using llvm::json::Value;
+
+//===----------------------------------------------------------------------===//
+// Histogram
+//===----------------------------------------------------------------------===//
+
+Histogram::Histogram(unsigned numBins) : counts(numBins, 0) {}
+
+uint64_t Histogram::total() const {
+  return std::accumulate(counts.begin(), counts.end(), uint64_t(0));
+}
+
+/// Smallest power of two >= x (x > 0).
+static double powerOfTwoAtLeast(double x) {
+  int exponent = 0;
+  double fraction = std::frexp(x, &exponent); // x = fraction * 2^exponent
+  return fraction == 0.5 ? x : std::ldexp(1.0, exponent);
+}
+
+void Histogram::growToFit(double absValue) {
+  if (rangeValue == 0) {
+    // Start with the value's own power of two; an all-zero start gets a
+    // small range that doubles as real values arrive.
+    rangeValue = absValue > 0 ? powerOfTwoAtLeast(absValue) : std::ldexp(1.0, -20);
+    return;
+  }
+  unsigned n = numBins();
+  while (absValue > rangeValue) {
+    // The old range becomes the middle half of the new one; neighbouring
+    // bins merge into one.
+    std::vector<uint64_t> grown(n, 0);
+    for (unsigned bin = 0; bin < n; ++bin)
+      grown[n / 4 + bin / 2] += counts[bin];
+    counts.swap(grown);
+    rangeValue *= 2;
+  }
+}
+
+unsigned Histogram::binOf(double value) const {
+  double position = (value + rangeValue) / binWidth();
+  auto bin = static_cast<int64_t>(std::floor(position));
+  return static_cast<unsigned>(
+      std::clamp<int64_t>(bin, 0, int64_t(numBins()) - 1));
+}
+
+void Histogram::add(float value) {
+  double v = value;
+  if (rangeValue == 0 || std::fabs(v) > rangeValue)
+    growToFit(std::fabs(v));
+  ++counts[binOf(v)];
+}
+
+void Histogram::add(llvm::ArrayRef<float> values) {
+  if (values.empty())
+    return;
+  float absMax = 0;
+  for (float v : values)
+    absMax = std::max(absMax, std::fabs(v));
+  if (rangeValue == 0 || absMax > rangeValue)
+    growToFit(absMax);
+  for (float v : values)
+    ++counts[binOf(v)];
+}
+
+llvm::Expected<Histogram> Histogram::fromCounts(double range,
+                                                std::vector<uint64_t> counts) {
+  if (counts.size() < 4 || counts.size() % 4 != 0)
+    return llvm::createStringError(
+        llvm::formatv("histogram needs a positive multiple of 4 bins, got {0}",
+                      counts.size())
+            .str());
+  if (!(range >= 0) || !std::isfinite(range) ||
+      (range > 0 && powerOfTwoAtLeast(range) != range))
+    return llvm::createStringError(
+        llvm::formatv("histogram range {0:e} is not 0 or a power of two", range)
+            .str());
+  Histogram h(counts.size());
+  h.rangeValue = range;
+  h.counts = std::move(counts);
+  return h;
+}
+
+//===----------------------------------------------------------------------===//
+// ObserverStats
+//===----------------------------------------------------------------------===//
+
+void ObserverStats::observe(llvm::ArrayRef<float> data,
+                            llvm::ArrayRef<int64_t> dataShape) {
+  shape.assign(dataShape.begin(), dataShape.end());
+  int64_t channels = 1, stride = 1;
+  if (axis) {
+    channels = dataShape[*axis];
+    for (size_t d = *axis + 1; d < dataShape.size(); ++d)
+      stride *= dataShape[d];
+  }
+
+  std::vector<float> finite;
+  finite.reserve(data.size());
+  std::vector<double> batchChannelMin(channels, INFINITY),
+      batchChannelMax(channels, -INFINITY);
+  for (size_t i = 0; i < data.size(); ++i) {
+    float v = data[i];
+    if (std::isnan(v)) {
+      ++nanCount;
+      continue;
+    }
+    if (std::isinf(v)) {
+      ++infCount;
+      continue;
+    }
+    finite.push_back(v);
+    if (axis) {
+      size_t c = (i / stride) % channels;
+      batchChannelMin[c] = std::min<double>(batchChannelMin[c], v);
+      batchChannelMax[c] = std::max<double>(batchChannelMax[c], v);
+    }
+  }
+  ++batches;
+  if (finite.empty())
+    return;
+
+  auto [lo, hi] = std::minmax_element(finite.begin(), finite.end());
+  double batchMin = *lo, batchMax = *hi;
+  bool first = count == 0;
+  count += finite.size();
+  if (first) {
+    min = avgMin = batchMin;
+    max = avgMax = batchMax;
+  } else {
+    min = std::min(min, batchMin);
+    max = std::max(max, batchMax);
+    avgMin += momentum * (batchMin - avgMin);
+    avgMax += momentum * (batchMax - avgMax);
+  }
+  histogram.add(finite);
+
+  if (!axis)
+    return;
+  if (channelMin.empty()) {
+    channelMin.assign(channels, INFINITY);
+    channelMax.assign(channels, -INFINITY);
+    channelAvgMin.assign(channels, NAN);
+    channelAvgMax.assign(channels, NAN);
+  }
+  for (int64_t c = 0; c < channels; ++c) {
+    if (!std::isfinite(batchChannelMin[c]))
+      continue; // no finite value of this channel in this batch
+    channelMin[c] = std::min(channelMin[c], batchChannelMin[c]);
+    channelMax[c] = std::max(channelMax[c], batchChannelMax[c]);
+    if (std::isnan(channelAvgMin[c])) {
+      channelAvgMin[c] = batchChannelMin[c];
+      channelAvgMax[c] = batchChannelMax[c];
+    } else {
+      channelAvgMin[c] += momentum * (batchChannelMin[c] - channelAvgMin[c]);
+      channelAvgMax[c] += momentum * (batchChannelMax[c] - channelAvgMax[c]);
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// JSON
+//===----------------------------------------------------------------------===//
+
+static Array toArray(llvm::ArrayRef<double> values) {
+  Array array;
+  for (double v : values)
+    array.push_back(std::isfinite(v) ? Value(v) : Value(nullptr));
+  return array;
+}
+
+static Value observerToJSON(const ObserverStats &s) {
+  Object o{{"id", s.id},
+           {"name", s.name},
+           {"shape", Array(s.shape)},
+           {"batches", int64_t(s.batches)},
+           {"count", int64_t(s.count)},
+           {"nan_count", int64_t(s.nanCount)},
+           {"inf_count", int64_t(s.infCount)},
+           {"momentum", s.momentum}};
+  if (s.hasFiniteValues()) {
+    o["min"] = s.min;
+    o["max"] = s.max;
+    o["avg_min"] = s.avgMin;
+    o["avg_max"] = s.avgMax;
+  }
+  if (s.axis) {
+    o["axis"] = *s.axis;
+    o["channel_min"] = toArray(s.channelMin);
+    o["channel_max"] = toArray(s.channelMax);
+    o["channel_avg_min"] = toArray(s.channelAvgMin);
+    o["channel_avg_max"] = toArray(s.channelAvgMax);
+  }
+  // Only non-empty bins, as [bin, count] pairs: short and diffable.
+  Array bins;
+  for (auto [bin, c] : llvm::enumerate(s.histogram.getCounts()))
+    if (c)
+      bins.push_back(Array{int64_t(bin), int64_t(c)});
+  o["histogram"] = Object{{"range", s.histogram.range()},
+                          {"num_bins", int64_t(s.histogram.numBins())},
+                          {"bins", std::move(bins)}};
+  return Value(std::move(o));
+}
+
+Value CalibrationStats::toJSON() const {
+  Array list;
+  for (const auto &entry : observers)
+    list.push_back(observerToJSON(entry.second));
+  return Object{{"format", kFormat},
+                {"version", kVersion},
+                {"function", function},
+                {"samples", int64_t(samples)},
+                {"observers", std::move(list)}};
+}
+
+namespace {
+/// Reads fields of one JSON object, remembering the first problem.
+class FieldReader {
+public:
+  FieldReader(const Object &object, std::string where)
+      : object(object), where(std::move(where)) {}
+
+  template <typename T> T get(llvm::StringRef key, T fallback, bool required) {
+    const Value *v = object.get(key);
+    if (!v) {
+      if (required)
+        fail(llvm::formatv("missing '{0}'", key).str());
+      return fallback;
+    }
+    if constexpr (std::is_same_v<T, double>) {
+      if (v->kind() == Value::Null)
+        return NAN;
+      if (auto d = v->getAsNumber())
+        return *d;
+    } else if constexpr (std::is_same_v<T, int64_t>) {
+      if (auto i = v->getAsInteger())
+        return *i;
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (auto s = v->getAsString())
+        return s->str();
+    }
+    fail(llvm::formatv("'{0}' has the wrong type", key).str());
+    return fallback;
+  }
+
+  std::vector<double> doubles(llvm::StringRef key) {
+    std::vector<double> result;
+    const Array *array = object.getArray(key);
+    if (!array) {
+      fail(llvm::formatv("missing array '{0}'", key).str());
+      return result;
+    }
+    for (const Value &v : *array)
+      result.push_back(v.kind() == Value::Null ? NAN
+                                               : v.getAsNumber().value_or(NAN));
+    return result;
+  }
+
+  void fail(std::string message) {
+    if (error.empty())
+      error = where + ": " + message;
+  }
+  llvm::Error takeError() {
+    return error.empty() ? llvm::Error::success()
+                         : llvm::createStringError(error);
+  }
+
+  const Object &object;
+
+private:
+  std::string where;
+  std::string error;
+};
+} // namespace
+
+static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
+                                                      size_t index) {
+  const Object *object = value.getAsObject();
+  if (!object)
+    return llvm::createStringError(
+        llvm::formatv("observers[{0}] is not an object", index).str());
+  FieldReader r(*object, llvm::formatv("observers[{0}]", index).str());
+  ObserverStats s;
+  s.id = r.get<int64_t>("id", 0, true);
+  s.name = r.get<std::string>("name", "", false);
+  s.batches = r.get<int64_t>("batches", 0, true);
+  s.count = r.get<int64_t>("count", 0, true);
+  s.nanCount = r.get<int64_t>("nan_count", 0, false);
+  s.infCount = r.get<int64_t>("inf_count", 0, false);
+  s.momentum = r.get<double>("momentum", 0.01, false);
+  if (const Array *shape = object->getArray("shape"))
+    for (const Value &d : *shape)
+      s.shape.push_back(d.getAsInteger().value_or(-1));
+  if (s.count > 0) {
+    s.min = r.get<double>("min", 0, true);
+    s.max = r.get<double>("max", 0, true);
+    s.avgMin = r.get<double>("avg_min", s.min, false);
+    s.avgMax = r.get<double>("avg_max", s.max, false);
+    if (!(s.min <= s.max))
+      r.fail("min is above max");
+  }
+  if (object->get("axis")) {
+    s.axis = r.get<int64_t>("axis", 0, true);
+    s.channelMin = r.doubles("channel_min");
+    s.channelMax = r.doubles("channel_max");
+    s.channelAvgMin = r.doubles("channel_avg_min");
+    s.channelAvgMax = r.doubles("channel_avg_max");
+    size_t n = s.channelMin.size();
+    if (s.channelMax.size() != n || s.channelAvgMin.size() != n ||
+        s.channelAvgMax.size() != n)
+      r.fail("per-channel arrays have different lengths");
+  }
+  const Object *histogram = object->getObject("histogram");
+  if (!histogram) {
+    r.fail("missing 'histogram'");
+  } else {
+    FieldReader h(*histogram, llvm::formatv("observers[{0}].histogram", index));
+    double range = h.get<double>("range", 0, true);
+    int64_t numBins = h.get<int64_t>("num_bins", 0, true);
+    std::vector<uint64_t> counts(numBins > 0 && numBins <= (1 << 20) ? numBins : 0, 0);
+    if (const Array *bins = histogram->getArray("bins")) {
+      for (const Value &pair : *bins) {
+        const Array *p = pair.getAsArray();
+        std::optional<int64_t> bin, c;
+        if (p && p->size() == 2) {
+          bin = (*p)[0].getAsInteger();
+          c = (*p)[1].getAsInteger();
+        }
+        if (!bin || !c || *bin < 0 || *bin >= int64_t(counts.size()) || *c < 0) {
+          h.fail("'bins' must hold [bin, count] pairs inside num_bins");
+          break;
+        }
+        counts[*bin] += *c;
+      }
+    } else {
+      h.fail("missing array 'bins'");
+    }
+    if (llvm::Error e = h.takeError())
+      return std::move(e);
+    auto rebuilt = Histogram::fromCounts(range, std::move(counts));
+    if (!rebuilt)
+      return llvm::createStringError(
+          llvm::formatv("observers[{0}].histogram: {1}", index,
+                        llvm::toString(rebuilt.takeError()))
+              .str());
+    s.histogram = std::move(*rebuilt);
+  }
+  if (llvm::Error e = r.takeError())
+    return std::move(e);
+  return s;
+}
+
+llvm::Expected<CalibrationStats>
+CalibrationStats::fromJSON(const Value &value) {
+  const Object *root = value.getAsObject();
+  if (!root)
+    return llvm::createStringError("stats file is not a JSON object");
+  FieldReader r(*root, "stats file");
+  std::string format = r.get<std::string>("format", "", true);
+  int64_t version = r.get<int64_t>("version", 0, true);
+  if (llvm::Error e = r.takeError())
+    return std::move(e);
+  if (format != kFormat)
+    return llvm::createStringError(
+        llvm::formatv("not a QuantOpt stats file (format '{0}')", format)
+            .str());
+  if (version != kVersion)
+    return llvm::createStringError(
+        llvm::formatv("stats file version {0} is not supported (expected {1})",
+                      version, kVersion)
+            .str());
+  CalibrationStats stats;
+  stats.function = r.get<std::string>("function", "", false);
+  stats.samples = r.get<int64_t>("samples", 0, false);
+  const Array *list = root->getArray("observers");
+  if (!list)
+    return llvm::createStringError("stats file: missing array 'observers'");
+  for (auto [index, entry] : llvm::enumerate(*list)) {
+    auto observer = observerFromJSON(entry, index);
+    if (!observer)
+      return observer.takeError();
+    int64_t id = observer->id;
+    if (!stats.observers.emplace(id, std::move(*observer)).second)
+      return llvm::createStringError(
+          llvm::formatv("stats file: observer id {0} appears twice", id).str());
+  }
+  return stats;
+}
+
+llvm::Error CalibrationStats::writeFile(llvm::StringRef path) const {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write '%s': %s",
+                                   path.str().c_str(), ec.message().c_str());
+  os << llvm::formatv("{0:2}", toJSON()) << "\n";
+  return llvm::Error::success();
+}
+
+llvm::Expected<CalibrationStats>
+CalibrationStats::readFile(llvm::StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!buffer)
+    return llvm::createStringError(buffer.getError(), "cannot read '%s': %s",
+                                   path.str().c_str(),
+                                   buffer.getError().message().c_str());
+  auto json = llvm::json::parse((*buffer)->getBuffer());
+  if (!json)
+    return llvm::createStringError(
+        llvm::formatv("'{0}' is not valid JSON: {1}", path,
+                      llvm::toString(json.takeError()))
+            .str());
+  auto stats = fromJSON(*json);
+  if (!stats)
+    return llvm::createStringError(llvm::formatv("'{0}': {1}", path,
+                                                 llvm::toString(stats.takeError()))
+                                       .str());
+  return stats;
+}
