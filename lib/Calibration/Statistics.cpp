@@ -402,13 +402,49 @@ CalibrationStats::fromJSON(const Value &value) {
   return stats;
 }
 
+/// True for numbers and arrays of numbers: printed on one line.
+static bool isCompact(const Value &v) {
+  if (const Array *a = v.getAsArray())
+    return llvm::all_of(*a, [](const Value &e) {
+      return e.getAsArray() ? isCompact(e) : !e.getAsObject();
+    });
+  return !v.getAsObject();
+}
+
+/// Pretty-prints with objects one key per line (sorted) but arrays of numbers
+/// on one line, so a histogram is one line instead of thousands.
+static void writeReadable(llvm::json::OStream &out, const Value &v) {
+  if (const Object *o = v.getAsObject()) {
+    std::vector<const Object::value_type *> entries;
+    for (const auto &entry : *o)
+      entries.push_back(&entry);
+    llvm::sort(entries, [](auto *a, auto *b) { return a->first < b->first; });
+    out.object([&] {
+      for (const auto *entry : entries)
+        out.attributeBegin(entry->first), writeReadable(out, entry->second),
+            out.attributeEnd();
+    });
+    return;
+  }
+  if (isCompact(v)) {
+    out.rawValue([&](llvm::raw_ostream &os) { os << v; });
+    return;
+  }
+  out.array([&] {
+    for (const Value &e : *v.getAsArray())
+      writeReadable(out, e);
+  });
+}
+
 llvm::Error CalibrationStats::writeFile(llvm::StringRef path) const {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
   if (ec)
     return llvm::createStringError(ec, "cannot write '%s': %s",
                                    path.str().c_str(), ec.message().c_str());
-  os << llvm::formatv("{0:2}", toJSON()) << "\n";
+  llvm::json::OStream out(os, /*IndentSize=*/2);
+  writeReadable(out, toJSON());
+  os << "\n";
   return llvm::Error::success();
 }
 

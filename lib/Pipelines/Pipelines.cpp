@@ -36,8 +36,12 @@ void quantopt::buildLowerToLLVMPipeline(
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (options.resultsAsOutParams)
-    pm.addPass(bufferization::createBufferResultsToOutParamsPass());
+  if (options.resultsAsOutParams) {
+    bufferization::BufferResultsToOutParamsPassOptions outParams;
+    outParams.modifyPublicFunctions = true;
+    outParams.hoistStaticAllocs = true; // write straight into the caller's buffer
+    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  }
 
   // Loops, then everything to the LLVM dialect.
   pm.addPass(createConvertLinalgToLoopsPass());

@@ -100,6 +100,9 @@ struct ConvertQnnObserveToRuntimePass
         {i64, i64, UnrankedTensorType::get(b.getF32Type())}, {});
     auto fn = func::FuncOp::create(b, module.getLoc(), kObserveFn, type);
     fn.setPrivate();
+    // The runtime only reads the data: tell bufferization so that observed
+    // tensors are neither copied nor treated as clobbered.
+    fn.setArgAttr(2, "bufferization.access", b.getStringAttr("read"));
   }
 };
 } // namespace

@@ -1,0 +1,438 @@
+//===- quant-run.cpp - JIT-run a function on NumPy inputs -----------------===//
+//
+// Compiles a module with the reference LLVM pipeline, runs one function on
+// inputs read from .npy / .npz files (a whole data set, batched over the
+// leading dimension), writes outputs as .npy, reports time per call, and in
+// calibration mode saves the statistics the observers recorded.
+//
+//===----------------------------------------------------------------------===//
+
+#include "qnn/IR/QnnOps.h"
+#include "quantopt/InitAll.h"
+#include "quantopt/Pipelines/Pipelines.h"
+#include "quantopt/Runtime/CalibrationRuntime.h"
+#include "quantopt/Support/NumpyIO.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+
+#include <chrono>
+#include <cstring>
+
+using namespace mlir;
+using namespace quantopt;
+
+namespace {
+
+/// Prints "quant-run: <message>" and returns the exit code 1.
+int error(const llvm::Twine &message) {
+  llvm::errs() << "quant-run: error: " << message << "\n";
+  return 1;
+}
+
+/// The .npy dtype that holds values of a tensor element type.
+std::optional<NpyDType> dtypeFor(Type element) {
+  if (auto quantized = dyn_cast<quant::QuantizedType>(element)) {
+    unsigned width = quantized.getStorageTypeIntegralWidth();
+    bool isSigned = quantized.isSigned();
+    if (width == 8)
+      return isSigned ? NpyDType::I8 : NpyDType::U8;
+    if (width == 16)
+      return isSigned ? NpyDType::I16 : NpyDType::U16;
+    if (width == 32 && isSigned)
+      return NpyDType::I32;
+    return std::nullopt;
+  }
+  if (element.isF16())
+    return NpyDType::F16;
+  if (element.isF32())
+    return NpyDType::F32;
+  if (element.isF64())
+    return NpyDType::F64;
+  if (element.isInteger(1))
+    return NpyDType::Bool;
+  if (auto integer = dyn_cast<IntegerType>(element)) {
+    bool isUnsigned = integer.isUnsigned();
+    switch (integer.getWidth()) {
+    case 8:
+      return isUnsigned ? NpyDType::U8 : NpyDType::I8;
+    case 16:
+      return isUnsigned ? NpyDType::U16 : NpyDType::I16;
+    case 32:
+      return isUnsigned ? std::nullopt : std::optional(NpyDType::I32);
+    case 64:
+      return isUnsigned ? std::nullopt : std::optional(NpyDType::I64);
+    }
+  }
+  return std::nullopt;
+}
+
+/// A buffer passed to the compiled function, with its memref descriptor
+/// fields in the order the LLVM lowering expands them.
+struct Buffer {
+  std::vector<char> bytes;
+  std::vector<int64_t> shape;
+  void *allocated = nullptr, *aligned = nullptr;
+  int64_t offset = 0;
+  std::vector<int64_t> sizes, strides;
+
+  void describe() {
+    allocated = aligned = bytes.data();
+    sizes = shape;
+    strides.assign(shape.size(), 1);
+    for (int64_t d = int64_t(shape.size()) - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * shape[d + 1];
+  }
+  void appendArgs(std::vector<void *> &args) {
+    args.push_back(&allocated);
+    args.push_back(&aligned);
+    args.push_back(&offset);
+    for (int64_t &s : sizes)
+      args.push_back(&s);
+    for (int64_t &s : strides)
+      args.push_back(&s);
+  }
+};
+
+/// How one argument is fed: its array and the rows of it each call takes.
+struct InputPlan {
+  NpyArray array;
+  RankedTensorType type;
+  int64_t rowsPerCall = 0;
+  int64_t rowBytes = 0;
+};
+
+std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// Checks an input array against its argument type and decides how many
+/// leading rows each call consumes. Returns the number of calls.
+llvm::Expected<int64_t> planInput(InputPlan &plan, unsigned index,
+                                  int64_t batchSize) {
+  const NpyArray &a = plan.array;
+  RankedTensorType type = plan.type;
+  std::string what = "input " + std::to_string(index) + " ('" + a.name + "')";
+  std::optional<NpyDType> expected = dtypeFor(type.getElementType());
+  if (!expected)
+    return llvm::createStringError(what + ": arguments of type " +
+                                   typeString(type) + " are not supported");
+  if (a.dtype != *expected)
+    return llvm::createStringError(
+        what + ": expected " + npyDTypeName(*expected).str() + " data for " +
+        typeString(type) + ", got " + npyDTypeName(a.dtype).str());
+  if (int64_t(a.shape.size()) != type.getRank())
+    return llvm::createStringError(what + ": shape " + a.shapeString() +
+                                   " has rank " + std::to_string(a.shape.size()) +
+                                   ", but " + typeString(type) + " has rank " +
+                                   std::to_string(type.getRank()));
+  if (type.getRank() == 0) {
+    plan.rowsPerCall = 1;
+    plan.rowBytes = npyDTypeSize(a.dtype);
+    return 1;
+  }
+  for (int64_t d = 1; d < type.getRank(); ++d)
+    if (!type.isDynamicDim(d) && type.getDimSize(d) != a.shape[d])
+      return llvm::createStringError(
+          what + ": shape " + a.shapeString() + " does not fit " +
+          typeString(type) + " (dimension " + std::to_string(d) + " is " +
+          std::to_string(a.shape[d]) + ", expected " +
+          std::to_string(type.getDimSize(d)) + ")");
+  int64_t rows = a.shape[0];
+  int64_t perCall = type.isDynamicDim(0)
+                        ? (batchSize > 0 ? batchSize : std::max<int64_t>(rows, 1))
+                        : type.getDimSize(0);
+  if (perCall == 0 || rows % perCall != 0)
+    return llvm::createStringError(
+        what + ": " + std::to_string(rows) +
+        " rows cannot be split into batches of " + std::to_string(perCall) +
+        " for " + typeString(type));
+  plan.rowsPerCall = perCall;
+  plan.rowBytes = a.numElements() / std::max<int64_t>(rows, 1) *
+                  npyDTypeSize(a.dtype);
+  return rows / perCall;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
+                                       llvm::cl::desc("<module.mlir>"),
+                                       llvm::cl::init("-"));
+  llvm::cl::opt<std::string> function(
+      "function", llvm::cl::desc("Function to run (default: main)"),
+      llvm::cl::init("main"));
+  llvm::cl::alias functionAlias("e", llvm::cl::aliasopt(function),
+                                llvm::cl::desc("Alias for --function"));
+  llvm::cl::list<std::string> inputs(
+      "input",
+      llvm::cl::desc(".npy or .npz file(s); their arrays feed the arguments "
+                     "in order (an .npz in archive order)"));
+  llvm::cl::list<std::string> outputs(
+      "output", llvm::cl::desc(".npy file for each result, in order"));
+  llvm::cl::opt<std::string> calibrate(
+      "calibrate",
+      llvm::cl::desc("Record observer statistics and write them to this "
+                     "JSON file"));
+  llvm::cl::opt<int64_t> batchSize(
+      "batch-size",
+      llvm::cl::desc("Rows per call for a dynamic leading dimension "
+                     "(default: all rows in one call)"),
+      llvm::cl::init(0));
+  llvm::cl::opt<double> momentum(
+      "momentum", llvm::cl::desc("Moving-average momentum of the observers"),
+      llvm::cl::init(0.01));
+  llvm::cl::opt<unsigned> histogramBins(
+      "histogram-bins", llvm::cl::desc("Histogram bins per observer"),
+      llvm::cl::init(Histogram::kDefaultBins));
+  llvm::cl::opt<unsigned> repeat(
+      "repeat", llvm::cl::desc("Run the whole input set this many times "
+                               "(for timing)"),
+      llvm::cl::init(1));
+  llvm::cl::opt<RequantizeMode> requantizeMode(
+      "requantize-mode", llvm::cl::desc("Lowering of qnn.requantize"),
+      llvm::cl::init(RequantizeMode::Float),
+      llvm::cl::values(
+          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
+          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
+                     "Q31 multiplier and shift")));
+  llvm::cl::opt<bool> noProgress("no-progress",
+                                 llvm::cl::desc("Do not show progress"));
+  llvm::cl::AddExtraVersionPrinter(quantopt::printVersion);
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "QuantOpt runner: JIT-runs a function on "
+                                    "NumPy inputs\n");
+  if (histogramBins < 4 || histogramBins % 4 != 0)
+    return error("--histogram-bins must be a positive multiple of 4");
+  if (repeat == 0)
+    return error("--repeat must be at least 1");
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+
+  DialectRegistry registry;
+  registerEverything(registry);
+  registerAllToLLVMIRTranslations(registry);
+  MLIRContext context(registry);
+
+  std::string errorMessage;
+  auto file = openInputFile(inputFile, &errorMessage);
+  if (!file)
+    return error(errorMessage);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return error("cannot parse '" + inputFile + "'");
+
+  auto func = module->lookupSymbol<func::FuncOp>(function);
+  if (!func || func.isExternal())
+    return error("no function @" + function + " with a body in '" + inputFile +
+                 "'");
+  FunctionType signature = func.getFunctionType();
+  SmallVector<RankedTensorType> argTypes, resultTypes;
+  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor)
+      return error("argument " + std::to_string(i) + " of @" + function +
+                   " is " + typeString(type) +
+                   ": quant-run passes ranked tensors only");
+    argTypes.push_back(tensor);
+  }
+  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor || !tensor.hasStaticShape() || !dtypeFor(tensor.getElementType()))
+      return error("result " + std::to_string(i) + " of @" + function + " is " +
+                   typeString(type) +
+                   ": quant-run needs ranked tensors of static shape and a "
+                   "supported element type");
+    resultTypes.push_back(tensor);
+  }
+  if (!outputs.empty() && outputs.size() != resultTypes.size())
+    return error("@" + function + " has " + std::to_string(resultTypes.size()) +
+                 " results but " + std::to_string(outputs.size()) +
+                 " --output files were given");
+
+  // Names of the observers, for the stats file.
+  std::map<int64_t, std::string> observerNames;
+  module->walk([&](qnn::ObserveOp op) {
+    observerNames[op.getIdAttr().getInt()] = op.getName().value_or("").str();
+  });
+  if (!calibrate.empty() && observerNames.empty())
+    return error("--calibrate needs qnn.observe ops: run quant-opt "
+                 "--quant-insert-calibration first");
+
+  // Inputs.
+  std::vector<InputPlan> plans;
+  for (const std::string &path : inputs) {
+    auto arrays = readArrays(path);
+    if (!arrays)
+      return error(llvm::toString(arrays.takeError()));
+    for (NpyArray &array : *arrays)
+      plans.push_back({std::move(array), {}, 0, 0});
+  }
+  if (plans.size() != argTypes.size())
+    return error("@" + function + " takes " + std::to_string(argTypes.size()) +
+                 " inputs but " + std::to_string(plans.size()) +
+                 " arrays were given");
+  int64_t calls = -1;
+  for (auto [i, plan] : llvm::enumerate(plans)) {
+    plan.type = argTypes[i];
+    auto n = planInput(plan, i, batchSize);
+    if (!n)
+      return error(llvm::toString(n.takeError()));
+    if (calls >= 0 && *n != calls)
+      return error("inputs give different numbers of batches (" +
+                   std::to_string(calls) + " and " + std::to_string(*n) + ")");
+    calls = *n;
+  }
+  if (calls < 0)
+    calls = 1; // no arguments: one call
+
+  // Compile.
+  PassManager pm(&context);
+  LowerToLLVMPipelineOptions pipelineOptions;
+  pipelineOptions.requantizeMode = requantizeMode;
+  pipelineOptions.resultsAsOutParams = true;
+  buildLowerToLLVMPipeline(pm, pipelineOptions);
+  if (failed(pm.run(*module)))
+    return error("'" + inputFile + "' does not lower to LLVM (see above)");
+
+  ExecutionEngineOptions engineOptions;
+  auto transformer = makeOptimizingTransformer(2, 0, nullptr);
+  engineOptions.transformer = transformer;
+  std::string runnerUtils = QUANTOPT_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
+  SmallVector<StringRef> libs{runnerUtils};
+  engineOptions.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(*module, engineOptions);
+  if (!engine)
+    return error("JIT compilation failed: " + llvm::toString(engine.takeError()));
+  (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap symbols;
+    symbols[interner(runtime::kObserveF32Symbol)] = {
+        llvm::orc::ExecutorAddr::fromPtr(&quantopt_observe_f32),
+        llvm::JITSymbolFlags::Exported};
+    return symbols;
+  });
+
+  // Compile now, so that the first timed call does not include it.
+  if (auto fn = (*engine)->lookupPacked(function); !fn)
+    return error("JIT compilation failed: " + llvm::toString(fn.takeError()));
+
+  // Run.
+  runtime::resetCalibration(momentum, histogramBins);
+  std::vector<NpyArray> results(resultTypes.size());
+  for (auto [i, type] : llvm::enumerate(resultTypes)) {
+    results[i].name = "result" + std::to_string(i);
+    results[i].dtype = *dtypeFor(type.getElementType());
+    results[i].shape.assign(type.getShape().begin(), type.getShape().end());
+    if (!results[i].shape.empty())
+      results[i].shape[0] *= calls;
+  }
+  bool showProgress = !noProgress && calls * int64_t(repeat) > 1;
+  bool interactive = llvm::sys::Process::StandardErrIsDisplayed();
+  int64_t total = calls * int64_t(repeat), done = 0;
+  double totalMs = 0, minMs = INFINITY;
+  for (unsigned r = 0; r < repeat; ++r) {
+    for (int64_t call = 0; call < calls; ++call) {
+      std::vector<Buffer> buffers;
+      buffers.reserve(plans.size() + resultTypes.size());
+      for (InputPlan &plan : plans) {
+        Buffer b;
+        int64_t bytes = plan.rowsPerCall * plan.rowBytes;
+        const char *start = plan.array.data.data() + call * bytes;
+        b.bytes.assign(start, start + bytes);
+        b.shape = plan.array.shape;
+        if (!b.shape.empty())
+          b.shape[0] = plan.rowsPerCall;
+        b.describe();
+        buffers.push_back(std::move(b));
+      }
+      for (RankedTensorType type : resultTypes) {
+        Buffer b;
+        b.shape.assign(type.getShape().begin(), type.getShape().end());
+        b.bytes.assign(type.getNumElements() *
+                           npyDTypeSize(*dtypeFor(type.getElementType())),
+                       0);
+        b.describe();
+        buffers.push_back(std::move(b));
+      }
+      std::vector<void *> args;
+      for (Buffer &b : buffers)
+        b.appendArgs(args);
+
+      auto start = std::chrono::steady_clock::now();
+      if (llvm::Error e = (*engine)->invokePacked(function, args))
+        return error("running @" + function + " failed: " +
+                     llvm::toString(std::move(e)));
+      double ms = std::chrono::duration<double, std::milli>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+      totalMs += ms;
+      minMs = std::min(minMs, ms);
+
+      if (r == 0)
+        for (size_t i = 0; i < resultTypes.size(); ++i) {
+          const auto &bytes = buffers[plans.size() + i].bytes;
+          results[i].data.insert(results[i].data.end(), bytes.begin(),
+                                 bytes.end());
+        }
+      ++done;
+      if (showProgress) {
+        if (interactive)
+          llvm::errs() << "\rrunning @" << function << ": " << done << "/"
+                       << total << " calls";
+        else if (done == total || done % std::max<int64_t>(total / 10, 1) == 0)
+          llvm::errs() << "running @" << function << ": " << done << "/"
+                       << total << " calls\n";
+      }
+    }
+  }
+  if (showProgress && interactive)
+    llvm::errs() << "\n";
+
+  llvm::outs() << llvm::formatv(
+      "quant-run: @{0}: {1} calls, {2:f3} ms per call (min {3:f3} ms)\n",
+      function, total, totalMs / double(total), minMs);
+
+  for (auto [i, path] : llvm::enumerate(outputs))
+    if (llvm::Error e = writeNpy(path, results[i]))
+      return error(llvm::toString(std::move(e)));
+
+  if (!calibrate.empty()) {
+    CalibrationStats stats = runtime::snapshotCalibration();
+    stats.function = function;
+    stats.samples = calls;
+    for (auto &[id, name] : observerNames) {
+      auto [it, inserted] = stats.observers.try_emplace(id);
+      it->second.id = id;
+      it->second.name = name;
+      if (inserted)
+        it->second.momentum = momentum; // never reached: recorded as empty
+    }
+    if (llvm::Error e = stats.writeFile(calibrate))
+      return error(llvm::toString(std::move(e)));
+    llvm::outs() << "quant-run: wrote statistics of " << stats.observers.size()
+                 << " observers to " << calibrate << "\n";
+  }
+  return 0;
+}
