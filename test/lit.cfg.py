@@ -38,6 +38,7 @@ config.substitutions.append(
      "--reconcile-unrealized-casts"))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]

@@ -35,7 +35,7 @@ struct ApplyCalibrationPass
       return signalPassFailure();
     auto stats = CalibrationStats::readFile(statsFile);
     if (!stats) {
-      module.emitError() << "quant-apply-calibration: "
+      emitError(module.getLoc()) << "quant-apply-calibration: "
                          << llvm::toString(stats.takeError());
       return signalPassFailure();
     }
@@ -53,7 +53,7 @@ private:
   std::optional<RangeOptions> parseOptions(ModuleOp module) {
     RangeOptions options;
     auto fail = [&](const Twine &message) {
-      module.emitError() << "quant-apply-calibration: " << message;
+      emitError(module.getLoc()) << "quant-apply-calibration: " << message;
       return std::nullopt;
     };
     if (statsFile.empty())

@@ -89,12 +89,12 @@ struct InsertCalibrationPass
 private:
   LogicalResult parseOptions(ModuleOp module) {
     if (observe != "inputs" && observe != "outputs" && observe != "both")
-      return module.emitError() << "quant-insert-calibration: observe='"
+      return emitError(module.getLoc()) << "quant-insert-calibration: observe='"
                                 << observe
                                 << "' is not one of inputs, outputs, both";
     for (const std::string &kind : quantizableOps) {
       if (!llvm::is_contained(kOpKinds, kind))
-        return module.emitError()
+        return emitError(module.getLoc())
                << "quant-insert-calibration: unknown op kind '" << kind
                << "' in ops= (expected matmul, batch_matmul, conv, "
                   "depthwise_conv, elementwise or pooling)";

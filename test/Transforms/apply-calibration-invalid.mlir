@@ -1,0 +1,49 @@
+// Errors of quant-apply-calibration that concern one observer: each is
+// reported at the observer.
+// RUN: quant-opt %s -split-input-file --quant-apply-calibration="stats=%S/Inputs/stats.json method=percentile" -verify-diagnostics
+
+func.func @missing(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{observer 9 ('z') has no statistics in}}
+  %x = qnn.observe %a id(9) name("z") : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @renamed(%a: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{stats for observer 0 were recorded as 'x', but here it is 'other': the stats file is stale or for another module}}
+  %x = qnn.observe %a id(0) name("other") : tensor<2x4xf32>
+  return %x : tensor<2x4xf32>
+}
+
+// -----
+
+func.func @reshaped(%a: tensor<3x4xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{observer 0 recorded shape [2, 4] but observes 'tensor<3x4xf32>': the stats file is stale or for another module}}
+  %x = qnn.observe %a id(0) name("x") : tensor<3x4xf32>
+  return %x : tensor<3x4xf32>
+}
+
+// -----
+
+// A dynamic dimension accepts any recorded size.
+func.func @dynamic_ok(%a: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %x = qnn.observe %a id(0) name("x") : tensor<?x4xf32>
+  return %x : tensor<?x4xf32>
+}
+
+// -----
+
+func.func @no_finite_values(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{observer 2 saw no finite values (10 batches, 40 NaN, 0 inf)}}
+  %x = qnn.observe %a id(2) name("only-nan") : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
+
+// -----
+
+func.func @empty_histogram(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{observer 3 has an empty histogram, which method 'percentile' needs}}
+  %x = qnn.observe %a id(3) name("no-histogram") : tensor<4xf32>
+  return %x : tensor<4xf32>
+}
