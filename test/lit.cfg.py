@@ -20,6 +20,7 @@ config.substitutions.append(("%shlibext", config.shlibext))
 # Debian's NumPy belongs to /usr/bin/python3, not the python3 first on PATH.
 config.substitutions.append(("%python", config.quantopt_python))
 config.substitutions.append(("%quantopt_src_root", config.quantopt_src_root))
+config.substitutions.append(("%quantopt_tools_dir", config.quantopt_tools_dir))
 config.substitutions.append(
     ("%mlir_runner_utils",
      os.path.join(config.mlir_lib_dir, "libmlir_runner_utils" + config.shlibext)))

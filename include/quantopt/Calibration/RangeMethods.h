@@ -54,9 +54,12 @@ computeChannelRanges(const ObserverStats &stats, const RangeOptions &options);
 /// divergence from the histogram.
 Range entropyRange(const Histogram &histogram, unsigned numQuantizedBins);
 
-/// Range keeping `percentile` percent of the histogram's values: symmetric
-/// schemes cut |x| at the percentile; asymmetric ones cut each tail by half
-/// of the rest. Edges are bin edges.
+/// Range keeping `percentile` percent of the histogram's values. Asymmetric:
+/// from the bin holding the (floor(tail) + 1)-th smallest value to the bin
+/// holding the (floor(tail) + 1)-th largest, tail = (100 - percentile) / 2 %
+/// of the values (order statistics, no interpolation). Symmetric: |x| cut at
+/// the bin where the cumulative count reaches `percentile` %. Edges are bin
+/// edges, so results are within one bin of the exact order statistics.
 Range percentileRange(const Histogram &histogram, double percentile,
                       QuantScheme scheme);
 
