@@ -78,8 +78,8 @@ Range quantopt::percentileRange(const Histogram &histogram, double percentile,
       break;
     }
   }
-  return {histogram.binLowerEdge(lo), histogram.binLowerEdge(hi) +
-                                          histogram.binWidth()};
+  return {histogram.binLowerEdge(lo),
+          histogram.binLowerEdge(hi) + histogram.binWidth()};
 }
 
 /// ONNX Runtime's smooth_distribution: moves eps of mass onto empty bins so
@@ -179,7 +179,8 @@ Range quantopt::mseRange(const Histogram &histogram, double min, double max,
   for (unsigned k = 1; k <= n / 2; ++k) {
     double t = k * width;
     Range candidate = intersect({-t, t}, min, max);
-    auto params = chooseQuantParams(candidate.min, candidate.max, storage, scheme);
+    auto params =
+        chooseQuantParams(candidate.min, candidate.max, storage, scheme);
     if (!params) {
       llvm::consumeError(params.takeError());
       continue;
@@ -191,8 +192,8 @@ Range quantopt::mseRange(const Histogram &histogram, double min, double max,
         continue;
       float centre = float(histogram.binLowerEdge(bin) + width / 2);
       int64_t q = quantizeValue(centre, scale, params->zeroPoint, storage);
-      double diff = double(centre) -
-                    double(dequantizeValue(q, scale, params->zeroPoint));
+      double diff =
+          double(centre) - double(dequantizeValue(q, scale, params->zeroPoint));
       error += double(counts[bin]) * diff * diff;
     }
     if (error < bestError) {
@@ -238,8 +239,9 @@ llvm::Expected<Range> quantopt::computeRange(const ObserverStats &stats,
         percentileRange(histogram, options.percentile, options.scheme),
         stats.min, stats.max);
   case CalibrationMethod::Entropy: {
-    auto levels = unsigned(std::min<int64_t>(
-        options.storage.max - options.storage.min + 1, histogram.numBins() / 2));
+    auto levels = unsigned(
+        std::min<int64_t>(options.storage.max - options.storage.min + 1,
+                          histogram.numBins() / 2));
     // Half the storage levels, as ONNX Runtime (128 for 8 bits).
     unsigned numQuantized = std::max(2u, levels / 2);
     return intersect(entropyRange(histogram, numQuantized), stats.min,

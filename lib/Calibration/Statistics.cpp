@@ -37,7 +37,8 @@ void Histogram::growToFit(double absValue) {
   if (rangeValue == 0) {
     // Start with the value's own power of two; an all-zero start gets a
     // small range that doubles as real values arrive.
-    rangeValue = absValue > 0 ? powerOfTwoAtLeast(absValue) : std::ldexp(1.0, -20);
+    rangeValue =
+        absValue > 0 ? powerOfTwoAtLeast(absValue) : std::ldexp(1.0, -20);
     return;
   }
   unsigned n = numBins();
@@ -332,7 +333,8 @@ static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
     FieldReader h(*histogram, llvm::formatv("observers[{0}].histogram", index));
     double range = h.get<double>("range", 0, true);
     int64_t numBins = h.get<int64_t>("num_bins", 0, true);
-    std::vector<uint64_t> counts(numBins > 0 && numBins <= (1 << 20) ? numBins : 0, 0);
+    std::vector<uint64_t> counts(
+        numBins > 0 && numBins <= (1 << 20) ? numBins : 0, 0);
     if (const Array *bins = histogram->getArray("bins")) {
       for (const Value &pair : *bins) {
         const Array *p = pair.getAsArray();
@@ -341,7 +343,8 @@ static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
           bin = (*p)[0].getAsInteger();
           c = (*p)[1].getAsInteger();
         }
-        if (!bin || !c || *bin < 0 || *bin >= int64_t(counts.size()) || *c < 0) {
+        if (!bin || !c || *bin < 0 || *bin >= int64_t(counts.size()) ||
+            *c < 0) {
           h.fail("'bins' must hold [bin, count] pairs inside num_bins");
           break;
         }
@@ -463,8 +466,8 @@ CalibrationStats::readFile(llvm::StringRef path) {
             .str());
   auto stats = fromJSON(*json);
   if (!stats)
-    return llvm::createStringError(llvm::formatv("'{0}': {1}", path,
-                                                 llvm::toString(stats.takeError()))
-                                       .str());
+    return llvm::createStringError(
+        llvm::formatv("'{0}': {1}", path, llvm::toString(stats.takeError()))
+            .str());
   return stats;
 }

@@ -39,7 +39,8 @@ void quantopt::buildLowerToLLVMPipeline(
   if (options.resultsAsOutParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.modifyPublicFunctions = true;
-    outParams.hoistStaticAllocs = true; // write straight into the caller's buffer
+    outParams.hoistStaticAllocs =
+        true; // write straight into the caller's buffer
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
 

@@ -21,42 +21,72 @@ static llvm::Error fail(llvm::StringRef what, const llvm::Twine &message) {
 
 llvm::StringRef quantopt::npyDTypeName(NpyDType dtype) {
   switch (dtype) {
-  case NpyDType::F16: return "float16";
-  case NpyDType::F32: return "float32";
-  case NpyDType::F64: return "float64";
-  case NpyDType::I8: return "int8";
-  case NpyDType::U8: return "uint8";
-  case NpyDType::I16: return "int16";
-  case NpyDType::U16: return "uint16";
-  case NpyDType::I32: return "int32";
-  case NpyDType::I64: return "int64";
-  case NpyDType::Bool: return "bool";
+  case NpyDType::F16:
+    return "float16";
+  case NpyDType::F32:
+    return "float32";
+  case NpyDType::F64:
+    return "float64";
+  case NpyDType::I8:
+    return "int8";
+  case NpyDType::U8:
+    return "uint8";
+  case NpyDType::I16:
+    return "int16";
+  case NpyDType::U16:
+    return "uint16";
+  case NpyDType::I32:
+    return "int32";
+  case NpyDType::I64:
+    return "int64";
+  case NpyDType::Bool:
+    return "bool";
   }
   llvm_unreachable("unknown dtype");
 }
 
 size_t quantopt::npyDTypeSize(NpyDType dtype) {
   switch (dtype) {
-  case NpyDType::I8: case NpyDType::U8: case NpyDType::Bool: return 1;
-  case NpyDType::F16: case NpyDType::I16: case NpyDType::U16: return 2;
-  case NpyDType::F32: case NpyDType::I32: return 4;
-  case NpyDType::F64: case NpyDType::I64: return 8;
+  case NpyDType::I8:
+  case NpyDType::U8:
+  case NpyDType::Bool:
+    return 1;
+  case NpyDType::F16:
+  case NpyDType::I16:
+  case NpyDType::U16:
+    return 2;
+  case NpyDType::F32:
+  case NpyDType::I32:
+    return 4;
+  case NpyDType::F64:
+  case NpyDType::I64:
+    return 8;
   }
   llvm_unreachable("unknown dtype");
 }
 
 static const char *descrOf(NpyDType dtype) {
   switch (dtype) {
-  case NpyDType::F16: return "<f2";
-  case NpyDType::F32: return "<f4";
-  case NpyDType::F64: return "<f8";
-  case NpyDType::I8: return "|i1";
-  case NpyDType::U8: return "|u1";
-  case NpyDType::I16: return "<i2";
-  case NpyDType::U16: return "<u2";
-  case NpyDType::I32: return "<i4";
-  case NpyDType::I64: return "<i8";
-  case NpyDType::Bool: return "|b1";
+  case NpyDType::F16:
+    return "<f2";
+  case NpyDType::F32:
+    return "<f4";
+  case NpyDType::F64:
+    return "<f8";
+  case NpyDType::I8:
+    return "|i1";
+  case NpyDType::U8:
+    return "|u1";
+  case NpyDType::I16:
+    return "<i2";
+  case NpyDType::U16:
+    return "<u2";
+  case NpyDType::I32:
+    return "<i4";
+  case NpyDType::I64:
+    return "<i8";
+  case NpyDType::Bool:
+    return "|b1";
   }
   llvm_unreachable("unknown dtype");
 }
@@ -86,9 +116,9 @@ static std::optional<llvm::StringRef> headerValue(llvm::StringRef header,
   if (!rest.consume_front(":"))
     return std::nullopt;
   rest = rest.ltrim();
-  size_t end = rest.starts_with("(") ? rest.find(')') + 1
+  size_t end = rest.starts_with("(")   ? rest.find(')') + 1
                : rest.starts_with("'") ? rest.find('\'', 1) + 1
-                                        : rest.find_first_of(",}");
+                                       : rest.find_first_of(",}");
   if (end == llvm::StringRef::npos || end == 0)
     return std::nullopt;
   return rest.take_front(end).trim();
@@ -191,9 +221,8 @@ static uint16_t le16(llvm::StringRef bytes, size_t at) {
 }
 
 /// Inflates raw deflate data (zip method 8).
-static llvm::Expected<std::string> inflateRaw(llvm::StringRef in,
-                                              size_t expected,
-                                              llvm::StringRef what) {
+static llvm::Expected<std::string>
+inflateRaw(llvm::StringRef in, size_t expected, llvm::StringRef what) {
   std::string out(expected, '\0');
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
@@ -260,7 +289,8 @@ llvm::Expected<std::vector<NpyArray>> quantopt::readNpz(llvm::StringRef path) {
       inflated = std::move(*out);
       raw = inflated;
     } else if (method != 0) {
-      return fail(what, llvm::formatv("unsupported zip compression {0}", method));
+      return fail(what,
+                  llvm::formatv("unsupported zip compression {0}", method));
     }
     auto array = parseNpy(raw, what);
     if (!array)
@@ -286,9 +316,10 @@ quantopt::readArrays(llvm::StringRef path) {
 }
 
 std::string quantopt::serializeNpy(const NpyArray &array) {
-  std::string header = llvm::formatv("{{'descr': '{0}', 'fortran_order': False, "
-                                     "'shape': {1}, }",
-                                     descrOf(array.dtype), array.shapeString());
+  std::string header =
+      llvm::formatv("{{'descr': '{0}', 'fortran_order': False, "
+                    "'shape': {1}, }",
+                    descrOf(array.dtype), array.shapeString());
   // Pad with spaces so that the data starts on a 64-byte boundary.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');

@@ -35,8 +35,8 @@ struct ApplyCalibrationPass
       return signalPassFailure();
     auto stats = CalibrationStats::readFile(statsFile);
     if (!stats) {
-      emitError(module.getLoc()) << "quant-apply-calibration: "
-                         << llvm::toString(stats.takeError());
+      emitError(module.getLoc())
+          << "quant-apply-calibration: " << llvm::toString(stats.takeError());
       return signalPassFailure();
     }
 
@@ -87,15 +87,16 @@ private:
     StringRef name = op.getName().value_or("");
     auto it = stats.observers.find(id);
     if (it == stats.observers.end())
-      return op.emitError() << "observer " << id << " ('" << name
-                            << "') has no statistics in '" << statsFile
-                            << "': was the stats file recorded for this module?";
+      return op.emitError()
+             << "observer " << id << " ('" << name
+             << "') has no statistics in '" << statsFile
+             << "': was the stats file recorded for this module?";
     const ObserverStats &observed = it->second;
     if (!observed.name.empty() && !name.empty() && observed.name != name)
-      return op.emitError() << "stats for observer " << id
-                            << " were recorded as '" << observed.name
-                            << "', but here it is '" << name
-                            << "': the stats file is stale or for another module";
+      return op.emitError()
+             << "stats for observer " << id << " were recorded as '"
+             << observed.name << "', but here it is '" << name
+             << "': the stats file is stale or for another module";
     RankedTensorType type = op.getType();
     if (failed(checkShape(op, observed, type)))
       return failure();
@@ -105,7 +106,8 @@ private:
       return failure();
     OpBuilder b(op);
     auto quantTensor = type.clone(*quantType);
-    Value q = qnn::QuantizeOp::create(b, op.getLoc(), quantTensor, op.getInput());
+    Value q =
+        qnn::QuantizeOp::create(b, op.getLoc(), quantTensor, op.getInput());
     Value dq = qnn::DequantizeOp::create(b, op.getLoc(), type, q);
     op.replaceAllUsesWith(dq);
     op.erase();
@@ -125,8 +127,8 @@ private:
     llvm::raw_string_ostream os(shape);
     llvm::interleaveComma(observed.shape, os);
     return op.emitError() << "observer " << op.getIdAttr().getInt()
-                          << " recorded shape [" << shape
-                          << "] but observes " << type
+                          << " recorded shape [" << shape << "] but observes "
+                          << type
                           << ": the stats file is stale or for another module";
   }
 
@@ -148,8 +150,8 @@ private:
       SmallVector<double> scales;
       SmallVector<int64_t> zeroPoints;
       for (const Range &r : *ranges) {
-        auto params = chooseQuantParams(r.min, r.max, options.storage,
-                                        options.scheme);
+        auto params =
+            chooseQuantParams(r.min, r.max, options.storage, options.scheme);
         if (!params)
           return op.emitError() << "observer " << observed.id << ": "
                                 << llvm::toString(params.takeError());

@@ -24,9 +24,9 @@ namespace quantopt {
 using namespace mlir;
 
 /// The kind names the `ops` option accepts.
-static constexpr StringLiteral kOpKinds[] = {
-    "matmul", "batch_matmul", "conv", "depthwise_conv", "elementwise",
-    "pooling"};
+static constexpr StringLiteral kOpKinds[] = {"matmul",      "batch_matmul",
+                                             "conv",        "depthwise_conv",
+                                             "elementwise", "pooling"};
 
 /// The kind of a quantizable op, or an empty string.
 static StringRef classifyOp(Operation *op) {
@@ -89,9 +89,9 @@ struct InsertCalibrationPass
 private:
   LogicalResult parseOptions(ModuleOp module) {
     if (observe != "inputs" && observe != "outputs" && observe != "both")
-      return emitError(module.getLoc()) << "quant-insert-calibration: observe='"
-                                << observe
-                                << "' is not one of inputs, outputs, both";
+      return emitError(module.getLoc())
+             << "quant-insert-calibration: observe='" << observe
+             << "' is not one of inputs, outputs, both";
     for (const std::string &kind : quantizableOps) {
       if (!llvm::is_contained(kOpKinds, kind))
         return emitError(module.getLoc())
@@ -130,8 +130,8 @@ private:
       }
       if (outputs)
         for (OpResult result : op->getResults())
-          observeValue(result,
-                       base + ".out" + std::to_string(result.getResultNumber()));
+          observeValue(result, base + ".out" +
+                                   std::to_string(result.getResultNumber()));
     }
 
     if (functionBoundaries)
@@ -171,9 +171,9 @@ private:
     IntegerAttr axis;
     if (channelAxis >= 0 && channelAxis < type.getRank())
       axis = b.getI64IntegerAttr(channelAxis);
-    auto observer = qnn::ObserveOp::create(
-        b, value.getLoc(), type, value, b.getI64IntegerAttr(nextId++),
-        b.getStringAttr(name), axis);
+    auto observer = qnn::ObserveOp::create(b, value.getLoc(), type, value,
+                                           b.getI64IntegerAttr(nextId++),
+                                           b.getStringAttr(name), axis);
     value.replaceAllUsesExcept(observer.getResult(), observer);
   }
 

@@ -140,10 +140,10 @@ llvm::Expected<int64_t> planInput(InputPlan &plan, unsigned index,
         what + ": expected " + npyDTypeName(*expected).str() + " data for " +
         typeString(type) + ", got " + npyDTypeName(a.dtype).str());
   if (int64_t(a.shape.size()) != type.getRank())
-    return llvm::createStringError(what + ": shape " + a.shapeString() +
-                                   " has rank " + std::to_string(a.shape.size()) +
-                                   ", but " + typeString(type) + " has rank " +
-                                   std::to_string(type.getRank()));
+    return llvm::createStringError(
+        what + ": shape " + a.shapeString() + " has rank " +
+        std::to_string(a.shape.size()) + ", but " + typeString(type) +
+        " has rank " + std::to_string(type.getRank()));
   if (type.getRank() == 0) {
     plan.rowsPerCall = 1;
     plan.rowBytes = npyDTypeSize(a.dtype);
@@ -157,17 +157,18 @@ llvm::Expected<int64_t> planInput(InputPlan &plan, unsigned index,
           std::to_string(a.shape[d]) + ", expected " +
           std::to_string(type.getDimSize(d)) + ")");
   int64_t rows = a.shape[0];
-  int64_t perCall = type.isDynamicDim(0)
-                        ? (batchSize > 0 ? batchSize : std::max<int64_t>(rows, 1))
-                        : type.getDimSize(0);
+  int64_t perCall =
+      type.isDynamicDim(0)
+          ? (batchSize > 0 ? batchSize : std::max<int64_t>(rows, 1))
+          : type.getDimSize(0);
   if (perCall == 0 || rows % perCall != 0)
-    return llvm::createStringError(
-        what + ": " + std::to_string(rows) +
-        " rows cannot be split into batches of " + std::to_string(perCall) +
-        " for " + typeString(type));
+    return llvm::createStringError(what + ": " + std::to_string(rows) +
+                                   " rows cannot be split into batches of " +
+                                   std::to_string(perCall) + " for " +
+                                   typeString(type));
   plan.rowsPerCall = perCall;
-  plan.rowBytes = a.numElements() / std::max<int64_t>(rows, 1) *
-                  npyDTypeSize(a.dtype);
+  plan.rowBytes =
+      a.numElements() / std::max<int64_t>(rows, 1) * npyDTypeSize(a.dtype);
   return rows / perCall;
 }
 
@@ -205,8 +206,9 @@ int main(int argc, char **argv) {
       "histogram-bins", llvm::cl::desc("Histogram bins per observer"),
       llvm::cl::init(Histogram::kDefaultBins));
   llvm::cl::opt<unsigned> repeat(
-      "repeat", llvm::cl::desc("Run the whole input set this many times "
-                               "(for timing)"),
+      "repeat",
+      llvm::cl::desc("Run the whole input set this many times "
+                     "(for timing)"),
       llvm::cl::init(1));
   llvm::cl::opt<RequantizeMode> requantizeMode(
       "requantize-mode", llvm::cl::desc("Lowering of qnn.requantize"),
@@ -260,7 +262,8 @@ int main(int argc, char **argv) {
   }
   for (auto [i, type] : llvm::enumerate(signature.getResults())) {
     auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || !tensor.hasStaticShape() || !dtypeFor(tensor.getElementType()))
+    if (!tensor || !tensor.hasStaticShape() ||
+        !dtypeFor(tensor.getElementType()))
       return error("result " + std::to_string(i) + " of @" + function + " is " +
                    typeString(type) +
                    ": quant-run needs ranked tensors of static shape and a "
@@ -325,7 +328,8 @@ int main(int argc, char **argv) {
   engineOptions.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)
-    return error("JIT compilation failed: " + llvm::toString(engine.takeError()));
+    return error("JIT compilation failed: " +
+                 llvm::toString(engine.takeError()));
   (*engine)->registerSymbols([](llvm::orc::MangleAndInterner interner) {
     llvm::orc::SymbolMap symbols;
     symbols[interner(runtime::kObserveF32Symbol)] = {
@@ -382,8 +386,8 @@ int main(int argc, char **argv) {
 
       auto start = std::chrono::steady_clock::now();
       if (llvm::Error e = (*engine)->invokePacked(function, args))
-        return error("running @" + function + " failed: " +
-                     llvm::toString(std::move(e)));
+        return error("running @" + function +
+                     " failed: " + llvm::toString(std::move(e)));
       double ms = std::chrono::duration<double, std::milli>(
                       std::chrono::steady_clock::now() - start)
                       .count();

@@ -17,7 +17,13 @@
 
 namespace quantopt {
 
-enum class CalibrationMethod { MinMax, MovingAverage, Percentile, Entropy, MSE };
+enum class CalibrationMethod {
+  MinMax,
+  MovingAverage,
+  Percentile,
+  Entropy,
+  MSE
+};
 
 /// Parses "minmax", "moving-average", "percentile", "entropy", "mse".
 std::optional<CalibrationMethod> parseCalibrationMethod(llvm::StringRef name);

@@ -44,9 +44,9 @@ static Value castToF32(OpBuilder &b, Location loc, Value input) {
              [&](OpBuilder &nb, Location l, ValueRange args) {
                Value v = args[0];
                auto width = cast<FloatType>(v.getType()).getWidth();
-               v = width < 32 ? arith::ExtFOp::create(nb, l, f32, v).getResult()
-                              : arith::TruncFOp::create(nb, l, f32, v)
-                                    .getResult();
+               v = width < 32
+                       ? arith::ExtFOp::create(nb, l, f32, v).getResult()
+                       : arith::TruncFOp::create(nb, l, f32, v).getResult();
                linalg::YieldOp::create(nb, l, v);
              })
       .getResult(0);
@@ -66,8 +66,8 @@ struct LowerObserve : OpRewritePattern<qnn::ObserveOp> {
     Value id = arith::ConstantOp::create(
         rewriter, loc, rewriter.getI64IntegerAttr(op.getIdAttr().getInt()));
     int64_t axisValue = op.getAxis() ? int64_t(*op.getAxis()) : -1;
-    Value axis = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getI64IntegerAttr(axisValue));
+    Value axis = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getI64IntegerAttr(axisValue));
     func::CallOp::create(rewriter, loc, kObserveFn, TypeRange{},
                          ValueRange{id, axis, cast});
     rewriter.replaceOp(op, op.getInput());
