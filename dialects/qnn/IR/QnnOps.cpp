@@ -21,10 +21,6 @@ using quantopt::StorageRange;
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
-static StorageRange storageRangeOf(quant::QuantizedType type) {
-  return {type.getStorageTypeMin(), type.getStorageTypeMax()};
-}
-
 /// Checks one (scale, zero point) pair; `channel` is set for per-axis types.
 static LogicalResult verifyScaleAndZeroPoint(Operation *op, StringRef role,
                                              double scale, int64_t zeroPoint,
@@ -70,7 +66,7 @@ LogicalResult mlir::qnn::verifyQuantizedTensorType(Operation *op,
   if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(element))
     return verifyScaleAndZeroPoint(op, role, perTensor.getScale(),
                                    perTensor.getZeroPoint(),
-                                   storageRangeOf(perTensor), std::nullopt);
+                                   getStorageRange(perTensor), std::nullopt);
 
   auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(element);
   if (!perAxis)
@@ -79,7 +75,7 @@ LogicalResult mlir::qnn::verifyQuantizedTensorType(Operation *op,
   if (failed(verifyAxis(op, role, perAxis.getQuantizedDimension(), type,
                         perAxis.getScales().size())))
     return failure();
-  StorageRange range = storageRangeOf(perAxis);
+  StorageRange range = getStorageRange(perAxis);
   for (auto [channel, scale, zeroPoint] :
        llvm::enumerate(perAxis.getScales(), perAxis.getZeroPoints()))
     if (failed(verifyScaleAndZeroPoint(op, role, scale, zeroPoint, range,
@@ -130,7 +126,7 @@ LogicalResult QuantizeOp::verify() {
 static bool isDequantizeQuantizeExact(quant::QuantizedType type) {
   if (!type.getExpressedType().isF32())
     return false;
-  StorageRange range = storageRangeOf(type);
+  StorageRange range = getStorageRange(type);
   auto params = channelParams(type);
   if ((range.max - range.min + 1) * int64_t(params.size()) > (int64_t(1) << 20))
     return false;
@@ -186,7 +182,7 @@ struct FoldQuantizeOfConstant : OpRewritePattern<QuantizeOp> {
         axisStride *= resultType.getDimSize(d);
     }
 
-    StorageRange range = storageRangeOf(quantType);
+    StorageRange range = getStorageRange(quantType);
     unsigned width = quantType.getStorageTypeIntegralWidth();
     SmallVector<APInt> quantized;
     quantized.reserve(resultType.getNumElements());

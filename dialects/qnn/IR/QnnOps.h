@@ -8,6 +8,9 @@
 #define QNN_IR_QNNOPS_H
 
 #include "qnn/IR/QnnDialect.h"
+#include "quantopt/Utils/QuantParams.h"
+
+#include "mlir/Dialect/Quant/IR/QuantTypes.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -26,6 +29,12 @@ namespace mlir::qnn {
 /// `role` names the value in diagnostics ("result", "input").
 LogicalResult verifyQuantizedTensorType(Operation *op, ShapedType type,
                                         StringRef role);
+
+/// The integer range a quantized type's storage may take (its custom range,
+/// such as i8<-127:127>, when it has one).
+inline quantopt::StorageRange getStorageRange(quant::QuantizedType type) {
+  return {type.getStorageTypeMin(), type.getStorageTypeMax()};
+}
 
 } // namespace mlir::qnn
 

@@ -234,10 +234,6 @@ static Value emitRoundAddClamp(OpBuilder &b, Location loc, Value v,
   return arith::TruncIOp::create(b, loc, storageType, clamped);
 }
 
-static StorageRange storageRangeOf(quant::QuantizedType type) {
-  return {type.getStorageTypeMin(), type.getStorageTypeMax()};
-}
-
 /// quantize: clamp(round(x / scale) + zp).
 static Value emitQuantize(OpBuilder &b, Location loc, Value input,
                           Type resultType, const UniformParams &params) {
@@ -247,7 +243,7 @@ static Value emitQuantize(OpBuilder &b, Location loc, Value input,
   ChannelConstant scales = ChannelConstant::floats(computeType, params.scales);
   ChannelConstant zeroPoints =
       ChannelConstant::ints(b.getI64Type(), params.zeroPoints);
-  StorageRange range = storageRangeOf(params.type);
+  StorageRange range = qnn::getStorageRange(params.type);
   Type storageType = params.type.getStorageType();
   return ElementwiseBuilder::build(
       b, loc, input, resultType, params.axis, {scales, zeroPoints},
@@ -301,7 +297,7 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
   ChannelConstant zpIn = ChannelConstant::ints(b.getI64Type(), in.zeroPoints);
   ChannelConstant zpOut = ChannelConstant::ints(b.getI64Type(), out.zeroPoints);
   std::optional<int64_t> axis = in.axis ? in.axis : out.axis;
-  StorageRange range = storageRangeOf(out.type);
+  StorageRange range = qnn::getStorageRange(out.type);
   Type storageType = out.type.getStorageType();
   bool isSigned = in.type.isSigned();
   return ElementwiseBuilder::build(
@@ -346,7 +342,7 @@ static FailureOr<Value> emitRequantizeFixedPoint(OpBuilder &b, Location loc,
       ChannelConstant::ints(i64, in.zeroPoints),
       ChannelConstant::ints(i64, out.zeroPoints)};
   std::optional<int64_t> axis = in.axis ? in.axis : out.axis;
-  StorageRange range = storageRangeOf(out.type);
+  StorageRange range = qnn::getStorageRange(out.type);
   Type storageType = out.type.getStorageType();
   bool isSigned = in.type.isSigned();
   return ElementwiseBuilder::build(
