@@ -105,4 +105,37 @@ def ApplyCalibrationPass
   ];
 }
 
+def LowerFakeQuantPass : Pass<"quant-lower-fake-quant"> {
+  let summary = "Turn QAT fake-quant ops and upstream quant casts into typed quantize/dequantize pairs";
+  let description = [{
+    Models trained with quantization-aware training arrive with
+    `qnn.fake_quant` ops, or (ONNX QDQ models) with QuantizeLinear /
+    DequantizeLinear pairs expressed as upstream `quant.qcast` /
+    `quant.dcast`. This pass makes both into `qnn.quantize` +
+    `qnn.dequantize` with a `!quant.uniform` type, so that the rest of the
+    flow (and QuantOpt's numerics) applies:
+
+    - `qnn.fake_quant {scales, zero_points}` uses them as given;
+    - `qnn.fake_quant {min, max}` chooses the scale and zero point from the
+      range (0 made exact, as TensorFlow's FakeQuantWithMinMaxVars nudges);
+    - `num_bits`, `is_signed` and `narrow_range` give the storage type: i8 /
+      i16 (u8 / u16), with a custom range for fewer bits or a narrow range;
+    - `axis` gives a per-axis type.
+
+    A grid that gives no valid quantized type (for example a scale too small
+    for an f16 expressed type) is an error at the op.
+
+    ```mlir
+    %y = qnn.fake_quant %x {min = array<f64: -1.0>, max = array<f64: 3.0>} : tensor<4xf32>
+    ```
+    becomes
+    ```mlir
+    %q = qnn.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.015686274509803921:-64>>
+    %y = qnn.dequantize %q : tensor<4x!quant.uniform<i8:f32, 0.015686274509803921:-64>> -> tensor<4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect",
+                           "::mlir::quant::QuantDialect"];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

@@ -614,8 +614,12 @@ struct ConvertQnnToLinalgPass
     scf::populateSCFStructuralTypeConversionsAndLegality(converter, patterns,
                                                          target);
 
+    // Never fold: upstream folds quant.dcast(quant.qcast(x)) to x, which
+    // would silently drop the quantization this pass is lowering.
+    ConversionConfig config;
+    config.foldingMode = DialectConversionFoldingMode::Never;
     if (failed(applyPartialConversion(getOperation(), target,
-                                      std::move(patterns))))
+                                      std::move(patterns), config)))
       signalPassFailure();
   }
 };

@@ -203,3 +203,18 @@ func.func @leaves_float_ops_alone(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4
   %q, %s, %zp = qnn.dynamic_quantize %b : tensor<4xf32> -> tensor<4xui8>, tensor<f32>, tensor<ui8>
   return %b, %q : tensor<4xf32>, tensor<4xui8>
 }
+
+// -----
+
+// A QDQ pair of upstream casts keeps its quantization: upstream folds
+// quant.dcast(quant.qcast(x)) to x, which this pass must not do.
+// CHECK-LABEL: func @qdq_pair_not_folded
+// CHECK-SAME: (%[[X:.*]]: tensor<4xf32>) -> tensor<4xf32>
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<4xf32>) outs(%{{.*}} : tensor<4xi8>)
+// CHECK: %[[D:.*]] = linalg.generic {{.*}} ins(%[[Q]] : tensor<4xi8>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: return %[[D]] : tensor<4xf32>
+func.func @qdq_pair_not_folded(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %q = quant.qcast %x : tensor<4xf32> to tensor<4x!quant.uniform<i8:f32, 0.25:1>>
+  %d = quant.dcast %q : tensor<4x!quant.uniform<i8:f32, 0.25:1>> to tensor<4xf32>
+  return %d : tensor<4xf32>
+}
