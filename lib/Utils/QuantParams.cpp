@@ -132,7 +132,10 @@ float quantopt::requantizeMultiplier(double scaleIn, double scaleOut) {
 
 int64_t quantopt::requantizeValue(int64_t q, int64_t zpIn, float multiplier,
                                   int64_t zpOut, StorageRange range) {
-  float scaled = float(q - zpIn) * multiplier;
+  // The product of an integer and an f32 is exact in f64 for |q - zpIn| <
+  // 2^29, so the only rounding is the final one (as ONNX's reference, which
+  // multiplies int32 by float32 in float64).
+  double scaled = double(q - zpIn) * double(multiplier);
   return range.clamp(saturatingToInt64(roundHalfToEven(scaled)) + zpOut);
 }
 

@@ -55,14 +55,15 @@ def dequantize(q, scale, zero_point, axis=None):
 
 def requantize(q, scale_in, zp_in, scale_out, zp_out, qmin, qmax, axis=None):
     """Float-mode requantize: m = f32(s_in / s_out) (divided in f64),
-    clamp(round_half_to_even(f32(q - zp_in) * m) + zp_out)."""
+    clamp(round_half_to_even(f64(q - zp_in) * m) + zp_out): the product in
+    float64, as ONNX's reference multiplies int32 by float32."""
     q = np.asarray(q, np.int64)
     m = (np.asarray(scale_in, np.float64) / np.asarray(scale_out, np.float64)).astype(np.float32)
     m = _channel_view(m, q.shape, axis)
     zin = _channel_view(np.asarray(zp_in, np.int64), q.shape, axis)
     zout = _channel_view(np.asarray(zp_out, np.int64), q.shape, axis)
     with np.errstate(over="ignore"):
-        v = (q - zin).astype(np.float32) * m
+        v = (q - zin).astype(np.float64) * m.astype(np.float64)
     return _round_add_clamp(v, zout, qmin, qmax)
 
 

@@ -211,11 +211,12 @@ TEST(Dequantize, Basic) {
 }
 
 TEST(Requantize, FloatMultiplier) {
-  // 0.01 / 0.1 -> f32(0.1). 25 * 0.1f rounds to exactly 2.5 in f32 (as in
-  // NumPy float32), a tie -> 2; 35 * 0.1f is 3.5 -> 4.
+  // 0.01 / 0.1 -> f32(0.1) = 0.100000001490116... The product is taken in
+  // f64: 25 * m = 2.5000000372... -> 3 (an f32 product would round to the
+  // tie 2.5 and give 2); 35 * m = 3.50000005... -> 4.
   float m = requantizeMultiplier(0.01, 0.1);
   EXPECT_EQ(m, 0.1f);
-  EXPECT_EQ(requantizeValue(25, 0, m, 0, kInt8), 2);
+  EXPECT_EQ(requantizeValue(25, 0, m, 0, kInt8), 3);
   EXPECT_EQ(requantizeValue(35, 0, m, 0, kInt8), 4);
   // Exact ties with a power-of-two multiplier: 5 * 0.5 = 2.5 -> 2, 7 * 0.5
   // = 3.5 -> 4; zero points on both sides.

@@ -64,8 +64,8 @@ def Qnn_RequantizeOp : Qnn_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
     `q_out = clamp(round_half_to_even((q_in - zp_in) * (scale_in / scale_out)) + zp_out, qmin, qmax)`
 
     The multiplier `scale_in / scale_out` is computed in double precision and
-    rounded once to f32; the product is computed in f32 (see
-    docs/Numerics.md). Requantizing to the same type is the identity and
+    rounded once to f32; the product with `q_in - zp_in` is computed in f64
+    (see docs/Numerics.md). Requantizing to the same type is the identity and
     folds away.
 
     ```mlir

@@ -81,7 +81,8 @@ float dequantizeValue(int64_t q, float scale, int64_t zeroPoint);
 /// in double, rounded once to f32.
 float requantizeMultiplier(double scaleIn, double scaleOut);
 
-/// Float-mode requantize: clamp(round_half_to_even(f32(q - zpIn) * m) + zpOut).
+/// Float-mode requantize: clamp(round_half_to_even(f64(q - zpIn) * m) + zpOut),
+/// the product in f64 (exact for |q - zpIn| < 2^29).
 int64_t requantizeValue(int64_t q, int64_t zpIn, float multiplier,
                         int64_t zpOut, StorageRange range);
 

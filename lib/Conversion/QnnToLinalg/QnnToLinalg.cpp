@@ -283,7 +283,8 @@ static SmallVector<double> broadcastTo(ArrayRef<double> v, size_t n) {
   return v.size() == n ? SmallVector<double>(v) : SmallVector<double>(n, v[0]);
 }
 
-/// requantize, float mode: clamp(round(f32(q - zpIn) * m) + zpOut).
+/// requantize, float mode: clamp(round(f64(q - zpIn) * m) + zpOut), with the
+/// f32 multiplier m widened exactly to f64.
 static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
                                  Type resultType, const UniformParams &in,
                                  const UniformParams &out, size_t channels) {
@@ -292,8 +293,8 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
   SmallVector<double> multipliers;
   for (size_t c = 0; c < channels; ++c)
     multipliers.push_back(requantizeMultiplier(scalesIn[c], scalesOut[c]));
-  FloatType f32 = b.getF32Type();
-  ChannelConstant m = ChannelConstant::floats(f32, multipliers);
+  FloatType f64 = b.getF64Type();
+  ChannelConstant m = ChannelConstant::floats(f64, multipliers);
   ChannelConstant zpIn = ChannelConstant::ints(b.getI64Type(), in.zeroPoints);
   ChannelConstant zpOut = ChannelConstant::ints(b.getI64Type(), out.zeroPoints);
   std::optional<int64_t> axis = in.axis ? in.axis : out.axis;
@@ -305,7 +306,7 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
       [&](OpBuilder &b, Location loc, Value q, ArrayRef<Value> p) {
         Value centered = arith::SubIOp::create(
             b, loc, widenStorage(b, loc, q, isSigned), p[1]);
-        Value asFloat = arith::SIToFPOp::create(b, loc, f32, centered);
+        Value asFloat = arith::SIToFPOp::create(b, loc, f64, centered);
         Value scaled = arith::MulFOp::create(b, loc, asFloat, p[0]);
         return emitRoundAddClamp(b, loc, scaled, p[2], range, storageType);
       });

@@ -95,16 +95,17 @@ func.func @dequantize_bf16_per_axis(%q: tensor<2x4x!quant.uniform<i8:bf16:0, {0.
 
 // -----
 
-// The float multiplier 0.01 / 0.1 is rounded once to f32.
+// The float multiplier 0.01 / 0.1 is rounded once to f32 (0.1f, held in an
+// f64 constant); the product is taken in f64.
 // CHECK-LABEL: func @requantize_float
 // CHECK-SAME: (%{{.*}}: tensor<4xi32>) -> tensor<4xi8>
 // CHECK: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
-// CHECK-DAG: %[[MUL:.*]] = arith.constant 1.000000e-01 : f32
+// CHECK-DAG: %[[MUL:.*]] = arith.constant 0.10000000149011612 : f64
 // CHECK-DAG: %[[ZPOUT:.*]] = arith.constant 3 : i64
 // CHECK: arith.extsi %[[IN]] : i32 to i64
-// CHECK: %[[F:.*]] = arith.sitofp %{{.*}} : i64 to f32
-// CHECK: %[[P:.*]] = arith.mulf %[[F]], %[[MUL]] : f32
-// CHECK: math.roundeven %[[P]] : f32
+// CHECK: %[[F:.*]] = arith.sitofp %{{.*}} : i64 to f64
+// CHECK: %[[P:.*]] = arith.mulf %[[F]], %[[MUL]] : f64
+// CHECK: math.roundeven %[[P]] : f64
 // CHECK: arith.addi %{{.*}}, %[[ZPOUT]] : i64
 // FIXED-LABEL: func @requantize_float
 // FIXED-NOT: arith.mulf
@@ -123,10 +124,10 @@ func.func @requantize_float(%q: tensor<4x!quant.uniform<i32:f32, 0.01>>) -> tens
 
 // Per-axis input to per-tensor output: one multiplier per channel.
 // CHECK-LABEL: func @requantize_per_axis
-// CHECK-DAG: arith.constant dense<[1.000000e-01, 2.000000e-01]> : tensor<2xf32>
+// CHECK-DAG: arith.constant dense<[0.10000000149011612, 0.20000000298023224]> : tensor<2xf64>
 // CHECK-DAG: arith.constant dense<0> : tensor<2xi64>
 // CHECK: linalg.generic
-// CHECK-SAME: tensor<4x2xi32>, tensor<2xf32>, tensor<2xi64>
+// CHECK-SAME: tensor<4x2xi32>, tensor<2xf64>, tensor<2xi64>
 func.func @requantize_per_axis(%q: tensor<4x2x!quant.uniform<i32:f32:1, {0.01, 0.02}>>) -> tensor<4x2x!quant.uniform<u8:f32, 0.1:128>> {
   %r = qnn.requantize %q : tensor<4x2x!quant.uniform<i32:f32:1, {0.01, 0.02}>> -> tensor<4x2x!quant.uniform<u8:f32, 0.1:128>>
   return %r : tensor<4x2x!quant.uniform<u8:f32, 0.1:128>>
