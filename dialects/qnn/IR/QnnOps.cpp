@@ -252,6 +252,70 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor) {
 }
 
 //===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), rhs = getRhs().getType(),
+                   result = getResult().getType();
+  if (failed(verifyQuantizedTensorType(*this, lhs, "lhs")) ||
+      failed(verifyQuantizedTensorType(*this, rhs, "rhs")) ||
+      failed(verifyQuantizedTensorType(*this, result, "result")))
+    return failure();
+  if (lhs.getRank() != 2 || rhs.getRank() != 2 || result.getRank() != 2)
+    return emitOpError("expects rank-2 lhs, rhs and result");
+  if (!isa<quant::UniformQuantizedType>(lhs.getElementType()) ||
+      !isa<quant::UniformQuantizedType>(result.getElementType()))
+    return emitOpError("expects per-tensor quantized lhs and result");
+  if (auto perAxis =
+          dyn_cast<quant::UniformQuantizedPerAxisType>(rhs.getElementType());
+      perAxis && perAxis.getQuantizedDimension() != 1)
+    return emitOpError() << "rhs must be quantized per output channel "
+                            "(dimension 1), not dimension "
+                         << perAxis.getQuantizedDimension();
+  for (auto [role, type] :
+       {std::pair<StringRef, RankedTensorType>{"lhs", lhs}, {"rhs", rhs},
+        {"result", result}}) {
+    auto q = cast<quant::QuantizedType>(type.getElementType());
+    if (q.getStorageTypeIntegralWidth() > 16)
+      return emitOpError() << role << " storage must be at most 16 bits";
+  }
+  Type expressed = expressedTypeOf(lhs);
+  if (expressedTypeOf(rhs) != expressed || expressedTypeOf(result) != expressed)
+    return emitOpError("lhs, rhs and result must have the same expressed type");
+
+  auto mismatch = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+  };
+  if (mismatch(lhs.getDimSize(1), rhs.getDimSize(0)))
+    return emitOpError() << "lhs has K = " << lhs.getDimSize(1)
+                         << " but rhs has K = " << rhs.getDimSize(0);
+  if (mismatch(result.getDimSize(0), lhs.getDimSize(0)) ||
+      mismatch(result.getDimSize(1), rhs.getDimSize(1)))
+    return emitOpError("result shape must be lhs rows x rhs columns");
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 ||
+        mismatch(biasType.getDimSize(0), rhs.getDimSize(1)))
+      return emitOpError("bias must have one value per output column");
+  }
+  StorageRange range =
+      getStorageRange(cast<quant::QuantizedType>(result.getElementType()));
+  std::optional<int64_t> lo, hi;
+  if (getClampMinAttr())
+    lo = getClampMinAttr().getInt();
+  if (getClampMaxAttr())
+    hi = getClampMaxAttr().getInt();
+  if ((lo && !range.contains(*lo)) || (hi && !range.contains(*hi)))
+    return emitOpError() << "clamp bounds must lie in the result storage range ["
+                         << range.min << ", " << range.max << "]";
+  if (lo && hi && *lo > *hi)
+    return emitOpError() << "clamp_min " << *lo << " is above clamp_max "
+                         << *hi;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // ObserveOp
 //===----------------------------------------------------------------------===//
 

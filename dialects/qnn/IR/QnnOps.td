@@ -81,6 +81,49 @@ def Qnn_RequantizeOp : Qnn_Op<"requantize", [Pure, SameOperandsAndResultShape]> 
 }
 
 //===----------------------------------------------------------------------===//
+// Quantized compute
+//===----------------------------------------------------------------------===//
+
+def Qnn_MatmulOp : Qnn_Op<"matmul", [Pure]> {
+  let summary = "quantized matrix multiplication with i32 accumulation and requantize";
+  let description = [{
+    `lhs` (M x K, per tensor) times `rhs` (K x N, per tensor or per axis
+    along dimension 1, the output channels), accumulated exactly in i32,
+    plus an optional i32 `bias` (N values at scale `lhs_scale *
+    rhs_scale[n]`, zero point 0), requantized to the result type:
+
+    ```
+    acc[m, n] = bias[n] + sum_k (lhs[m, k] - lhs_zp) * (rhs[k, n] - rhs_zp[n])
+    M[n]      = f32(f32(lhs_scale * rhs_scale[n]) / result_scale)   -- f32 arithmetic
+    y[m, n]   = clamp(round_half_to_even(f64(acc[m, n]) * M[n]) + result_zp, lo, hi)
+    ```
+
+    This is ONNX QLinearMatMul (with a bias and a fused activation). `lo`
+    and `hi` are the result's storage range, narrowed by `clamp_min` /
+    `clamp_max` (in result storage units) when an activation such as ReLU
+    was fused.
+
+    ```mlir
+    %y = qnn.matmul %a, %w bias %b {clamp_min = -5 : i64}
+        : tensor<4x16x!quant.uniform<i8:f32, 0.05:-5>>,
+          tensor<16x8x!quant.uniform<i8<-127:127>:f32:1, {...}>>, tensor<8xi32>
+        -> tensor<4x8x!quant.uniform<i8:f32, 0.1:-5>>
+    ```
+  }];
+  let arguments = (ins Qnn_QuantizedTensor:$lhs,
+                       Qnn_QuantizedTensor:$rhs,
+                       Optional<RankedTensorOf<[I32]>>:$bias,
+                       OptionalAttr<I64Attr>:$clamp_min,
+                       OptionalAttr<I64Attr>:$clamp_max);
+  let results = (outs Qnn_QuantizedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`bias` $bias^)? attr-dict `:` type($lhs) `,` type($rhs)
+    (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // Calibration and QAT
 //===----------------------------------------------------------------------===//
 

@@ -283,32 +283,55 @@ static SmallVector<double> broadcastTo(ArrayRef<double> v, size_t n) {
   return v.size() == n ? SmallVector<double>(v) : SmallVector<double>(n, v[0]);
 }
 
+/// Everything a requantize needs, per channel along `axis` (or one entry).
+struct RequantizeSpec {
+  SmallVector<double> realMultipliers;  // scale_in / scale_out, exact
+  SmallVector<double> floatMultipliers; // the f32 multiplier of float mode
+  SmallVector<int64_t> zpIn, zpOut;
+  std::optional<int64_t> axis;
+  bool inputSigned = true;
+  StorageRange outRange;
+  Type storageType;
+
+  /// qnn.requantize from `in` to `out`.
+  static RequantizeSpec forRequantize(const UniformParams &in,
+                                      const UniformParams &out) {
+    RequantizeSpec spec;
+    size_t channels = std::max(in.scales.size(), out.scales.size());
+    SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
+    SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
+    for (size_t c = 0; c < channels; ++c) {
+      spec.realMultipliers.push_back(scalesIn[c] / scalesOut[c]);
+      spec.floatMultipliers.push_back(
+          requantizeMultiplier(scalesIn[c], scalesOut[c]));
+    }
+    spec.zpIn = in.zeroPoints;
+    spec.zpOut = out.zeroPoints;
+    spec.axis = in.axis ? in.axis : out.axis;
+    spec.inputSigned = in.type.isSigned();
+    spec.outRange = qnn::getStorageRange(out.type);
+    spec.storageType = out.type.getStorageType();
+    return spec;
+  }
+};
+
 /// requantize, float mode: clamp(round(f64(q - zpIn) * m) + zpOut), with the
 /// f32 multiplier m widened exactly to f64.
 static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
-                                 Type resultType, const UniformParams &in,
-                                 const UniformParams &out, size_t channels) {
-  SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
-  SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
-  SmallVector<double> multipliers;
-  for (size_t c = 0; c < channels; ++c)
-    multipliers.push_back(requantizeMultiplier(scalesIn[c], scalesOut[c]));
+                                 Type resultType, const RequantizeSpec &spec) {
   FloatType f64 = b.getF64Type();
-  ChannelConstant m = ChannelConstant::floats(f64, multipliers);
-  ChannelConstant zpIn = ChannelConstant::ints(b.getI64Type(), in.zeroPoints);
-  ChannelConstant zpOut = ChannelConstant::ints(b.getI64Type(), out.zeroPoints);
-  std::optional<int64_t> axis = in.axis ? in.axis : out.axis;
-  StorageRange range = qnn::getStorageRange(out.type);
-  Type storageType = out.type.getStorageType();
-  bool isSigned = in.type.isSigned();
+  ChannelConstant m = ChannelConstant::floats(f64, spec.floatMultipliers);
+  ChannelConstant zpIn = ChannelConstant::ints(b.getI64Type(), spec.zpIn);
+  ChannelConstant zpOut = ChannelConstant::ints(b.getI64Type(), spec.zpOut);
   return ElementwiseBuilder::build(
-      b, loc, input, resultType, axis, {m, zpIn, zpOut},
+      b, loc, input, resultType, spec.axis, {m, zpIn, zpOut},
       [&](OpBuilder &b, Location loc, Value q, ArrayRef<Value> p) {
         Value centered = arith::SubIOp::create(
-            b, loc, widenStorage(b, loc, q, isSigned), p[1]);
+            b, loc, widenStorage(b, loc, q, spec.inputSigned), p[1]);
         Value asFloat = arith::SIToFPOp::create(b, loc, f64, centered);
         Value scaled = arith::MulFOp::create(b, loc, asFloat, p[0]);
-        return emitRoundAddClamp(b, loc, scaled, p[2], range, storageType);
+        return emitRoundAddClamp(b, loc, scaled, p[2], spec.outRange,
+                                 spec.storageType);
       });
 }
 
@@ -316,14 +339,10 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
 /// i64 arithmetic (see quantopt::multiplyByFixedPoint for the reference).
 static FailureOr<Value> emitRequantizeFixedPoint(OpBuilder &b, Location loc,
                                                  Value input, Type resultType,
-                                                 const UniformParams &in,
-                                                 const UniformParams &out,
-                                                 size_t channels) {
-  SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
-  SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
+                                                 const RequantizeSpec &spec) {
   SmallVector<int64_t> multipliers, leftMuls, rightShifts, masks;
-  for (size_t c = 0; c < channels; ++c) {
-    auto fixed = decomposeMultiplier(scalesIn[c] / scalesOut[c]);
+  for (double real : spec.realMultipliers) {
+    auto fixed = decomposeMultiplier(real);
     if (!fixed) {
       llvm::consumeError(fixed.takeError()); // reported by checkLowerable
       return failure();
@@ -340,12 +359,12 @@ static FailureOr<Value> emitRequantizeFixedPoint(OpBuilder &b, Location loc,
       ChannelConstant::ints(i64, leftMuls),
       ChannelConstant::ints(i64, rightShifts),
       ChannelConstant::ints(i64, masks),
-      ChannelConstant::ints(i64, in.zeroPoints),
-      ChannelConstant::ints(i64, out.zeroPoints)};
-  std::optional<int64_t> axis = in.axis ? in.axis : out.axis;
-  StorageRange range = qnn::getStorageRange(out.type);
-  Type storageType = out.type.getStorageType();
-  bool isSigned = in.type.isSigned();
+      ChannelConstant::ints(i64, spec.zpIn),
+      ChannelConstant::ints(i64, spec.zpOut)};
+  std::optional<int64_t> axis = spec.axis;
+  StorageRange range = spec.outRange;
+  Type storageType = spec.storageType;
+  bool isSigned = spec.inputSigned;
   return ElementwiseBuilder::build(
       b, loc, input, resultType, axis, constants,
       [&](OpBuilder &b, Location loc, Value q, ArrayRef<Value> p) {
@@ -452,17 +471,17 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
     UniformParams out = UniformParams::of(op.getType().getElementType());
     if (in.axis && out.axis && *in.axis != *out.axis)
       return rewriter.notifyMatchFailure(op, "quantized dimensions differ");
-    size_t channels = std::max(in.scales.size(), out.scales.size());
+    RequantizeSpec spec = RequantizeSpec::forRequantize(in, out);
     Type resultType = getTypeConverter()->convertType(op.getType());
     Location loc = op.getLoc();
     if (mode == RequantizeMode::Float) {
-      rewriter.replaceOp(op,
-                         emitRequantizeFloat(rewriter, loc, adaptor.getInput(),
-                                             resultType, in, out, channels));
+      rewriter.replaceOp(op, emitRequantizeFloat(rewriter, loc,
+                                                 adaptor.getInput(), resultType,
+                                                 spec));
       return success();
     }
     FailureOr<Value> result = emitRequantizeFixedPoint(
-        rewriter, loc, adaptor.getInput(), resultType, in, out, channels);
+        rewriter, loc, adaptor.getInput(), resultType, spec);
     if (failed(result))
       return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
     rewriter.replaceOp(op, *result);
@@ -569,11 +588,8 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
     }
     if (mode != RequantizeMode::FixedPoint)
       return;
-    size_t channels = std::max(in.scales.size(), out.scales.size());
-    SmallVector<double> scalesIn = broadcastTo(in.scales, channels);
-    SmallVector<double> scalesOut = broadcastTo(out.scales, channels);
-    for (size_t c = 0; c < channels; ++c) {
-      auto fixed = decomposeMultiplier(scalesIn[c] / scalesOut[c]);
+    for (double real : RequantizeSpec::forRequantize(in, out).realMultipliers) {
+      auto fixed = decomposeMultiplier(real);
       if (!fixed) {
         op->emitOpError() << "has no fixed-point multiplier: "
                           << llvm::toString(fixed.takeError());
