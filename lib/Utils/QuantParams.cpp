@@ -130,6 +130,12 @@ float quantopt::requantizeMultiplier(double scaleIn, double scaleOut) {
   return float(scaleIn / scaleOut);
 }
 
+float quantopt::matmulRequantizeMultiplier(double lhsScale, double rhsScale,
+                                           double resultScale) {
+  float product = float(lhsScale) * float(rhsScale);
+  return product / float(resultScale);
+}
+
 int64_t quantopt::requantizeValue(int64_t q, int64_t zpIn, float multiplier,
                                   int64_t zpOut, StorageRange range) {
   // The product of an integer and an f32 is exact in f64 for |q - zpIn| <

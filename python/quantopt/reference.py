@@ -118,3 +118,39 @@ def requantize_fixed_point(q, scale_in, zp_in, scale_out, zp_out, qmin, qmax, ax
         y = _rounding_divide_by_pot(_srdhm(x, mult), max(-shift, 0))
         out[idx] = min(qmax, max(qmin, y + int(z_out[idx])))
     return out
+
+
+def qlinear_matmul(a, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp, qmin, qmax,
+                   bias=None, clamp_min=None, clamp_max=None):
+    """ONNX QLinearMatMul (onnx/reference/ops/op_qlinear_matmul.py), with an
+    optional i32 bias and a fused activation's output clamp. `b_scale` and
+    `b_zp` may hold one value per output column.
+
+    The multiplier is computed in float32 arithmetic from float32 scales; the
+    int32 accumulator times it is taken in float64 (NumPy promotes int32 x
+    float32 to float64), then rounded half to even.
+    """
+    A = np.asarray(a).astype(np.int32) - np.int32(a_zp)
+    B = np.asarray(b).astype(np.int32) - np.asarray(b_zp, np.int32)
+    C = np.matmul(A, B)
+    if bias is not None:
+        C = C + np.asarray(bias, np.int32)
+    m = (np.float32(a_scale) * np.asarray(b_scale, np.float32)) / np.float32(y_scale)
+    D = C.astype(np.float64) * np.asarray(m, np.float32).astype(np.float64)
+    lo = qmin if clamp_min is None else max(qmin, clamp_min)
+    hi = qmax if clamp_max is None else min(qmax, clamp_max)
+    return np.clip(np.rint(D).astype(np.int64) + int(y_zp), lo, hi)
+
+
+def requantize_fixed_point_values(acc, real_multipliers, zp_out, qmin, qmax, axis=None):
+    """gemmlowp requantize of an accumulator with per-channel real multipliers."""
+    acc = np.asarray(acc, np.int64)
+    mult = np.broadcast_to(_channel_view(np.asarray(real_multipliers, np.float64), acc.shape, axis), acc.shape)
+    out = np.empty(acc.shape, np.int64)
+    for idx in np.ndindex(acc.shape):
+        m, shift = quantize_multiplier(mult[idx])
+        x = _clamp_i32(int(acc[idx]))
+        x = _clamp_i32(x * (1 << max(shift, 0)))
+        y = _rounding_divide_by_pot(_srdhm(x, m), max(-shift, 0))
+        out[idx] = min(qmax, max(qmin, y + int(zp_out)))
+    return out

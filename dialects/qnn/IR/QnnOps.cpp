@@ -273,12 +273,16 @@ LogicalResult MatmulOp::verify() {
     return emitOpError() << "rhs must be quantized per output channel "
                             "(dimension 1), not dimension "
                          << perAxis.getQuantizedDimension();
-  for (auto [role, type] :
-       {std::pair<StringRef, RankedTensorType>{"lhs", lhs}, {"rhs", rhs},
-        {"result", result}}) {
+  // 8-bit operands keep every product and any realistic sum inside the i32
+  // accumulator (|a - za| * |b - zb| <= 2^16, so K up to 2^15 is exact).
+  for (auto [role, type, bits] :
+       {std::tuple<StringRef, RankedTensorType, unsigned>{"lhs", lhs, 8},
+        {"rhs", rhs, 8},
+        {"result", result, 16}}) {
     auto q = cast<quant::QuantizedType>(type.getElementType());
-    if (q.getStorageTypeIntegralWidth() > 16)
-      return emitOpError() << role << " storage must be at most 16 bits";
+    if (q.getStorageTypeIntegralWidth() > bits)
+      return emitOpError() << role << " storage must be at most " << bits
+                           << " bits";
   }
   Type expressed = expressedTypeOf(lhs);
   if (expressedTypeOf(rhs) != expressed || expressedTypeOf(result) != expressed)

@@ -81,6 +81,12 @@ float dequantizeValue(int64_t q, float scale, int64_t zeroPoint);
 /// in double, rounded once to f32.
 float requantizeMultiplier(double scaleIn, double scaleOut);
 
+/// The f32 output multiplier of a quantized matmul or convolution, computed in
+/// f32 arithmetic as ONNX's QLinearMatMul / QLinearConv reference does:
+/// f32(f32(lhsScale * rhsScale) / resultScale), each scale rounded to f32.
+float matmulRequantizeMultiplier(double lhsScale, double rhsScale,
+                                 double resultScale);
+
 /// Float-mode requantize: clamp(round_half_to_even(f64(q - zpIn) * m) + zpOut),
 /// the product in f64 (exact for |q - zpIn| < 2^29).
 int64_t requantizeValue(int64_t q, int64_t zpIn, float multiplier,

@@ -491,6 +491,144 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
   RequantizeMode mode;
 };
 
+/// The requantize that ends a qnn.matmul: from the i32 accumulator (scale
+/// lhs_scale * rhs_scale[n], zero point 0) to the result, clamped to the
+/// fused activation's range.
+static RequantizeSpec matmulRequantizeSpec(qnn::MatmulOp op) {
+  auto lhs = cast<quant::UniformQuantizedType>(
+      op.getLhs().getType().getElementType());
+  UniformParams rhs = UniformParams::of(op.getRhs().getType().getElementType());
+  auto out = cast<quant::UniformQuantizedType>(op.getType().getElementType());
+  RequantizeSpec spec;
+  for (double rhsScale : rhs.scales) {
+    spec.realMultipliers.push_back(lhs.getScale() * rhsScale / out.getScale());
+    spec.floatMultipliers.push_back(
+        matmulRequantizeMultiplier(lhs.getScale(), rhsScale, out.getScale()));
+  }
+  spec.zpIn = {0};
+  spec.zpOut = {out.getZeroPoint()};
+  spec.axis = rhs.axis;
+  spec.inputSigned = true;
+  spec.outRange = qnn::getStorageRange(out);
+  if (auto lo = op.getClampMinAttr())
+    spec.outRange.min = std::max(spec.outRange.min, lo.getInt());
+  if (auto hi = op.getClampMaxAttr())
+    spec.outRange.max = std::min(spec.outRange.max, hi.getInt());
+  spec.storageType = out.getStorageType();
+  return spec;
+}
+
+/// Storage integer widened to i32, by signedness.
+static Value widenToI32(OpBuilder &b, Location loc, Value storage,
+                        bool isSigned) {
+  Type i32 = b.getI32Type();
+  if (isSigned)
+    return arith::ExtSIOp::create(b, loc, i32, storage);
+  return arith::ExtUIOp::create(b, loc, i32, storage);
+}
+
+/// qnn.matmul -> i32 accumulation (linalg.generic over m, n, k, starting
+/// from the bias) + the requantize epilogue.
+struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
+  MatmulLowering(const TypeConverter &converter, MLIRContext *ctx,
+                 RequantizeMode mode)
+      : OpConversionPattern(converter, ctx), mode(mode) {}
+
+  LogicalResult
+  matchAndRewrite(qnn::MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    auto lhsType = cast<quant::UniformQuantizedType>(
+        op.getLhs().getType().getElementType());
+    UniformParams rhs =
+        UniformParams::of(op.getRhs().getType().getElementType());
+    Value lhs = adaptor.getLhs(), rhsValue = adaptor.getRhs();
+    Type i32 = rewriter.getI32Type();
+
+    // The accumulator starts as the bias (broadcast over rows) or zeros.
+    OpFoldResult rows = tensor::getMixedSize(rewriter, loc, lhs, 0);
+    OpFoldResult cols = tensor::getMixedSize(rewriter, loc, rhsValue, 1);
+    Value empty = tensor::EmptyOp::create(rewriter, loc,
+                                          ArrayRef<OpFoldResult>{rows, cols}, i32);
+    auto accType = cast<RankedTensorType>(empty.getType());
+    Value init;
+    AffineExpr d0, d1, d2;
+    bindDims(ctx, d0, d1, d2);
+    if (Value bias = adaptor.getBias()) {
+      auto identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+      auto column = AffineMap::get(2, 0, {d1}, ctx);
+      init = linalg::GenericOp::create(
+                 rewriter, loc, accType, ValueRange{bias}, ValueRange{empty},
+                 ArrayRef<AffineMap>{column, identity},
+                 SmallVector<utils::IteratorType>(2,
+                                                  utils::IteratorType::parallel),
+                 [](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(b, l, args[0]);
+                 })
+                 .getResult(0);
+    } else {
+      Value zero = arith::ConstantOp::create(rewriter, loc,
+                                             rewriter.getI32IntegerAttr(0));
+      init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    }
+
+    // acc[m, n] += (lhs[m, k] - zpL) * (rhs[k, n] - zpR[n]).
+    SmallVector<Value> inputs{lhs, rhsValue};
+    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d0, d2}, ctx),
+                                AffineMap::get(3, 0, {d2, d1}, ctx)};
+    bool perChannelZp = rhs.zeroPoints.size() > 1;
+    if (perChannelZp) {
+      SmallVector<int32_t> zps(rhs.zeroPoints.begin(), rhs.zeroPoints.end());
+      inputs.push_back(arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(
+              RankedTensorType::get({int64_t(zps.size())}, i32),
+              ArrayRef<int32_t>(zps))));
+      maps.push_back(AffineMap::get(3, 0, {d1}, ctx));
+    }
+    maps.push_back(AffineMap::get(3, 0, {d0, d1}, ctx));
+    bool lhsSigned = lhsType.isSigned(), rhsSigned = rhs.type.isSigned();
+    int64_t zpL = lhsType.getZeroPoint(), zpR = rhs.zeroPoints.front();
+    Value acc =
+        linalg::GenericOp::create(
+            rewriter, loc, accType, inputs, ValueRange{init}, maps,
+            {utils::IteratorType::parallel, utils::IteratorType::parallel,
+             utils::IteratorType::reduction},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              auto constI32 = [&](int64_t v) {
+                return arith::ConstantOp::create(b, l, b.getI32IntegerAttr(v));
+              };
+              Value a = arith::SubIOp::create(
+                  b, l, widenToI32(b, l, args[0], lhsSigned), constI32(zpL));
+              Value w = widenToI32(b, l, args[1], rhsSigned);
+              w = arith::SubIOp::create(b, l, w,
+                                        perChannelZp ? args[2] : constI32(zpR));
+              Value product = arith::MulIOp::create(b, l, a, w);
+              linalg::YieldOp::create(
+                  b, l, arith::AddIOp::create(b, l, args.back(), product)
+                            .getResult());
+            })
+            .getResult(0);
+
+    RequantizeSpec spec = matmulRequantizeSpec(op);
+    Type resultType = getTypeConverter()->convertType(op.getType());
+    if (mode == RequantizeMode::Float) {
+      rewriter.replaceOp(op,
+                         emitRequantizeFloat(rewriter, loc, acc, resultType, spec));
+      return success();
+    }
+    FailureOr<Value> result =
+        emitRequantizeFixedPoint(rewriter, loc, acc, resultType, spec);
+    if (failed(result))
+      return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+
+  RequantizeMode mode;
+};
+
 /// quant.scast becomes a no-op once both sides are storage integers.
 struct StorageCastLowering : OpConversionPattern<quant::StorageCastOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -540,7 +678,8 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<qnn::DequantizeOp>,
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
-  patterns.add<RequantizeLowering>(typeConverter, ctx, requantizeMode);
+  patterns.add<RequantizeLowering, MatmulLowering>(typeConverter, ctx,
+                                                  requantizeMode);
 }
 
 //===----------------------------------------------------------------------===//
@@ -554,7 +693,7 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
   bool ok = true;
   root->walk([&](Operation *op) {
     if (!isa<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
-             quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+             qnn::MatmulOp, quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
       return;
     for (Type type :
          llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
@@ -572,6 +711,20 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
         ok = false;
         return;
       }
+    }
+    if (auto matmul = dyn_cast<qnn::MatmulOp>(op)) {
+      if (mode != RequantizeMode::FixedPoint)
+        return;
+      for (double real : matmulRequantizeSpec(matmul).realMultipliers) {
+        auto fixed = decomposeMultiplier(real);
+        if (!fixed) {
+          op->emitOpError() << "has no fixed-point multiplier: "
+                            << llvm::toString(fixed.takeError());
+          ok = false;
+          return;
+        }
+      }
+      return;
     }
     auto requantize = dyn_cast<qnn::RequantizeOp>(op);
     if (!requantize)
@@ -620,6 +773,7 @@ struct ConvertQnnToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalOp<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
+                        qnn::MatmulOp,
                         quant::QuantizeCastOp, quant::DequantizeCastOp,
                         quant::StorageCastOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {

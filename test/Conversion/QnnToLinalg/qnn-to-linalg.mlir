@@ -219,3 +219,30 @@ func.func @qdq_pair_not_folded(%x: tensor<4xf32>) -> tensor<4xf32> {
   %d = quant.dcast %q : tensor<4x!quant.uniform<i8:f32, 0.25:1>> to tensor<4xf32>
   return %d : tensor<4xf32>
 }
+
+// -----
+
+// qnn.matmul: i32 accumulation from the bias, zero points subtracted in the
+// reduction, then the requantize epilogue with one multiplier per column,
+// clamped by the fused activation.
+// CHECK-LABEL: func @matmul
+// CHECK-SAME: (%[[A:.*]]: tensor<4x3xi8>, %[[W:.*]]: tensor<3x2xi8>, %[[B:.*]]: tensor<2xi32>) -> tensor<4x2xi8>
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<2xi32>) outs(%{{.*}} : tensor<4x2xi32>)
+// CHECK: %[[ACC:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[W]] : tensor<4x3xi8>, tensor<3x2xi8>) outs(%[[INIT]] : tensor<4x2xi32>)
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.subi
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: linalg.generic {{.*}} ins(%[[ACC]], %{{.*}} : tensor<4x2xi32>, tensor<2xf64>{{.*}}) outs(%{{.*}} : tensor<4x2xi8>)
+// CHECK: math.roundeven %{{.*}} : f64
+// CHECK: arith.constant -5 : i64
+// CHECK: arith.constant 127 : i64
+// FIXED-LABEL: func @matmul
+// FIXED: arith.divsi
+!qa = !quant.uniform<i8:f32, 0.05:-5>
+!qw = !quant.uniform<i8<-127:127>:f32:1, {0.01, 0.02}>
+!qy = !quant.uniform<i8:f32, 0.1:-5>
+func.func @matmul(%a: tensor<4x3x!qa>, %w: tensor<3x2x!qw>, %b: tensor<2xi32>) -> tensor<4x2x!qy> {
+  %y = qnn.matmul %a, %w bias %b {clamp_min = -5 : i64} : tensor<4x3x!qa>, tensor<3x2x!qw>, tensor<2xi32> -> tensor<4x2x!qy>
+  return %y : tensor<4x2x!qy>
+}

@@ -318,3 +318,110 @@ func.func @dynamic_quantize_float_output(%x: tensor<4xf32>) {
   %q, %s, %zp = qnn.dynamic_quantize %x : tensor<4xf32> -> tensor<4xf32>, tensor<f32>, tensor<ui8>
   return
 }
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_k_mismatch(%a: tensor<4x16x!qa>, %b: tensor<8x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op lhs has K = 16 but rhs has K = 8}}
+  %y = qnn.matmul %a, %b : tensor<4x16x!qa>, tensor<8x4x!qa> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_result_shape(%a: tensor<4x16x!qa>, %b: tensor<16x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op result shape must be lhs rows x rhs columns}}
+  %y = qnn.matmul %a, %b : tensor<4x16x!qa>, tensor<16x4x!qa> -> tensor<4x5x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_rank(%a: tensor<2x4x16x!qa>, %b: tensor<16x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op expects rank-2 lhs, rhs and result}}
+  %y = qnn.matmul %a, %b : tensor<2x4x16x!qa>, tensor<16x4x!qa> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_weights_axis(%a: tensor<4x2x!qa>, %b: tensor<2x4x!quant.uniform<i8:f32:0, {0.1, 0.2}>>) {
+  // expected-error @+1 {{'qnn.matmul' op rhs must be quantized per output channel (dimension 1), not dimension 0}}
+  %y = qnn.matmul %a, %b : tensor<4x2x!qa>, tensor<2x4x!quant.uniform<i8:f32:0, {0.1, 0.2}>> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_wide_operands(%a: tensor<4x2x!quant.uniform<i16:f32, 0.05>>, %b: tensor<2x4x!quant.uniform<i8:f32, 0.05>>) {
+  // expected-error @+1 {{'qnn.matmul' op lhs storage must be at most 8 bits}}
+  %y = qnn.matmul %a, %b : tensor<4x2x!quant.uniform<i16:f32, 0.05>>, tensor<2x4x!quant.uniform<i8:f32, 0.05>> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_bias(%a: tensor<4x2x!qa>, %b: tensor<2x4x!qa>, %bias: tensor<3xi32>) {
+  // expected-error @+1 {{'qnn.matmul' op bias must have one value per output column}}
+  %y = qnn.matmul %a, %b bias %bias : tensor<4x2x!qa>, tensor<2x4x!qa>, tensor<3xi32> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<u8:f32, 0.1:128>
+
+func.func @matmul_clamp_range(%a: tensor<4x2x!qa>, %b: tensor<2x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op clamp bounds must lie in the result storage range [0, 255]}}
+  %y = qnn.matmul %a, %b {clamp_min = -1 : i64} : tensor<4x2x!qa>, tensor<2x4x!qa> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @matmul_clamp_order(%a: tensor<4x2x!qa>, %b: tensor<2x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op clamp_min 10 is above clamp_max 5}}
+  %y = qnn.matmul %a, %b {clamp_min = 10 : i64, clamp_max = 5 : i64} : tensor<4x2x!qa>, tensor<2x4x!qa> -> tensor<4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+
+func.func @matmul_expressed(%a: tensor<4x2x!qa>, %b: tensor<2x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op lhs, rhs and result must have the same expressed type}}
+  %y = qnn.matmul %a, %b : tensor<4x2x!qa>, tensor<2x4x!qa> -> tensor<4x4x!quant.uniform<i8:f16, 0.1>>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+
+func.func @matmul_per_axis_lhs(%a: tensor<4x2x!quant.uniform<i8:f32:0, {0.1, 0.1, 0.1, 0.1}>>, %b: tensor<2x4x!qa>) {
+  // expected-error @+1 {{'qnn.matmul' op expects per-tensor quantized lhs and result}}
+  %y = qnn.matmul %a, %b : tensor<4x2x!quant.uniform<i8:f32:0, {0.1, 0.1, 0.1, 0.1}>>, tensor<2x4x!qa> -> tensor<4x4x!qa>
+  return
+}

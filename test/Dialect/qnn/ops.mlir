@@ -79,3 +79,12 @@ func.func @dynamic_quantize(%x: tensor<?x16xf32>) -> (tensor<?x16xui8>, tensor<f
   %q2, %s2, %zp2 = qnn.dynamic_quantize %x {symmetric = true} : tensor<?x16xf32> -> tensor<?x16xi8>, tensor<f32>, tensor<i8>
   return %q, %s, %zp, %q2, %s2, %zp2 : tensor<?x16xui8>, tensor<f32>, tensor<ui8>, tensor<?x16xi8>, tensor<f32>, tensor<i8>
 }
+
+// CHECK-LABEL: func @matmul
+func.func @matmul(%a: tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, %w: tensor<16x8x!quant.uniform<i8<-127:127>:f32:1, {1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02}>>, %b: tensor<8xi32>) -> (tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:-5>>, tensor<4x8x!quant.uniform<u8:f32, 1.000000e-01:128>>) {
+  // CHECK: qnn.matmul %{{.*}}, %{{.*}} bias %{{.*}} {clamp_min = -5 : i64} : tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, tensor<16x8x!quant.uniform<i8<-127:127>:f32:1, {{.*}}>>, tensor<8xi32> -> tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:-5>>
+  %y = qnn.matmul %a, %w bias %b {clamp_min = -5 : i64} : tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, tensor<16x8x!quant.uniform<i8<-127:127>:f32:1, {1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02}>>, tensor<8xi32> -> tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:-5>>
+  // CHECK: qnn.matmul %{{.*}}, %{{.*}} : tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, tensor<16x8x{{.*}}> -> tensor<4x8x!quant.uniform<u8:f32, 1.000000e-01:128>>
+  %z = qnn.matmul %a, %w : tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, tensor<16x8x!quant.uniform<i8<-127:127>:f32:1, {1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02}>> -> tensor<4x8x!quant.uniform<u8:f32, 1.000000e-01:128>>
+  return %y, %z : tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:-5>>, tensor<4x8x!quant.uniform<u8:f32, 1.000000e-01:128>>
+}
