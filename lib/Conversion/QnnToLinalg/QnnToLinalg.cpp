@@ -577,7 +577,8 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
     SmallVector<Value> inputs{lhs, rhsValue};
     SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d0, d2}, ctx),
                                 AffineMap::get(3, 0, {d2, d1}, ctx)};
-    bool perChannelZp = rhs.zeroPoints.size() > 1;
+    // A constant input only when the weight zero points really differ.
+    bool perChannelZp = !llvm::all_equal(rhs.zeroPoints);
     if (perChannelZp) {
       SmallVector<int32_t> zps(rhs.zeroPoints.begin(), rhs.zeroPoints.end());
       inputs.push_back(arith::ConstantOp::create(
