@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quantopt/Transforms/Epilogue.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
@@ -156,6 +157,11 @@ private:
   void observeValue(Value value, const std::string &name) {
     if (!isObservable(value) || isCompileTimeValue(value) ||
         value.getDefiningOp<qnn::ObserveOp>())
+      return;
+    // Inside a quantization unit quant-fuse-layers made: nothing goes
+    // between the op and its epilogue.
+    if (Operation *def = value.getDefiningOp();
+        def && def->hasAttr(quantopt::kFusedAttrName))
       return;
     for (Operation *user : value.getUsers())
       if (auto existing = dyn_cast<qnn::ObserveOp>(user)) {

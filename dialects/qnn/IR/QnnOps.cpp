@@ -311,8 +311,9 @@ LogicalResult MatmulOp::verify() {
   if (getClampMaxAttr())
     hi = getClampMaxAttr().getInt();
   if ((lo && !range.contains(*lo)) || (hi && !range.contains(*hi)))
-    return emitOpError() << "clamp bounds must lie in the result storage range ["
-                         << range.min << ", " << range.max << "]";
+    return emitOpError()
+           << "clamp bounds must lie in the result storage range [" << range.min
+           << ", " << range.max << "]";
   if (lo && hi && *lo > *hi)
     return emitOpError() << "clamp_min " << *lo << " is above clamp_max "
                          << *hi;

@@ -138,4 +138,55 @@ def LowerFakeQuantPass : Pass<"quant-lower-fake-quant"> {
                            "::mlir::quant::QuantDialect"];
 }
 
+def FuseLayersPass : Pass<"quant-fuse-layers"> {
+  let summary = "Make matmul + bias + activation one quantization unit";
+  let description = [{
+    Runs on the float model, before calibration. A `linalg.matmul` whose only
+    user is an elementwise epilogue (a per-column constant bias add, then
+    ReLU / ReLU6 / clamp) is marked `quantopt.fused`: quant-insert-calibration
+    then puts no observer between them, so that quant-rewrite-int8 can fold
+    the epilogue into `qnn.matmul` (bias as i32, the activation as the
+    output clamp of the requantize). Anything else is left untouched.
+
+    ```mlir
+    %mm = linalg.matmul ins(%x, %w : ...) outs(%zero : ...) -> tensor<4x8xf32>
+    %y = linalg.generic {...} ins(%mm, %b : tensor<4x8xf32>, tensor<8xf32>) ... {
+      %s = arith.addf %in, %bias : f32
+      %r = arith.maximumf %s, %c0 : f32
+      linalg.yield %r : f32
+    }
+    ```
+    gets `{quantopt.fused}` on the matmul.
+  }];
+}
+
+def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
+  let summary = "Rewrite dequantize -> float op -> quantize into integer ops";
+  let description = [{
+    Turns quantized-at-the-edges float computation into integer computation:
+
+    ```
+    qnn.dequantize(%a) -> linalg.matmul (float weights) [-> bias/relu epilogue] -> qnn.quantize
+    ```
+    becomes `qnn.matmul %a, %w_i8 bias %b_i32 {clamp}`: i8 x i8 -> i32 with
+    zero-point corrections, the bias quantized to i32 at scale
+    `input_scale * weight_scale`, and the activation folded into the output
+    clamp. Float weight constants are quantized at compile time, per output
+    channel, symmetric, narrow range (i8 in [-127, 127]), so the IR holds i8
+    weights (about 4x smaller); weights that already arrive as
+    `qnn.dequantize` of quantized values are used as they are.
+
+    Ops the pass cannot (or is told not to) quantize stay float, with their
+    dequantize / quantize around them. `exclude=` names ops to keep in float
+    by name location or by kind (`matmul`).
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect",
+                           "::mlir::quant::QuantDialect",
+                           "::mlir::arith::ArithDialect"];
+  let options = [
+    ListOption<"exclude", "exclude", "std::string",
+               "Ops to keep in float: names (from name locations) or kinds">,
+  ];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

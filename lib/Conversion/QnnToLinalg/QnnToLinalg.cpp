@@ -475,9 +475,9 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
     Type resultType = getTypeConverter()->convertType(op.getType());
     Location loc = op.getLoc();
     if (mode == RequantizeMode::Float) {
-      rewriter.replaceOp(op, emitRequantizeFloat(rewriter, loc,
-                                                 adaptor.getInput(), resultType,
-                                                 spec));
+      rewriter.replaceOp(op,
+                         emitRequantizeFloat(rewriter, loc, adaptor.getInput(),
+                                             resultType, spec));
       return success();
     }
     FailureOr<Value> result = emitRequantizeFixedPoint(
@@ -495,8 +495,8 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
 /// lhs_scale * rhs_scale[n], zero point 0) to the result, clamped to the
 /// fused activation's range.
 static RequantizeSpec matmulRequantizeSpec(qnn::MatmulOp op) {
-  auto lhs = cast<quant::UniformQuantizedType>(
-      op.getLhs().getType().getElementType());
+  auto lhs =
+      cast<quant::UniformQuantizedType>(op.getLhs().getType().getElementType());
   UniformParams rhs = UniformParams::of(op.getRhs().getType().getElementType());
   auto out = cast<quant::UniformQuantizedType>(op.getType().getElementType());
   RequantizeSpec spec;
@@ -549,8 +549,8 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
     // The accumulator starts as the bias (broadcast over rows) or zeros.
     OpFoldResult rows = tensor::getMixedSize(rewriter, loc, lhs, 0);
     OpFoldResult cols = tensor::getMixedSize(rewriter, loc, rhsValue, 1);
-    Value empty = tensor::EmptyOp::create(rewriter, loc,
-                                          ArrayRef<OpFoldResult>{rows, cols}, i32);
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, ArrayRef<OpFoldResult>{rows, cols}, i32);
     auto accType = cast<RankedTensorType>(empty.getType());
     Value init;
     AffineExpr d0, d1, d2;
@@ -561,8 +561,8 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
       init = linalg::GenericOp::create(
                  rewriter, loc, accType, ValueRange{bias}, ValueRange{empty},
                  ArrayRef<AffineMap>{column, identity},
-                 SmallVector<utils::IteratorType>(2,
-                                                  utils::IteratorType::parallel),
+                 SmallVector<utils::IteratorType>(
+                     2, utils::IteratorType::parallel),
                  [](OpBuilder &b, Location l, ValueRange args) {
                    linalg::YieldOp::create(b, l, args[0]);
                  })
@@ -607,16 +607,17 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
                                         perChannelZp ? args[2] : constI32(zpR));
               Value product = arith::MulIOp::create(b, l, a, w);
               linalg::YieldOp::create(
-                  b, l, arith::AddIOp::create(b, l, args.back(), product)
-                            .getResult());
+                  b, l,
+                  arith::AddIOp::create(b, l, args.back(), product)
+                      .getResult());
             })
             .getResult(0);
 
     RequantizeSpec spec = matmulRequantizeSpec(op);
     Type resultType = getTypeConverter()->convertType(op.getType());
     if (mode == RequantizeMode::Float) {
-      rewriter.replaceOp(op,
-                         emitRequantizeFloat(rewriter, loc, acc, resultType, spec));
+      rewriter.replaceOp(
+          op, emitRequantizeFloat(rewriter, loc, acc, resultType, spec));
       return success();
     }
     FailureOr<Value> result =
@@ -680,7 +681,7 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
   patterns.add<RequantizeLowering, MatmulLowering>(typeConverter, ctx,
-                                                  requantizeMode);
+                                                   requantizeMode);
 }
 
 //===----------------------------------------------------------------------===//
@@ -774,9 +775,8 @@ struct ConvertQnnToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalOp<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
-                        qnn::MatmulOp,
-                        quant::QuantizeCastOp, quant::DequantizeCastOp,
-                        quant::StorageCastOp>();
+                        qnn::MatmulOp, quant::QuantizeCastOp,
+                        quant::DequantizeCastOp, quant::StorageCastOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&
              converter.isLegal(&op.getBody());

@@ -1,0 +1,40 @@
+//===- Epilogue.h - Recognize what can fuse into a quantized op -*- C++ -*-===//
+//
+// A matmul's elementwise epilogue that can become part of one quantization
+// unit: a per-column bias add, then ReLU / ReLU6 / clamp. Shared by
+// quant-fuse-layers (which keeps observers out of the unit) and
+// quant-rewrite-int8 (which folds it into qnn.matmul).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTOPT_TRANSFORMS_EPILOGUE_H
+#define QUANTOPT_TRANSFORMS_EPILOGUE_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <optional>
+
+namespace quantopt {
+
+/// Marks an op whose result flows into a fused epilogue: no observer or
+/// quantize/dequantize goes between them.
+constexpr llvm::StringLiteral kFusedAttrName = "quantopt.fused";
+
+struct Epilogue {
+  /// The per-column bias (one value per output column), if any.
+  mlir::DenseFPElementsAttr bias;
+  /// Clamp bounds in real values: ReLU gives lower = 0, ReLU6 adds upper = 6.
+  std::optional<double> lower, upper;
+};
+
+/// Matches `generic` as an epilogue of the rank-2 value `producer`: an
+/// all-parallel generic reading `producer` with the identity map and at most
+/// one other input, a constant broadcast along rows, whose body is
+/// [addf bias] [maximumf/maxnumf c] [minimumf/minnumf c] yield.
+std::optional<Epilogue> matchEpilogue(mlir::linalg::GenericOp generic,
+                                      mlir::Value producer);
+
+} // namespace quantopt
+
+#endif // QUANTOPT_TRANSFORMS_EPILOGUE_H

@@ -1,0 +1,80 @@
+//===- Epilogue.cpp - Recognize what can fuse into a quantized op ---------===//
+
+#include "quantopt/Transforms/Epilogue.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+/// The constant `v` holds, if it is a float constant.
+static std::optional<double> constantOf(Value v) {
+  FloatAttr attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    return attr.getValueAsDouble();
+  return std::nullopt;
+}
+
+std::optional<quantopt::Epilogue>
+quantopt::matchEpilogue(linalg::GenericOp generic, Value producer) {
+  if (generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+      generic.getNumReductionLoops() != 0 || generic->getNumResults() != 1)
+    return std::nullopt;
+  auto inputs = generic.getDpsInputOperands();
+  if (inputs.empty() || inputs.size() > 2 || inputs[0]->get() != producer ||
+      !generic.getMatchingIndexingMap(inputs[0]).isIdentity() ||
+      !generic.getIndexingMapMatchingResult(generic->getResult(0)).isIdentity())
+    return std::nullopt;
+
+  Epilogue epilogue;
+  Block &body = generic.getRegion().front();
+  Value running = body.getArgument(0);
+  Value biasArg;
+  if (inputs.size() == 2) {
+    OpOperand *bias = inputs[1];
+    AffineMap map = generic.getMatchingIndexingMap(bias);
+    if (map.getNumResults() != 1 ||
+        map.getResult(0) != getAffineDimExpr(1, generic.getContext()))
+      return std::nullopt;
+    if (!matchPattern(bias->get(), m_Constant(&epilogue.bias)))
+      return std::nullopt;
+    biasArg = body.getArgument(1);
+  }
+
+  // Walk the body: every op must extend the chain from `running`.
+  bool sawAdd = false;
+  for (Operation &op : body.without_terminator()) {
+    auto other = [&](Value a, Value b) -> Value {
+      return a == running ? b : (b == running ? a : Value());
+    };
+    if (auto add = dyn_cast<arith::AddFOp>(op)) {
+      if (sawAdd || epilogue.lower || epilogue.upper || !biasArg ||
+          other(add.getLhs(), add.getRhs()) != biasArg)
+        return std::nullopt;
+      sawAdd = true;
+    } else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op)) {
+      Value c = other(op.getOperand(0), op.getOperand(1));
+      std::optional<double> bound = c ? constantOf(c) : std::nullopt;
+      if (!bound || epilogue.lower || epilogue.upper)
+        return std::nullopt;
+      epilogue.lower = bound;
+    } else if (isa<arith::MinimumFOp, arith::MinNumFOp>(op)) {
+      Value c = other(op.getOperand(0), op.getOperand(1));
+      std::optional<double> bound = c ? constantOf(c) : std::nullopt;
+      if (!bound || epilogue.upper)
+        return std::nullopt;
+      epilogue.upper = bound;
+    } else if (isa<arith::ConstantOp>(op)) {
+      continue;
+    } else {
+      return std::nullopt;
+    }
+    running = op.getResult(0);
+  }
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (yield.getNumOperands() != 1 || yield.getOperand(0) != running)
+    return std::nullopt;
+  if (biasArg && !sawAdd)
+    return std::nullopt;
+  return epilogue;
+}
