@@ -1,0 +1,92 @@
+// quant-rewrite-int8: dequantize -> matmul -> quantize into qnn.matmul.
+// RUN: quant-opt %s -split-input-file --quant-rewrite-int8 | FileCheck %s
+// RUN: quant-opt %s -split-input-file --quant-rewrite-int8=exclude=fc1 | FileCheck %s --check-prefix=EXCL
+// RUN: quant-opt %s -split-input-file --quant-rewrite-int8=exclude=matmul | FileCheck %s --check-prefix=EXCL
+
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qy = !quant.uniform<i8:f32, 0.25:-3>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+
+// Float weights are quantized per column, symmetric narrow: column 0
+// max |w| = 2 -> scale 2/127, column 1 max |w| = 0.5 -> 0.5/127. Bias at
+// scale 0.5 * 2/127 and 0.5 * 0.5/127: 1.0 -> 127, -1.0 -> -508. ReLU
+// becomes clamp_min = the zero point -3.
+// CHECK-LABEL: func @matmul_bias_relu
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3x!quant.uniform<i8:f32, 5.000000e-01:1>>)
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[127, -508]> : tensor<2xi32>
+// CHECK-DAG: %[[W8:.*]] = arith.constant dense<{{\[}}[127, 127], [-64, -127], [0, 64]]> : tensor<3x2xi8>
+// CHECK: %[[W:.*]] = quant.scast %[[W8]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8<-127:127>:f32:1, {0.015748031496062992,0.003937007874015748}>>
+// CHECK: %[[Y:.*]] = qnn.matmul %[[A]], %[[W]] bias %[[B]] {clamp_min = -3 : i64}
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+// EXCL-LABEL: func @matmul_bias_relu
+// EXCL: linalg.matmul
+// EXCL-NOT: qnn.matmul
+// EXCL-LABEL: func @prequantized_weights
+func.func @matmul_bias_relu(%a: tensor<2x3x!qa>) -> tensor<2x2x!qy> {
+  %w = arith.constant dense<[[2.0, 0.5], [-1.0, -0.5], [0.0, 0.25]]> : tensor<3x2xf32>
+  %b = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!qa> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32> loc("fc1")
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<2x2xf32>, tensor<2xf32>) outs(%e : tensor<2x2xf32>) {
+  ^bb0(%in: f32, %c: f32, %o: f32):
+    %s = arith.addf %in, %c : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x2xf32>
+  %q = qnn.quantize %r : tensor<2x2xf32> -> tensor<2x2x!qy>
+  return %q : tensor<2x2x!qy>
+}
+
+// -----
+
+// Weights that arrive quantized (QAT / QDQ models) are used as they are.
+// CHECK-LABEL: func @prequantized_weights
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3x{{.*}}>, %[[W:.*]]: tensor<3x2x!quant.uniform<i8:f32, 1.000000e-01>>)
+// CHECK: qnn.matmul %[[A]], %[[W]] : {{.*}} -> tensor<2x2x!quant.uniform<i8:f32, 2.500000e-01:-3>>
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qw = !quant.uniform<i8:f32, 0.1>
+!qy = !quant.uniform<i8:f32, 0.25:-3>
+func.func @prequantized_weights(%a: tensor<2x3x!qa>, %wq: tensor<3x2x!qw>) -> tensor<2x2x!qy> {
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!qa> -> tensor<2x3xf32>
+  %w = qnn.dequantize %wq : tensor<3x2x!qw> -> tensor<3x2xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q = qnn.quantize %mm : tensor<2x2xf32> -> tensor<2x2x!qy>
+  return %q : tensor<2x2x!qy>
+}
+
+// -----
+
+// Left alone, staying float between their dequantize and quantize: an
+// activation that is not dequantized; a matmul accumulating into non-zeros;
+// a result the float program also uses; non-constant float weights.
+// CHECK-LABEL: func @left_alone
+// CHECK-COUNT-4: linalg.matmul
+// CHECK-NOT: qnn.matmul
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qy = !quant.uniform<i8:f32, 0.25:-3>
+func.func @left_alone(%f: tensor<2x3xf32>, %a: tensor<2x3x!qa>, %init: tensor<2x2xf32>, %wv: tensor<3x2xf32>) -> (tensor<2x2x!qy>, tensor<2x2x!qy>, tensor<2x2x!qy>, tensor<2x2xf32>, tensor<2x2x!qy>) {
+  %w = arith.constant dense<1.0> : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!qa> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %m1 = linalg.matmul ins(%f, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q1 = qnn.quantize %m1 : tensor<2x2xf32> -> tensor<2x2x!qy>
+  %m2 = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%init : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q2 = qnn.quantize %m2 : tensor<2x2xf32> -> tensor<2x2x!qy>
+  %m3 = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q3 = qnn.quantize %m3 : tensor<2x2xf32> -> tensor<2x2x!qy>
+  %m4 = linalg.matmul ins(%x, %wv : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q4 = qnn.quantize %m4 : tensor<2x2xf32> -> tensor<2x2x!qy>
+  return %q1, %q2, %q3, %m3, %q4 : tensor<2x2x!qy>, tensor<2x2x!qy>, tensor<2x2x!qy>, tensor<2x2xf32>, tensor<2x2x!qy>
+}
