@@ -2,6 +2,8 @@
 
 #include "quantopt/Pipelines/Pipelines.h"
 
+#include "quantopt/Transforms/Passes.h"
+
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
@@ -16,8 +18,43 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+/// The shared tail of the INT8 pipelines: integer rewrite, cleanup, and the
+/// qnn ops lowered to linalg on storage integers.
+static void addInt8Rewrite(OpPassManager &pm, ArrayRef<std::string> exclude,
+                           quantopt::RequantizeMode requantizeMode) {
+  quantopt::RewriteInt8PassOptions rewrite;
+  rewrite.exclude.assign(exclude.begin(), exclude.end());
+  pm.addPass(quantopt::createRewriteInt8Pass(rewrite));
+  // Folds the exact quantize(dequantize(q)) left between integer ops, and
+  // removes the float ops the rewrite made dead.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(quantopt::createConvertQnnToLinalgPass(
+      quantopt::ConvertQnnToLinalgPassOptions{requantizeMode}));
+}
+
+void quantopt::buildStaticInt8Pipeline(
+    OpPassManager &pm, const StaticInt8PipelineOptions &options) {
+  // Observers -> quantize/dequantize pairs with the calibrated ranges.
+  ApplyCalibrationPassOptions apply;
+  apply.statsFile = options.stats;
+  apply.method = options.method;
+  apply.percentile = options.percentile;
+  apply.scheme = options.scheme;
+  apply.dtype = options.dtype;
+  pm.addPass(createApplyCalibrationPass(apply));
+  addInt8Rewrite(pm, options.exclude, options.requantizeMode);
+}
+
+void quantopt::buildQatInt8Pipeline(OpPassManager &pm,
+                                    const QatInt8PipelineOptions &options) {
+  // Fake-quant ops and QDQ casts -> typed quantize/dequantize pairs.
+  pm.addPass(createLowerFakeQuantPass());
+  addInt8Rewrite(pm, options.exclude, options.requantizeMode);
+}
 
 void quantopt::buildLowerToLLVMPipeline(
     OpPassManager &pm, const LowerToLLVMPipelineOptions &options) {
@@ -60,6 +97,16 @@ void quantopt::buildLowerToLLVMPipeline(
 }
 
 void quantopt::registerQuantOptPipelines() {
+  PassPipelineRegistration<StaticInt8PipelineOptions>(
+      "quant-static-int8-pipeline",
+      "Static INT8 after calibration: apply the stats file, rewrite to "
+      "integer ops, lower qnn to linalg on integers",
+      buildStaticInt8Pipeline);
+  PassPipelineRegistration<QatInt8PipelineOptions>(
+      "quant-qat-int8-pipeline",
+      "QAT INT8: fake-quant to quantize/dequantize, rewrite to integer ops, "
+      "lower qnn to linalg on integers",
+      buildQatInt8Pipeline);
   PassPipelineRegistration<LowerToLLVMPipelineOptions>(
       "quant-lower-to-llvm-pipeline",
       "Reference lowering of a (quantized) tensor program to the LLVM "

@@ -32,6 +32,64 @@ struct LowerToLLVMPipelineOptions
       llvm::cl::init(false)};
 };
 
+struct StaticInt8PipelineOptions
+    : public mlir::PassPipelineOptions<StaticInt8PipelineOptions> {
+  PassOptions::Option<std::string> stats{
+      *this, "stats",
+      llvm::cl::desc("Stats file from quant-run --calibrate (required)")};
+  PassOptions::Option<std::string> method{
+      *this, "method",
+      llvm::cl::desc("minmax, moving-average, percentile, entropy or mse"),
+      llvm::cl::init("minmax")};
+  PassOptions::Option<double> percentile{
+      *this, "percentile", llvm::cl::desc("For method=percentile"),
+      llvm::cl::init(99.99)};
+  PassOptions::Option<std::string> scheme{
+      *this, "scheme", llvm::cl::desc("Activations: asymmetric or symmetric"),
+      llvm::cl::init("asymmetric")};
+  PassOptions::Option<std::string> dtype{
+      *this, "dtype", llvm::cl::desc("Activations: i8 or u8"),
+      llvm::cl::init("i8")};
+  PassOptions::ListOption<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("Ops to keep in float (names or kinds)")};
+  PassOptions::Option<RequantizeMode> requantizeMode{
+      *this, "requantize-mode",
+      llvm::cl::desc("Arithmetic of requantize (float or fixed-point)"),
+      llvm::cl::init(RequantizeMode::Float),
+      llvm::cl::values(
+          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
+          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
+                     "Q31 multiplier and shift"))};
+};
+
+struct QatInt8PipelineOptions
+    : public mlir::PassPipelineOptions<QatInt8PipelineOptions> {
+  PassOptions::ListOption<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("Ops to keep in float (names or kinds)")};
+  PassOptions::Option<RequantizeMode> requantizeMode{
+      *this, "requantize-mode",
+      llvm::cl::desc("Arithmetic of requantize (float or fixed-point)"),
+      llvm::cl::init(RequantizeMode::Float),
+      llvm::cl::values(
+          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
+          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
+                     "Q31 multiplier and shift"))};
+};
+
+/// Static post-training INT8, after calibration: observers -> quantize /
+/// dequantize pairs from the stats file, integer rewrite, lowering of the qnn
+/// ops to linalg on integers. (Before it: quant-fuse-layers,
+/// quant-insert-calibration, quant-run --calibrate.)
+void buildStaticInt8Pipeline(mlir::OpPassManager &pm,
+                             const StaticInt8PipelineOptions &options);
+
+/// QAT INT8: fake-quant ops (or QDQ casts) -> typed pairs, integer rewrite,
+/// lowering of the qnn ops to linalg on integers.
+void buildQatInt8Pipeline(mlir::OpPassManager &pm,
+                          const QatInt8PipelineOptions &options);
+
 /// The reference (unoptimized, scalar loops) lowering of a quantized or float
 /// program on tensors to the LLVM dialect: observers to runtime calls, qnn to
 /// linalg, bufferization, loops, LLVM. Correct everywhere; the optimized CPU
@@ -39,7 +97,8 @@ struct LowerToLLVMPipelineOptions
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
                               const LowerToLLVMPipelineOptions &options);
 
-/// Registers QuantOpt's pipelines (--quant-lower-to-llvm-pipeline).
+/// Registers QuantOpt's pipelines (--quant-static-int8-pipeline,
+/// --quant-qat-int8-pipeline, --quant-lower-to-llvm-pipeline).
 void registerQuantOptPipelines();
 
 } // namespace quantopt
