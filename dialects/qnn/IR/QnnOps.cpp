@@ -255,6 +255,26 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor) {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
+/// A fused activation's clamp must lie inside the result's storage range.
+static LogicalResult verifyClamp(Operation *op, RankedTensorType result,
+                                 IntegerAttr clampMin, IntegerAttr clampMax) {
+  StorageRange range =
+      getStorageRange(cast<quant::QuantizedType>(result.getElementType()));
+  std::optional<int64_t> lo, hi;
+  if (clampMin)
+    lo = clampMin.getInt();
+  if (clampMax)
+    hi = clampMax.getInt();
+  if ((lo && !range.contains(*lo)) || (hi && !range.contains(*hi)))
+    return op->emitOpError()
+           << "clamp bounds must lie in the result storage range ["
+           << range.min << ", " << range.max << "]";
+  if (lo && hi && *lo > *hi)
+    return op->emitOpError()
+           << "clamp_min " << *lo << " is above clamp_max " << *hi;
+  return success();
+}
+
 LogicalResult MatmulOp::verify() {
   RankedTensorType lhs = getLhs().getType(), rhs = getRhs().getType(),
                    result = getResult().getType();
@@ -303,21 +323,109 @@ LogicalResult MatmulOp::verify() {
         mismatch(biasType.getDimSize(0), rhs.getDimSize(1)))
       return emitOpError("bias must have one value per output column");
   }
-  StorageRange range =
-      getStorageRange(cast<quant::QuantizedType>(result.getElementType()));
-  std::optional<int64_t> lo, hi;
-  if (getClampMinAttr())
-    lo = getClampMinAttr().getInt();
-  if (getClampMaxAttr())
-    hi = getClampMaxAttr().getInt();
-  if ((lo && !range.contains(*lo)) || (hi && !range.contains(*hi)))
-    return emitOpError()
-           << "clamp bounds must lie in the result storage range [" << range.min
-           << ", " << range.max << "]";
-  if (lo && hi && *lo > *hi)
-    return emitOpError() << "clamp_min " << *lo << " is above clamp_max "
-                         << *hi;
-  return success();
+  return verifyClamp(*this, result, getClampMinAttr(), getClampMaxAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// Conv2DOp
+//===----------------------------------------------------------------------===//
+
+std::optional<Conv2DOp::Dims> Conv2DOp::getDims(StringRef layout) {
+  if (layout == "nhwc_hwcf")
+    return Dims{1, 2, 3, 0, 1, 2, 3, 1, 2, 3};
+  if (layout == "nchw_fchw")
+    return Dims{2, 3, 1, 2, 3, 1, 0, 2, 3, 1};
+  if (layout == "nhwc_hwc")
+    return Dims{1, 2, 3, 0, 1, 2, 2, 1, 2, 3};
+  return std::nullopt;
+}
+
+LogicalResult Conv2DOp::verify() {
+  RankedTensorType input = getInput().getType(),
+                   filter = getFilter().getType(),
+                   result = getResult().getType();
+  if (failed(verifyQuantizedTensorType(*this, input, "input")) ||
+      failed(verifyQuantizedTensorType(*this, filter, "filter")) ||
+      failed(verifyQuantizedTensorType(*this, result, "result")))
+    return failure();
+  std::optional<Dims> dims = getDims(getLayout());
+  if (!dims)
+    return emitOpError() << "layout '" << getLayout()
+                         << "' is not nhwc_hwcf, nchw_fchw or nhwc_hwc";
+  bool depthwise = getLayout() == "nhwc_hwc";
+  if (input.getRank() != 4 || result.getRank() != 4 ||
+      filter.getRank() != (depthwise ? 3 : 4))
+    return emitOpError() << "expects a rank-4 input and result and a rank-"
+                         << (depthwise ? 3 : 4) << " filter for layout "
+                         << getLayout();
+  if (!isa<quant::UniformQuantizedType>(input.getElementType()) ||
+      !isa<quant::UniformQuantizedType>(result.getElementType()))
+    return emitOpError("expects per-tensor quantized input and result");
+  if (auto perAxis =
+          dyn_cast<quant::UniformQuantizedPerAxisType>(filter.getElementType());
+      perAxis && perAxis.getQuantizedDimension() != dims->filterOut)
+    return emitOpError() << "filter must be quantized per output channel "
+                            "(dimension "
+                         << dims->filterOut << "), not dimension "
+                         << perAxis.getQuantizedDimension();
+  for (auto [role, type, bits] :
+       {std::tuple<StringRef, RankedTensorType, unsigned>{"input", input, 8},
+        {"filter", filter, 8},
+        {"result", result, 16}})
+    if (cast<quant::QuantizedType>(type.getElementType())
+            .getStorageTypeIntegralWidth() > bits)
+      return emitOpError() << role << " storage must be at most " << bits
+                           << " bits";
+  Type expressed = expressedTypeOf(input);
+  if (expressedTypeOf(filter) != expressed ||
+      expressedTypeOf(result) != expressed)
+    return emitOpError(
+        "input, filter and result must have the same expressed type");
+  if (getStrides().size() != 2 || getDilations().size() != 2 ||
+      getPadding().size() != 4)
+    return emitOpError("expects 2 strides, 2 dilations and 4 paddings");
+  if (llvm::any_of(getStrides(), [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(getDilations(), [](int64_t v) { return v < 1; }) ||
+      llvm::any_of(getPadding(), [](int64_t v) { return v < 0; }))
+    return emitOpError(
+        "strides and dilations must be >= 1 and paddings >= 0");
+
+  auto known = [](int64_t a) { return !ShapedType::isDynamic(a); };
+  int64_t channels = input.getDimSize(dims->inputC);
+  int64_t filterIn = filter.getDimSize(dims->filterIn);
+  if (known(channels) && known(filterIn) && channels != filterIn)
+    return emitOpError() << "input has " << channels
+                         << " channels but the filter expects " << filterIn;
+  int64_t outChannels = filter.getDimSize(dims->filterOut);
+  int64_t resultChannels = result.getDimSize(dims->resultC);
+  if (known(outChannels) && known(resultChannels) &&
+      outChannels != resultChannels)
+    return emitOpError() << "result has " << resultChannels
+                         << " channels but the filter produces "
+                         << outChannels;
+  int64_t spatial[2][3] = {
+      {dims->inputH, dims->filterH, 0}, {dims->inputW, dims->filterW, 1}};
+  int64_t resultSpatial[2] = {dims->resultH, dims->resultW};
+  for (auto [d, sp] : llvm::enumerate(spatial)) {
+    int64_t in = input.getDimSize(sp[0]), k = filter.getDimSize(sp[1]);
+    int64_t out = result.getDimSize(resultSpatial[d]);
+    if (!known(in) || !known(k) || !known(out))
+      continue;
+    int64_t padded = in + getPadding()[d] + getPadding()[d + 2];
+    int64_t window = getDilations()[d] * (k - 1) + 1;
+    int64_t expected = padded < window ? 0 : (padded - window) / getStrides()[d] + 1;
+    if (out != expected)
+      return emitOpError() << "result spatial dimension " << d << " is " << out
+                           << " but the convolution gives " << expected;
+  }
+  if (Value bias = getBias()) {
+    auto biasType = cast<RankedTensorType>(bias.getType());
+    if (biasType.getRank() != 1 ||
+        (known(biasType.getDimSize(0)) && known(outChannels) &&
+         biasType.getDimSize(0) != outChannels))
+      return emitOpError("bias must have one value per output channel");
+  }
+  return verifyClamp(*this, result, getClampMinAttr(), getClampMaxAttr());
 }
 
 //===----------------------------------------------------------------------===//

@@ -123,6 +123,58 @@ def Qnn_MatmulOp : Qnn_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Qnn_Conv2DOp : Qnn_Op<"conv2d", [Pure]> {
+  let summary = "quantized 2-D convolution with i32 accumulation and requantize";
+  let description = [{
+    ONNX QLinearConv (with a bias and a fused activation) on one of three
+    layouts:
+
+    - `nhwc_hwcf`: input N x H x W x C, filter KH x KW x C x F, result
+      N x OH x OW x F;
+    - `nchw_fchw`: input N x C x H x W, filter F x C x KH x KW, result
+      N x F x OH x OW;
+    - `nhwc_hwc` (depthwise): input N x H x W x C, filter KH x KW x C,
+      result N x OH x OW x C.
+
+    The input is padded with its zero point (`padding` = top, left, bottom,
+    right), then, per output element, the products
+    `(input - input_zp) * (filter - filter_zp[f])` are summed in i32 from the
+    optional i32 `bias[f]` and requantized as `qnn.matmul` does, with one
+    multiplier per output channel. The filter may be quantized per output
+    channel (its F dimension; C for depthwise).
+
+    ```mlir
+    %y = qnn.conv2d %x, %w bias %b {layout = "nhwc_hwcf", strides = array<i64: 1, 1>,
+                                    dilations = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+        : tensor<1x8x8x3x!qa>, tensor<3x3x3x16x!qw>, tensor<16xi32> -> tensor<1x8x8x16x!qy>
+    ```
+  }];
+  let arguments = (ins Qnn_QuantizedTensor:$input,
+                       Qnn_QuantizedTensor:$filter,
+                       Optional<RankedTensorOf<[I32]>>:$bias,
+                       DefaultValuedAttr<StrAttr, "\"nhwc_hwcf\"">:$layout,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
+                       OptionalAttr<I64Attr>:$clamp_min,
+                       OptionalAttr<I64Attr>:$clamp_max);
+  let results = (outs Qnn_QuantizedTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter (`bias` $bias^)? attr-dict `:` type($input) `,`
+    type($filter) (`,` type($bias)^)? `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Dimensions of the layout: input H, W and C; filter KH, KW, input and
+    /// output channel; result H, W and channel.
+    struct Dims {
+      int64_t inputH, inputW, inputC, filterH, filterW, filterIn, filterOut,
+          resultH, resultW, resultC;
+    };
+    static std::optional<Dims> getDims(::llvm::StringRef layout);
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // Calibration and QAT
 //===----------------------------------------------------------------------===//
