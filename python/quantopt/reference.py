@@ -154,3 +154,39 @@ def requantize_fixed_point_values(acc, real_multipliers, zp_out, qmin, qmax, axi
         y = _rounding_divide_by_pot(_srdhm(x, m), max(-shift, 0))
         out[idx] = min(qmax, max(qmin, y + int(zp_out)))
     return out
+
+
+def qlinear_conv_nhwc(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, qmin, qmax,
+                      bias=None, strides=(1, 1), dilations=(1, 1), pads=(0, 0, 0, 0),
+                      depthwise=False, clamp_min=None, clamp_max=None):
+    """ONNX QLinearConv (onnx/reference/ops/op_qlinear_conv.py) on NHWC input
+    and HWCF filter (HWC for depthwise), with optional bias and output clamp.
+    (x - x_zp) is zero-padded, i.e. x is padded with its zero point; the
+    multiplier and rounding are QLinearMatMul's."""
+    X = np.asarray(x).astype(np.int32) - np.int32(x_zp)
+    W = np.asarray(w).astype(np.int32) - np.asarray(w_zp, np.int32)
+    top, left, bottom, right = pads
+    X = np.pad(X, ((0, 0), (top, bottom), (left, right), (0, 0)))
+    n, h, wd, c = X.shape
+    kh, kw = W.shape[0], W.shape[1]
+    sh, sw = strides
+    dh, dw = dilations
+    oh = (h - dh * (kh - 1) - 1) // sh + 1
+    ow = (wd - dw * (kw - 1) - 1) // sw + 1
+    f = c if depthwise else W.shape[3]
+    acc = np.zeros((n, oh, ow, f), np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = X[:, i * dh: i * dh + sh * (oh - 1) + 1: sh,
+                      j * dw: j * dw + sw * (ow - 1) + 1: sw, :]
+            if depthwise:
+                acc += patch.astype(np.int64) * W[i, j, :].astype(np.int64)
+            else:
+                acc += np.tensordot(patch.astype(np.int64), W[i, j].astype(np.int64), axes=([3], [0]))
+    if bias is not None:
+        acc += np.asarray(bias, np.int64)
+    m = (np.float32(x_scale) * np.asarray(w_scale, np.float32)) / np.float32(y_scale)
+    D = acc.astype(np.float64) * np.asarray(m, np.float32).astype(np.float64)
+    lo = qmin if clamp_min is None else max(qmin, clamp_min)
+    hi = qmax if clamp_max is None else min(qmax, clamp_max)
+    return np.clip(np.rint(D).astype(np.int64) + int(y_zp), lo, hi)

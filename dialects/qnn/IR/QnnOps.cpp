@@ -267,8 +267,8 @@ static LogicalResult verifyClamp(Operation *op, RankedTensorType result,
     hi = clampMax.getInt();
   if ((lo && !range.contains(*lo)) || (hi && !range.contains(*hi)))
     return op->emitOpError()
-           << "clamp bounds must lie in the result storage range ["
-           << range.min << ", " << range.max << "]";
+           << "clamp bounds must lie in the result storage range [" << range.min
+           << ", " << range.max << "]";
   if (lo && hi && *lo > *hi)
     return op->emitOpError()
            << "clamp_min " << *lo << " is above clamp_max " << *hi;
@@ -341,8 +341,7 @@ std::optional<Conv2DOp::Dims> Conv2DOp::getDims(StringRef layout) {
 }
 
 LogicalResult Conv2DOp::verify() {
-  RankedTensorType input = getInput().getType(),
-                   filter = getFilter().getType(),
+  RankedTensorType input = getInput().getType(), filter = getFilter().getType(),
                    result = getResult().getType();
   if (failed(verifyQuantizedTensorType(*this, input, "input")) ||
       failed(verifyQuantizedTensorType(*this, filter, "filter")) ||
@@ -387,8 +386,7 @@ LogicalResult Conv2DOp::verify() {
   if (llvm::any_of(getStrides(), [](int64_t v) { return v < 1; }) ||
       llvm::any_of(getDilations(), [](int64_t v) { return v < 1; }) ||
       llvm::any_of(getPadding(), [](int64_t v) { return v < 0; }))
-    return emitOpError(
-        "strides and dilations must be >= 1 and paddings >= 0");
+    return emitOpError("strides and dilations must be >= 1 and paddings >= 0");
 
   auto known = [](int64_t a) { return !ShapedType::isDynamic(a); };
   int64_t channels = input.getDimSize(dims->inputC);
@@ -401,10 +399,9 @@ LogicalResult Conv2DOp::verify() {
   if (known(outChannels) && known(resultChannels) &&
       outChannels != resultChannels)
     return emitOpError() << "result has " << resultChannels
-                         << " channels but the filter produces "
-                         << outChannels;
-  int64_t spatial[2][3] = {
-      {dims->inputH, dims->filterH, 0}, {dims->inputW, dims->filterW, 1}};
+                         << " channels but the filter produces " << outChannels;
+  int64_t spatial[2][3] = {{dims->inputH, dims->filterH, 0},
+                           {dims->inputW, dims->filterW, 1}};
   int64_t resultSpatial[2] = {dims->resultH, dims->resultW};
   for (auto [d, sp] : llvm::enumerate(spatial)) {
     int64_t in = input.getDimSize(sp[0]), k = filter.getDimSize(sp[1]);
@@ -413,7 +410,8 @@ LogicalResult Conv2DOp::verify() {
       continue;
     int64_t padded = in + getPadding()[d] + getPadding()[d + 2];
     int64_t window = getDilations()[d] * (k - 1) + 1;
-    int64_t expected = padded < window ? 0 : (padded - window) / getStrides()[d] + 1;
+    int64_t expected =
+        padded < window ? 0 : (padded - window) / getStrides()[d] + 1;
     if (out != expected)
       return emitOpError() << "result spatial dimension " << d << " is " << out
                            << " but the convolution gives " << expected;

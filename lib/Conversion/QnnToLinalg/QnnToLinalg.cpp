@@ -491,31 +491,51 @@ struct RequantizeLowering : OpConversionPattern<qnn::RequantizeOp> {
   RequantizeMode mode;
 };
 
-/// The requantize that ends a qnn.matmul: from the i32 accumulator (scale
-/// lhs_scale * rhs_scale[n], zero point 0) to the result, clamped to the
-/// fused activation's range.
-static RequantizeSpec matmulRequantizeSpec(qnn::MatmulOp op) {
-  auto lhs =
-      cast<quant::UniformQuantizedType>(op.getLhs().getType().getElementType());
-  UniformParams rhs = UniformParams::of(op.getRhs().getType().getElementType());
-  auto out = cast<quant::UniformQuantizedType>(op.getType().getElementType());
+/// The requantize that ends a quantized matmul or convolution: from the i32
+/// accumulator (scale input_scale * weight_scale[c], zero point 0) to the
+/// result, clamped to the fused activation's range. `channelAxis` is the
+/// result dimension per-channel weights vary along.
+static RequantizeSpec
+contractionRequantizeSpec(Type inputElement, Type weightElement,
+                          Type resultElement, int64_t channelAxis,
+                          IntegerAttr clampMin, IntegerAttr clampMax) {
+  auto input = cast<quant::UniformQuantizedType>(inputElement);
+  UniformParams weights = UniformParams::of(weightElement);
+  auto out = cast<quant::UniformQuantizedType>(resultElement);
   RequantizeSpec spec;
-  for (double rhsScale : rhs.scales) {
-    spec.realMultipliers.push_back(lhs.getScale() * rhsScale / out.getScale());
-    spec.floatMultipliers.push_back(
-        matmulRequantizeMultiplier(lhs.getScale(), rhsScale, out.getScale()));
+  for (double weightScale : weights.scales) {
+    spec.realMultipliers.push_back(input.getScale() * weightScale /
+                                   out.getScale());
+    spec.floatMultipliers.push_back(matmulRequantizeMultiplier(
+        input.getScale(), weightScale, out.getScale()));
   }
   spec.zpIn = {0};
   spec.zpOut = {out.getZeroPoint()};
-  spec.axis = rhs.axis;
+  if (weights.axis)
+    spec.axis = channelAxis;
   spec.inputSigned = true;
   spec.outRange = qnn::getStorageRange(out);
-  if (auto lo = op.getClampMinAttr())
-    spec.outRange.min = std::max(spec.outRange.min, lo.getInt());
-  if (auto hi = op.getClampMaxAttr())
-    spec.outRange.max = std::min(spec.outRange.max, hi.getInt());
+  if (clampMin)
+    spec.outRange.min = std::max(spec.outRange.min, clampMin.getInt());
+  if (clampMax)
+    spec.outRange.max = std::min(spec.outRange.max, clampMax.getInt());
   spec.storageType = out.getStorageType();
   return spec;
+}
+
+static RequantizeSpec matmulRequantizeSpec(qnn::MatmulOp op) {
+  return contractionRequantizeSpec(
+      op.getLhs().getType().getElementType(),
+      op.getRhs().getType().getElementType(), op.getType().getElementType(),
+      /*channelAxis=*/1, op.getClampMinAttr(), op.getClampMaxAttr());
+}
+
+static RequantizeSpec convRequantizeSpec(qnn::Conv2DOp op) {
+  return contractionRequantizeSpec(
+      op.getInput().getType().getElementType(),
+      op.getFilter().getType().getElementType(), op.getType().getElementType(),
+      qnn::Conv2DOp::getDims(op.getLayout())->resultC, op.getClampMinAttr(),
+      op.getClampMaxAttr());
 }
 
 /// Storage integer widened to i32, by signedness.
@@ -527,8 +547,99 @@ static Value widenToI32(OpBuilder &b, Location loc, Value storage,
   return arith::ExtUIOp::create(b, loc, i32, storage);
 }
 
-/// qnn.matmul -> i32 accumulation (linalg.generic over m, n, k, starting
-/// from the bias) + the requantize epilogue.
+namespace {
+/// An integer contraction sum((input - zpIn) * (weight - zpW[c])) in i32,
+/// described by its loops and indexing maps (the last map is the result's).
+struct Contraction {
+  Value input, weights, bias;
+  quant::UniformQuantizedType inputType;
+  UniformParams weightParams;
+  SmallVector<AffineMap> maps; // input, weights, result
+  AffineMap channelMap;        // loops -> output channel
+  AffineMap biasMap;           // result dims -> output channel
+  SmallVector<utils::IteratorType> iterators;
+  SmallVector<OpFoldResult> resultSizes;
+};
+} // namespace
+
+/// Emits the accumulation: the accumulator starts as the bias broadcast
+/// along the output channel (or zeros), then each loop iteration adds one
+/// product of zero-point-corrected storage values.
+static Value emitContraction(OpBuilder &b, Location loc, const Contraction &c) {
+  MLIRContext *ctx = b.getContext();
+  Type i32 = b.getI32Type();
+  Value empty = tensor::EmptyOp::create(b, loc, c.resultSizes, i32);
+  auto accType = cast<RankedTensorType>(empty.getType());
+  unsigned rank = accType.getRank();
+  Value init;
+  if (c.bias) {
+    init = linalg::GenericOp::create(
+               b, loc, accType, ValueRange{c.bias}, ValueRange{empty},
+               ArrayRef<AffineMap>{
+                   c.biasMap, AffineMap::getMultiDimIdentityMap(rank, ctx)},
+               SmallVector<utils::IteratorType>(rank,
+                                                utils::IteratorType::parallel),
+               [](OpBuilder &nb, Location l, ValueRange args) {
+                 linalg::YieldOp::create(nb, l, args[0]);
+               })
+               .getResult(0);
+  } else {
+    Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+    init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+  }
+
+  SmallVector<Value> inputs{c.input, c.weights};
+  SmallVector<AffineMap> maps{c.maps[0], c.maps[1]};
+  const SmallVector<int64_t> &zps = c.weightParams.zeroPoints;
+  // A constant input only when the weight zero points really differ.
+  bool perChannelZp = !llvm::all_equal(zps);
+  if (perChannelZp) {
+    SmallVector<int32_t> values(zps.begin(), zps.end());
+    inputs.push_back(arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(
+            RankedTensorType::get({int64_t(values.size())}, i32),
+            ArrayRef<int32_t>(values))));
+    maps.push_back(c.channelMap);
+  }
+  maps.push_back(c.maps[2]);
+  bool inputSigned = c.inputType.isSigned();
+  bool weightSigned = c.weightParams.type.isSigned();
+  int64_t zpIn = c.inputType.getZeroPoint(), zpW = zps.front();
+  return linalg::GenericOp::create(
+             b, loc, accType, inputs, ValueRange{init}, maps, c.iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               auto constI32 = [&](int64_t v) {
+                 return arith::ConstantOp::create(nb, l,
+                                                  nb.getI32IntegerAttr(v));
+               };
+               Value x = arith::SubIOp::create(
+                   nb, l, widenToI32(nb, l, args[0], inputSigned),
+                   constI32(zpIn));
+               Value w = arith::SubIOp::create(
+                   nb, l, widenToI32(nb, l, args[1], weightSigned),
+                   perChannelZp ? args[2] : constI32(zpW));
+               Value product = arith::MulIOp::create(nb, l, x, w);
+               linalg::YieldOp::create(
+                   nb, l,
+                   arith::AddIOp::create(nb, l, args.back(), product)
+                       .getResult());
+             })
+      .getResult(0);
+}
+
+/// The requantize epilogue in the chosen arithmetic.
+static FailureOr<Value> emitRequantize(OpBuilder &b, Location loc, Value acc,
+                                       Type resultType,
+                                       const RequantizeSpec &spec,
+                                       RequantizeMode mode) {
+  if (mode == RequantizeMode::Float)
+    return emitRequantizeFloat(b, loc, acc, resultType, spec);
+  return emitRequantizeFixedPoint(b, loc, acc, resultType, spec);
+}
+
+namespace {
+/// qnn.matmul -> i32 accumulation over (m, n, k) + the requantize epilogue.
 struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
   MatmulLowering(const TypeConverter &converter, MLIRContext *ctx,
                  RequantizeMode mode)
@@ -539,89 +650,28 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
-    auto lhsType = cast<quant::UniformQuantizedType>(
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    Contraction c;
+    c.input = adaptor.getLhs();
+    c.weights = adaptor.getRhs();
+    c.bias = adaptor.getBias();
+    c.inputType = cast<quant::UniformQuantizedType>(
         op.getLhs().getType().getElementType());
-    UniformParams rhs =
-        UniformParams::of(op.getRhs().getType().getElementType());
-    Value lhs = adaptor.getLhs(), rhsValue = adaptor.getRhs();
-    Type i32 = rewriter.getI32Type();
-
-    // The accumulator starts as the bias (broadcast over rows) or zeros.
-    OpFoldResult rows = tensor::getMixedSize(rewriter, loc, lhs, 0);
-    OpFoldResult cols = tensor::getMixedSize(rewriter, loc, rhsValue, 1);
-    Value empty = tensor::EmptyOp::create(
-        rewriter, loc, ArrayRef<OpFoldResult>{rows, cols}, i32);
-    auto accType = cast<RankedTensorType>(empty.getType());
-    Value init;
-    AffineExpr d0, d1, d2;
-    bindDims(ctx, d0, d1, d2);
-    if (Value bias = adaptor.getBias()) {
-      auto identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-      auto column = AffineMap::get(2, 0, {d1}, ctx);
-      init = linalg::GenericOp::create(
-                 rewriter, loc, accType, ValueRange{bias}, ValueRange{empty},
-                 ArrayRef<AffineMap>{column, identity},
-                 SmallVector<utils::IteratorType>(
-                     2, utils::IteratorType::parallel),
-                 [](OpBuilder &b, Location l, ValueRange args) {
-                   linalg::YieldOp::create(b, l, args[0]);
-                 })
-                 .getResult(0);
-    } else {
-      Value zero = arith::ConstantOp::create(rewriter, loc,
-                                             rewriter.getI32IntegerAttr(0));
-      init = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
-    }
-
-    // acc[m, n] += (lhs[m, k] - zpL) * (rhs[k, n] - zpR[n]).
-    SmallVector<Value> inputs{lhs, rhsValue};
-    SmallVector<AffineMap> maps{AffineMap::get(3, 0, {d0, d2}, ctx),
-                                AffineMap::get(3, 0, {d2, d1}, ctx)};
-    // A constant input only when the weight zero points really differ.
-    bool perChannelZp = !llvm::all_equal(rhs.zeroPoints);
-    if (perChannelZp) {
-      SmallVector<int32_t> zps(rhs.zeroPoints.begin(), rhs.zeroPoints.end());
-      inputs.push_back(arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(
-              RankedTensorType::get({int64_t(zps.size())}, i32),
-              ArrayRef<int32_t>(zps))));
-      maps.push_back(AffineMap::get(3, 0, {d1}, ctx));
-    }
-    maps.push_back(AffineMap::get(3, 0, {d0, d1}, ctx));
-    bool lhsSigned = lhsType.isSigned(), rhsSigned = rhs.type.isSigned();
-    int64_t zpL = lhsType.getZeroPoint(), zpR = rhs.zeroPoints.front();
-    Value acc =
-        linalg::GenericOp::create(
-            rewriter, loc, accType, inputs, ValueRange{init}, maps,
-            {utils::IteratorType::parallel, utils::IteratorType::parallel,
-             utils::IteratorType::reduction},
-            [&](OpBuilder &b, Location l, ValueRange args) {
-              auto constI32 = [&](int64_t v) {
-                return arith::ConstantOp::create(b, l, b.getI32IntegerAttr(v));
-              };
-              Value a = arith::SubIOp::create(
-                  b, l, widenToI32(b, l, args[0], lhsSigned), constI32(zpL));
-              Value w = widenToI32(b, l, args[1], rhsSigned);
-              w = arith::SubIOp::create(b, l, w,
-                                        perChannelZp ? args[2] : constI32(zpR));
-              Value product = arith::MulIOp::create(b, l, a, w);
-              linalg::YieldOp::create(
-                  b, l,
-                  arith::AddIOp::create(b, l, args.back(), product)
-                      .getResult());
-            })
-            .getResult(0);
-
-    RequantizeSpec spec = matmulRequantizeSpec(op);
-    Type resultType = getTypeConverter()->convertType(op.getType());
-    if (mode == RequantizeMode::Float) {
-      rewriter.replaceOp(
-          op, emitRequantizeFloat(rewriter, loc, acc, resultType, spec));
-      return success();
-    }
-    FailureOr<Value> result =
-        emitRequantizeFixedPoint(rewriter, loc, acc, resultType, spec);
+    c.weightParams = UniformParams::of(op.getRhs().getType().getElementType());
+    c.maps = {AffineMap::get(3, 0, {m, k}, ctx),
+              AffineMap::get(3, 0, {k, n}, ctx),
+              AffineMap::get(3, 0, {m, n}, ctx)};
+    c.channelMap = AffineMap::get(3, 0, {n}, ctx);
+    c.biasMap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+    c.iterators = {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                   utils::IteratorType::reduction};
+    c.resultSizes = {tensor::getMixedSize(rewriter, loc, c.input, 0),
+                     tensor::getMixedSize(rewriter, loc, c.weights, 1)};
+    Value acc = emitContraction(rewriter, loc, c);
+    FailureOr<Value> result = emitRequantize(
+        rewriter, loc, acc, getTypeConverter()->convertType(op.getType()),
+        matmulRequantizeSpec(op), mode);
     if (failed(result))
       return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
     rewriter.replaceOp(op, *result);
@@ -630,6 +680,110 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
 
   RequantizeMode mode;
 };
+
+/// qnn.conv2d -> zero-point padding, i32 accumulation over the output and
+/// window loops, and the requantize epilogue.
+struct Conv2DLowering : OpConversionPattern<qnn::Conv2DOp> {
+  Conv2DLowering(const TypeConverter &converter, MLIRContext *ctx,
+                 RequantizeMode mode)
+      : OpConversionPattern(converter, ctx), mode(mode) {}
+
+  LogicalResult
+  matchAndRewrite(qnn::Conv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    StringRef layout = op.getLayout();
+    Contraction c;
+    c.inputType = cast<quant::UniformQuantizedType>(
+        op.getInput().getType().getElementType());
+    c.weightParams =
+        UniformParams::of(op.getFilter().getType().getElementType());
+    c.weights = adaptor.getFilter();
+    c.bias = adaptor.getBias();
+    c.input = padWithZeroPoint(rewriter, loc, adaptor.getInput(), op);
+
+    ArrayRef<int64_t> s = op.getStrides(), d = op.getDilations();
+    auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    auto window = [&](unsigned out, unsigned kernel, unsigned axis) {
+      return dim(out) * s[axis] + dim(kernel) * d[axis];
+    };
+    using utils::IteratorType;
+    auto par = IteratorType::parallel, red = IteratorType::reduction;
+    if (layout == "nhwc_hwcf") {
+      // Loops: n, oh, ow, f, kh, kw, c.
+      c.maps = {
+          AffineMap::get(
+              7, 0, {dim(0), window(1, 4, 0), window(2, 5, 1), dim(6)}, ctx),
+          AffineMap::get(7, 0, {dim(4), dim(5), dim(6), dim(3)}, ctx),
+          AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
+      c.channelMap = AffineMap::get(7, 0, {dim(3)}, ctx);
+      c.iterators = {par, par, par, par, red, red, red};
+    } else if (layout == "nchw_fchw") {
+      // Loops: n, f, oh, ow, c, kh, kw.
+      c.maps = {
+          AffineMap::get(
+              7, 0, {dim(0), dim(4), window(2, 5, 0), window(3, 6, 1)}, ctx),
+          AffineMap::get(7, 0, {dim(1), dim(4), dim(5), dim(6)}, ctx),
+          AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
+      c.channelMap = AffineMap::get(7, 0, {dim(1)}, ctx);
+      c.iterators = {par, par, par, par, red, red, red};
+    } else {
+      // Depthwise. Loops: n, oh, ow, c, kh, kw.
+      c.maps = {
+          AffineMap::get(
+              6, 0, {dim(0), window(1, 4, 0), window(2, 5, 1), dim(3)}, ctx),
+          AffineMap::get(6, 0, {dim(4), dim(5), dim(3)}, ctx),
+          AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx)};
+      c.channelMap = AffineMap::get(6, 0, {dim(3)}, ctx);
+      c.iterators = {par, par, par, par, red, red};
+    }
+    qnn::Conv2DOp::Dims dims = *qnn::Conv2DOp::getDims(layout);
+    c.biasMap = AffineMap::get(4, 0, {dim(dims.resultC)}, ctx);
+    // Only the batch may be dynamic (checked by checkLowerable); it is the
+    // input's dimension 0 in every layout.
+    auto resultType = op.getType();
+    for (int64_t i = 0; i < 4; ++i)
+      c.resultSizes.push_back(
+          resultType.isDynamicDim(i)
+              ? tensor::getMixedSize(rewriter, loc, c.input, 0)
+              : OpFoldResult(rewriter.getIndexAttr(resultType.getDimSize(i))));
+    Value acc = emitContraction(rewriter, loc, c);
+    FailureOr<Value> result = emitRequantize(
+        rewriter, loc, acc, getTypeConverter()->convertType(op.getType()),
+        convRequantizeSpec(op), mode);
+    if (failed(result))
+      return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
+    rewriter.replaceOp(op, *result);
+    return success();
+  }
+
+  /// Pads H and W with the input's zero point (the quantized 0.0).
+  static Value padWithZeroPoint(OpBuilder &b, Location loc, Value input,
+                                qnn::Conv2DOp op) {
+    ArrayRef<int64_t> padding = op.getPadding();
+    if (llvm::all_of(padding, [](int64_t p) { return p == 0; }))
+      return input;
+    qnn::Conv2DOp::Dims dims = *qnn::Conv2DOp::getDims(op.getLayout());
+    SmallVector<OpFoldResult> low(4, b.getIndexAttr(0)),
+        high(4, b.getIndexAttr(0));
+    low[dims.inputH] = b.getIndexAttr(padding[0]);
+    low[dims.inputW] = b.getIndexAttr(padding[1]);
+    high[dims.inputH] = b.getIndexAttr(padding[2]);
+    high[dims.inputW] = b.getIndexAttr(padding[3]);
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto quantType = cast<quant::UniformQuantizedType>(
+        op.getInput().getType().getElementType());
+    Value zeroPoint = arith::ConstantOp::create(
+        b, loc,
+        b.getIntegerAttr(inputType.getElementType(), quantType.getZeroPoint()));
+    return tensor::PadOp::create(b, loc, Type(), input, low, high, zeroPoint)
+        .getResult();
+  }
+
+  RequantizeMode mode;
+};
+} // namespace
 
 /// quant.scast becomes a no-op once both sides are storage integers.
 struct StorageCastLowering : OpConversionPattern<quant::StorageCastOp> {
@@ -680,8 +834,8 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<qnn::DequantizeOp>,
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
-  patterns.add<RequantizeLowering, MatmulLowering>(typeConverter, ctx,
-                                                   requantizeMode);
+  patterns.add<RequantizeLowering, MatmulLowering, Conv2DLowering>(
+      typeConverter, ctx, requantizeMode);
 }
 
 //===----------------------------------------------------------------------===//
@@ -695,7 +849,8 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
   bool ok = true;
   root->walk([&](Operation *op) {
     if (!isa<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
-             qnn::MatmulOp, quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
+             qnn::MatmulOp, qnn::Conv2DOp, quant::QuantizeCastOp,
+             quant::DequantizeCastOp>(op))
       return;
     for (Type type :
          llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
@@ -714,10 +869,22 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
         return;
       }
     }
-    if (auto matmul = dyn_cast<qnn::MatmulOp>(op)) {
+    if (auto conv = dyn_cast<qnn::Conv2DOp>(op)) {
+      auto shape = conv.getType().getShape();
+      if (llvm::any_of(shape.drop_front(), ShapedType::isDynamic)) {
+        op->emitOpError("with dynamic dimensions other than the batch cannot "
+                        "be lowered");
+        ok = false;
+        return;
+      }
+    }
+    if (isa<qnn::MatmulOp, qnn::Conv2DOp>(op)) {
       if (mode != RequantizeMode::FixedPoint)
         return;
-      for (double real : matmulRequantizeSpec(matmul).realMultipliers) {
+      RequantizeSpec spec = isa<qnn::MatmulOp>(op)
+                                ? matmulRequantizeSpec(cast<qnn::MatmulOp>(op))
+                                : convRequantizeSpec(cast<qnn::Conv2DOp>(op));
+      for (double real : spec.realMultipliers) {
         auto fixed = decomposeMultiplier(real);
         if (!fixed) {
           op->emitOpError() << "has no fixed-point multiplier: "
@@ -775,7 +942,7 @@ struct ConvertQnnToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalOp<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
-                        qnn::MatmulOp, quant::QuantizeCastOp,
+                        qnn::MatmulOp, qnn::Conv2DOp, quant::QuantizeCastOp,
                         quant::DequantizeCastOp, quant::StorageCastOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&

@@ -425,3 +425,91 @@ func.func @matmul_per_axis_lhs(%a: tensor<4x2x!quant.uniform<i8:f32:0, {0.1, 0.1
   %y = qnn.matmul %a, %b : tensor<4x2x!quant.uniform<i8:f32:0, {0.1, 0.1, 0.1, 0.1}>>, tensor<2x4x!qa> -> tensor<4x4x!qa>
   return
 }
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_layout(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op layout 'hwcn' is not nhwc_hwcf, nchw_fchw or nhwc_hwc}}
+  %y = qnn.conv2d %x, %w {layout = "hwcn"} : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_channels(%x: tensor<1x4x4x3x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op input has 3 channels but the filter expects 2}}
+  %y = qnn.conv2d %x, %w : tensor<1x4x4x3x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_spatial(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op result spatial dimension 0 is 4 but the convolution gives 2}}
+  %y = qnn.conv2d %x, %w : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x4x4x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_out_channels(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op result has 5 channels but the filter produces 4}}
+  %y = qnn.conv2d %x, %w : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x5x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_filter_rank(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op expects a rank-4 input and result and a rank-4 filter for layout nhwc_hwcf}}
+  %y = qnn.conv2d %x, %w : tensor<1x4x4x2x!qa>, tensor<3x3x2x!qa> -> tensor<1x2x2x2x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_filter_axis(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x2x!quant.uniform<i8:f32:2, {0.1, 0.2}>>) {
+  // expected-error @+1 {{'qnn.conv2d' op filter must be quantized per output channel (dimension 3), not dimension 2}}
+  %y = qnn.conv2d %x, %w : tensor<1x4x4x2x!qa>, tensor<3x3x2x2x!quant.uniform<i8:f32:2, {0.1, 0.2}>> -> tensor<1x2x2x2x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_strides(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op strides and dilations must be >= 1 and paddings >= 0}}
+  %y = qnn.conv2d %x, %w {strides = array<i64: 0, 1>} : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_bias(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>, %b: tensor<3xi32>) {
+  // expected-error @+1 {{'qnn.conv2d' op bias must have one value per output channel}}
+  %y = qnn.conv2d %x, %w bias %b : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa>, tensor<3xi32> -> tensor<1x2x2x4x!qy>
+  return
+}

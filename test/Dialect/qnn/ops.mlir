@@ -88,3 +88,12 @@ func.func @matmul(%a: tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, %w: 
   %z = qnn.matmul %a, %w : tensor<4x16x!quant.uniform<i8:f32, 5.000000e-02:-5>>, tensor<16x8x!quant.uniform<i8<-127:127>:f32:1, {1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02,1.000000e-02,2.000000e-02}>> -> tensor<4x8x!quant.uniform<u8:f32, 1.000000e-01:128>>
   return %y, %z : tensor<4x8x!quant.uniform<i8:f32, 1.000000e-01:-5>>, tensor<4x8x!quant.uniform<u8:f32, 1.000000e-01:128>>
 }
+
+// CHECK-LABEL: func @conv2d
+func.func @conv2d(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 5.000000e-02>>, %w: tensor<3x3x3x4x!quant.uniform<i8:f32, 1.000000e-02>>, %dw: tensor<3x3x3x!quant.uniform<i8:f32:2, {1.000000e-02,2.000000e-02,3.000000e-02}>>, %b: tensor<4xi32>) -> (tensor<1x8x8x4x!quant.uniform<i8:f32, 1.000000e-01>>, tensor<1x3x2x3x!quant.uniform<i8:f32, 1.000000e-01>>) {
+  // CHECK: qnn.conv2d %{{.*}}, %{{.*}} bias %{{.*}} {padding = array<i64: 1, 1, 1, 1>} : {{.*}} -> tensor<1x8x8x4x!quant.uniform<i8:f32, 1.000000e-01>>
+  %y = qnn.conv2d %x, %w bias %b {padding = array<i64: 1, 1, 1, 1>} : tensor<1x8x8x3x!quant.uniform<i8:f32, 5.000000e-02>>, tensor<3x3x3x4x!quant.uniform<i8:f32, 1.000000e-02>>, tensor<4xi32> -> tensor<1x8x8x4x!quant.uniform<i8:f32, 1.000000e-01>>
+  // CHECK: qnn.conv2d %{{.*}}, %{{.*}} {dilations = array<i64: 1, 2>, layout = "nhwc_hwc", strides = array<i64: 2, 2>} : {{.*}} -> tensor<1x3x2x3x!quant.uniform<i8:f32, 1.000000e-01>>
+  %d = qnn.conv2d %x, %dw {layout = "nhwc_hwc", strides = array<i64: 2, 2>, dilations = array<i64: 1, 2>} : tensor<1x8x8x3x!quant.uniform<i8:f32, 5.000000e-02>>, tensor<3x3x3x!quant.uniform<i8:f32:2, {1.000000e-02,2.000000e-02,3.000000e-02}>> -> tensor<1x3x2x3x!quant.uniform<i8:f32, 1.000000e-01>>
+  return %y, %d : tensor<1x8x8x4x!quant.uniform<i8:f32, 1.000000e-01>>, tensor<1x3x2x3x!quant.uniform<i8:f32, 1.000000e-01>>
+}
