@@ -15,9 +15,22 @@ static std::optional<double> constantOf(Value v) {
   return std::nullopt;
 }
 
+std::optional<unsigned> quantopt::getOutputChannelDim(Operation *op) {
+  if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
+    return 1;
+  if (isa<linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
+    return 3;
+  return std::nullopt;
+}
+
 std::optional<quantopt::Epilogue>
-quantopt::matchEpilogue(linalg::GenericOp generic, Value producer) {
-  if (generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+quantopt::matchEpilogue(linalg::GenericOp generic, Value producer,
+                        unsigned channelDim) {
+  auto producerType = dyn_cast<RankedTensorType>(producer.getType());
+  if (!producerType || channelDim >= producerType.getRank())
+    return std::nullopt;
+  if (generic.getNumDpsInits() != 1 ||
+      generic.getNumLoops() != producerType.getRank() ||
       generic.getNumReductionLoops() != 0 || generic->getNumResults() != 1)
     return std::nullopt;
   auto inputs = generic.getDpsInputOperands();
@@ -34,7 +47,7 @@ quantopt::matchEpilogue(linalg::GenericOp generic, Value producer) {
     OpOperand *bias = inputs[1];
     AffineMap map = generic.getMatchingIndexingMap(bias);
     if (map.getNumResults() != 1 ||
-        map.getResult(0) != getAffineDimExpr(1, generic.getContext()))
+        map.getResult(0) != getAffineDimExpr(channelDim, generic.getContext()))
       return std::nullopt;
     if (!matchPattern(bias->get(), m_Constant(&epilogue.bias)))
       return std::nullopt;

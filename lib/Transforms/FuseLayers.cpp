@@ -15,14 +15,16 @@ using namespace mlir;
 namespace {
 struct FuseLayersPass : quantopt::impl::FuseLayersPassBase<FuseLayersPass> {
   void runOnOperation() override {
-    getOperation()->walk([](linalg::MatmulOp matmul) {
-      Value result = matmul->getResult(0);
+    getOperation()->walk([](Operation *op) {
+      std::optional<unsigned> channelDim = quantopt::getOutputChannelDim(op);
+      if (!channelDim)
+        return;
+      Value result = op->getResult(0);
       if (!result.hasOneUse())
         return;
       auto epilogue = dyn_cast<linalg::GenericOp>(*result.getUsers().begin());
-      if (epilogue && quantopt::matchEpilogue(epilogue, result))
-        matmul->setAttr(quantopt::kFusedAttrName,
-                        UnitAttr::get(matmul.getContext()));
+      if (epilogue && quantopt::matchEpilogue(epilogue, result, *channelDim))
+        op->setAttr(quantopt::kFusedAttrName, UnitAttr::get(op->getContext()));
     });
   }
 };

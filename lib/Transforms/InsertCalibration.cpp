@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/StringSet.h"
@@ -159,9 +160,12 @@ private:
         value.getDefiningOp<qnn::ObserveOp>())
       return;
     // Inside a quantization unit quant-fuse-layers made: nothing goes
-    // between the op and its epilogue.
+    // between the op and its epilogue. Zero padding passes quantized values
+    // through (the quantized op pads with the zero point): its source is
+    // observed instead.
     if (Operation *def = value.getDefiningOp();
-        def && def->hasAttr(quantopt::kFusedAttrName))
+        def &&
+        (def->hasAttr(quantopt::kFusedAttrName) || isa<tensor::PadOp>(def)))
       return;
     for (Operation *user : value.getUsers())
       if (auto existing = dyn_cast<qnn::ObserveOp>(user)) {

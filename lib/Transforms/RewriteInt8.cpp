@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -39,56 +40,176 @@ static bool isZeroFill(Value value) {
          zero.getValue().isZero();
 }
 
-/// Quantizes a K x N float weight constant per output column, symmetric,
-/// narrow range i8 ([-127, 127], zero point 0), and returns the i8 constant
-/// viewed as a per-axis quantized tensor.
+/// Quantizes float weight constants per output channel (dimension `axis`),
+/// symmetric, narrow range i8 ([-127, 127], zero point 0), and returns the
+/// i8 constant viewed as a per-axis quantized tensor.
 static Value quantizeWeights(PatternRewriter &rewriter, Location loc,
-                             DenseFPElementsAttr weights) {
+                             DenseFPElementsAttr weights, int64_t axis) {
   auto type = cast<RankedTensorType>(weights.getType());
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  int64_t channels = type.getDimSize(axis), stride = 1;
+  for (int64_t d = axis + 1; d < type.getRank(); ++d)
+    stride *= type.getDimSize(d);
+  auto channelOf = [&](int64_t i) { return (i / stride) % channels; };
   SmallVector<float> values(weights.getValues<float>());
+  SmallVector<double> lo(channels, 0), hi(channels, 0);
+  for (auto [i, v] : llvm::enumerate(values)) {
+    lo[channelOf(i)] = std::min<double>(lo[channelOf(i)], v);
+    hi[channelOf(i)] = std::max<double>(hi[channelOf(i)], v);
+  }
   StorageRange range = StorageRange::forBits(8, /*isSigned=*/true,
                                              /*narrowRange=*/true);
   SmallVector<double> scales;
-  for (int64_t col = 0; col < n; ++col) {
-    double lo = 0, hi = 0;
-    for (int64_t row = 0; row < k; ++row) {
-      lo = std::min<double>(lo, values[row * n + col]);
-      hi = std::max<double>(hi, values[row * n + col]);
-    }
-    // Finite constants always give parameters.
+  for (int64_t c = 0; c < channels; ++c) // finite constants always succeed
     scales.push_back(
-        cantFail(chooseQuantParams(lo, hi, range, QuantScheme::Symmetric))
+        cantFail(chooseQuantParams(lo[c], hi[c], range, QuantScheme::Symmetric))
             .scale);
-  }
-  SmallVector<int8_t> quantized(values.size());
-  for (int64_t i = 0; i < k * n; ++i)
-    quantized[i] = int8_t(
-        quantizeValue(values[i], float(scales[i % n]), /*zeroPoint=*/0, range));
+  SmallVector<int8_t> quantized;
+  for (auto [i, v] : llvm::enumerate(values))
+    quantized.push_back(int8_t(
+        quantizeValue(v, float(scales[channelOf(i)]), /*zeroPoint=*/0, range)));
 
   MLIRContext *ctx = rewriter.getContext();
-  auto storageType = RankedTensorType::get({k, n}, IntegerType::get(ctx, 8));
+  Type i8 = IntegerType::get(ctx, 8);
   Value constant = arith::ConstantOp::create(
       rewriter, loc,
-      DenseElementsAttr::get(storageType, ArrayRef<int8_t>(quantized)));
+      DenseElementsAttr::get(type.clone(i8), ArrayRef<int8_t>(quantized)));
   auto quantType = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
-      type.getElementType(), scales, SmallVector<int64_t>(n, 0),
-      /*quantizedDimension=*/1, range.min, range.max);
+      quant::QuantizationFlags::Signed, i8, type.getElementType(), scales,
+      SmallVector<int64_t>(channels, 0), int32_t(axis), range.min, range.max);
   return quant::StorageCastOp::create(rewriter, loc, type.clone(quantType),
                                       constant);
 }
 
-/// Scales of a weight type, one per output column.
-static SmallVector<double> columnScales(Type weightElement, int64_t columns) {
+/// The quantized weights behind `value`: a dequantized 8-bit tensor
+/// (per tensor, or per axis along `axis`) is used as it is; a float
+/// constant is quantized now. Fails otherwise.
+static FailureOr<Value> getQuantizedWeights(PatternRewriter &rewriter,
+                                            Location loc, Value value,
+                                            int64_t axis) {
+  if (auto dq = value.getDefiningOp<qnn::DequantizeOp>()) {
+    auto q =
+        cast<quant::QuantizedType>(dq.getInput().getType().getElementType());
+    auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(q);
+    if (q.getStorageTypeIntegralWidth() > 8 ||
+        (perAxis && perAxis.getQuantizedDimension() != axis))
+      return failure();
+    return dq.getInput();
+  }
+  DenseFPElementsAttr floats;
+  if (!matchPattern(value, m_Constant(&floats)) ||
+      !floats.getElementType().isF32())
+    return failure();
+  return quantizeWeights(rewriter, loc, floats, axis);
+}
+
+/// Scales of a weight type, one per output channel.
+static SmallVector<double> channelScales(Type weightElement, int64_t channels) {
   if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(weightElement))
-    return SmallVector<double>(columns, perTensor.getScale());
+    return SmallVector<double>(channels, perTensor.getScale());
   auto perAxis = cast<quant::UniformQuantizedPerAxisType>(weightElement);
   return SmallVector<double>(perAxis.getScales());
 }
 
+/// The 8-bit per-tensor quantized activation a float value was dequantized
+/// from.
+static FailureOr<Value> getQuantizedActivation(Value value) {
+  auto dq = value.getDefiningOp<qnn::DequantizeOp>();
+  if (!dq)
+    return failure();
+  auto type = dyn_cast<quant::UniformQuantizedType>(
+      dq.getInput().getType().getElementType());
+  if (!type || type.getStorageTypeIntegralWidth() > 8)
+    return failure();
+  return dq.getInput();
+}
+
+/// The bias as i32 at scale input_scale * weight_scale[c] (f32 product, as
+/// ONNX), or a null value without bias.
+static Value quantizeBias(PatternRewriter &rewriter, Location loc,
+                          const std::optional<Epilogue> &epilogue,
+                          double inputScale, ArrayRef<double> weightScales) {
+  if (!epilogue || !epilogue->bias)
+    return {};
+  SmallVector<int32_t> values;
+  for (auto [c, b] : llvm::enumerate(epilogue->bias.getValues<APFloat>())) {
+    float scale = float(inputScale) * float(weightScales[c]);
+    double q = roundHalfToEven(b.convertToDouble() / double(scale));
+    q = std::clamp<double>(q, std::numeric_limits<int32_t>::min(),
+                           std::numeric_limits<int32_t>::max());
+    values.push_back(int32_t(q));
+  }
+  auto type =
+      RankedTensorType::get({int64_t(values.size())}, rewriter.getI32Type());
+  return arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(values)));
+}
+
+/// The fused activation's bounds in the result's storage units.
+static std::pair<IntegerAttr, IntegerAttr>
+clampAttrs(PatternRewriter &rewriter, const std::optional<Epilogue> &epilogue,
+           quant::UniformQuantizedType out) {
+  StorageRange range = qnn::getStorageRange(out);
+  auto toStorage = [&](double real) {
+    return rewriter.getI64IntegerAttr(quantizeValue(
+        float(real), float(out.getScale()), out.getZeroPoint(), range));
+  };
+  IntegerAttr lo, hi;
+  if (epilogue && epilogue->lower)
+    lo = toStorage(*epilogue->lower);
+  if (epilogue && epilogue->upper)
+    hi = toStorage(*epilogue->upper);
+  return {lo, hi};
+}
+
 namespace {
-/// dequantize(a) -> linalg.matmul(float weights) [-> epilogue] -> quantize
+/// The float op a qnn.quantize reads (directly, or through a fused
+/// epilogue), when it is of kind `OpTy` and may be rewritten.
+template <typename OpTy> struct QuantizedUnit {
+  OpTy op;
+  std::optional<Epilogue> epilogue;
+  quant::UniformQuantizedType outType;
+};
+
+template <typename OpTy>
+static FailureOr<QuantizedUnit<OpTy>>
+matchUnit(qnn::QuantizeOp quantize, PatternRewriter &rewriter,
+          const llvm::StringSet<> &excluded, StringRef kind) {
+  auto outType = dyn_cast<quant::UniformQuantizedType>(
+      quantize.getType().getElementType());
+  if (!outType || outType.getStorageTypeIntegralWidth() > 16 ||
+      !outType.getExpressedType().isF32())
+    return rewriter.notifyMatchFailure(
+        quantize, "result is not per-tensor f32 quantized");
+  Value source = quantize.getInput();
+  if (!source.hasOneUse())
+    return rewriter.notifyMatchFailure(quantize, "float value has other users");
+  QuantizedUnit<OpTy> unit{source.getDefiningOp<OpTy>(), std::nullopt, outType};
+  if (!unit.op) {
+    auto generic = source.getDefiningOp<linalg::GenericOp>();
+    if (!generic || generic.getNumDpsInputs() < 1)
+      return rewriter.notifyMatchFailure(quantize, "not an op of this kind");
+    Value product = generic.getDpsInputOperand(0)->get();
+    unit.op = product.getDefiningOp<OpTy>();
+    if (!unit.op || !product.hasOneUse())
+      return rewriter.notifyMatchFailure(quantize,
+                                         "not an epilogue of this kind");
+    unit.epilogue =
+        matchEpilogue(generic, product, *getOutputChannelDim(unit.op));
+    if (!unit.epilogue)
+      return rewriter.notifyMatchFailure(quantize, "epilogue does not fuse");
+  }
+  bool named = false;
+  if (auto name = dyn_cast<NameLoc>(unit.op->getLoc()))
+    named = excluded.contains(name.getName().strref());
+  if (named || excluded.contains(kind))
+    return rewriter.notifyMatchFailure(unit.op, "excluded by the user");
+  if (!isZeroFill(unit.op.getDpsInits()[0]))
+    return rewriter.notifyMatchFailure(unit.op,
+                                       "does not accumulate into zeros");
+  return unit;
+}
+
+/// dequantize(a) -> linalg.matmul(weights) [-> epilogue] -> quantize
 /// => qnn.matmul.
 struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
   MatmulToQnnMatmul(MLIRContext *ctx, const llvm::StringSet<> &excluded)
@@ -96,129 +217,136 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
 
   LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
                                 PatternRewriter &rewriter) const override {
-    auto outType = dyn_cast<quant::UniformQuantizedType>(
-        quantize.getType().getElementType());
-    if (!outType || outType.getStorageTypeIntegralWidth() > 16 ||
-        !outType.getExpressedType().isF32())
-      return rewriter.notifyMatchFailure(
-          quantize, "result is not per-tensor f32 quantized");
-
-    // The float value quantized: a matmul, or its fused epilogue.
-    Value source = quantize.getInput();
-    if (!source.hasOneUse())
-      return rewriter.notifyMatchFailure(quantize,
-                                         "float value has other users");
-    std::optional<Epilogue> epilogue;
-    auto matmul = source.getDefiningOp<linalg::MatmulOp>();
-    if (!matmul) {
-      auto generic = source.getDefiningOp<linalg::GenericOp>();
-      if (!generic || generic.getNumDpsInputs() < 1)
-        return rewriter.notifyMatchFailure(quantize, "not a matmul result");
-      Value product = generic.getDpsInputOperand(0)->get();
-      matmul = product.getDefiningOp<linalg::MatmulOp>();
-      if (!matmul || !product.hasOneUse())
-        return rewriter.notifyMatchFailure(quantize, "epilogue of no matmul");
-      epilogue = matchEpilogue(generic, product);
-      if (!epilogue)
-        return rewriter.notifyMatchFailure(quantize, "epilogue does not fuse");
-    }
-    if (isExcluded(matmul))
-      return rewriter.notifyMatchFailure(matmul, "excluded by the user");
-    if (matmul.hasUserDefinedMaps() || !isZeroFill(matmul.getDpsInits()[0]))
-      return rewriter.notifyMatchFailure(
-          matmul, "only plain matmuls accumulating into zeros");
-
-    auto lhsDq = matmul.getInputs()[0].getDefiningOp<qnn::DequantizeOp>();
-    if (!lhsDq)
-      return rewriter.notifyMatchFailure(matmul,
-                                         "activation is not dequantized");
-    auto lhsType = dyn_cast<quant::UniformQuantizedType>(
-        lhsDq.getInput().getType().getElementType());
-    if (!lhsType || lhsType.getStorageTypeIntegralWidth() > 8)
-      return rewriter.notifyMatchFailure(matmul,
-                                         "activation is not per-tensor 8-bit");
-
-    // Weights: already quantized, or float constants quantized now.
+    auto unit =
+        matchUnit<linalg::MatmulOp>(quantize, rewriter, excluded, "matmul");
+    if (failed(unit))
+      return failure();
+    linalg::MatmulOp matmul = unit->op;
+    if (matmul.hasUserDefinedMaps())
+      return rewriter.notifyMatchFailure(matmul, "transposed matmul");
+    FailureOr<Value> lhs = getQuantizedActivation(matmul.getInputs()[0]);
+    if (failed(lhs))
+      return rewriter.notifyMatchFailure(matmul, "activation is not quantized");
+    // Check the weights before creating anything.
     Value rhs = matmul.getInputs()[1];
-    Value weights;
-    DenseFPElementsAttr floatWeights;
-    if (auto rhsDq = rhs.getDefiningOp<qnn::DequantizeOp>()) {
-      auto q = cast<quant::QuantizedType>(
-          rhsDq.getInput().getType().getElementType());
-      auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(q);
-      if (q.getStorageTypeIntegralWidth() > 8 ||
-          (perAxis && perAxis.getQuantizedDimension() != 1))
-        return rewriter.notifyMatchFailure(matmul,
-                                           "weights are not 8-bit per column");
-      weights = rhsDq.getInput();
-    } else if (!matchPattern(rhs, m_Constant(&floatWeights)) ||
-               !floatWeights.getElementType().isF32()) {
+    if (!rhs.getDefiningOp<qnn::DequantizeOp>() &&
+        !matchPattern(rhs, m_Constant()))
       return rewriter.notifyMatchFailure(matmul, "weights are not constant");
-    }
-
     Location loc = matmul.getLoc();
-    if (!weights)
-      weights = quantizeWeights(rewriter, loc, floatWeights);
-    auto weightType = cast<RankedTensorType>(weights.getType());
-    int64_t columns = weightType.getDimSize(1);
-    SmallVector<double> weightScales =
-        columnScales(weightType.getElementType(), columns);
+    FailureOr<Value> weights = getQuantizedWeights(rewriter, loc, rhs, 1);
+    if (failed(weights))
+      return rewriter.notifyMatchFailure(matmul,
+                                         "weights are not 8-bit per column");
 
-    // Bias to i32 at scale lhs_scale * weight_scale (f32 product, as ONNX).
-    Value bias;
-    if (epilogue && epilogue->bias) {
-      SmallVector<int32_t> biasValues;
-      for (auto [n, b] : llvm::enumerate(epilogue->bias.getValues<APFloat>())) {
-        float scale = float(lhsType.getScale()) * float(weightScales[n]);
-        double q = roundHalfToEven(b.convertToDouble() / double(scale));
-        q = std::clamp<double>(q, std::numeric_limits<int32_t>::min(),
-                               std::numeric_limits<int32_t>::max());
-        biasValues.push_back(int32_t(q));
-      }
-      auto biasType = RankedTensorType::get({columns}, rewriter.getI32Type());
-      bias = arith::ConstantOp::create(
-          rewriter, loc,
-          DenseElementsAttr::get(biasType, ArrayRef<int32_t>(biasValues)));
-    }
-
-    // The activation becomes the requantize's output clamp.
-    IntegerAttr clampMin, clampMax;
-    StorageRange outRange = qnn::getStorageRange(outType);
-    auto toStorage = [&](double real) {
-      return quantizeValue(float(real), float(outType.getScale()),
-                           outType.getZeroPoint(), outRange);
-    };
-    if (epilogue && epilogue->lower)
-      clampMin = rewriter.getI64IntegerAttr(toStorage(*epilogue->lower));
-    if (epilogue && epilogue->upper)
-      clampMax = rewriter.getI64IntegerAttr(toStorage(*epilogue->upper));
-
-    auto result = qnn::MatmulOp::create(rewriter, loc, quantize.getType(),
-                                        lhsDq.getInput(), weights, bias,
-                                        clampMin, clampMax);
-    rewriter.replaceOp(quantize, result.getResult());
+    auto weightType = cast<RankedTensorType>(weights->getType());
+    auto lhsType = cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(lhs->getType()).getElementType());
+    SmallVector<double> scales =
+        channelScales(weightType.getElementType(), weightType.getDimSize(1));
+    Value bias =
+        quantizeBias(rewriter, loc, unit->epilogue, lhsType.getScale(), scales);
+    auto [lo, hi] = clampAttrs(rewriter, unit->epilogue, unit->outType);
+    rewriter.replaceOpWithNewOp<qnn::MatmulOp>(quantize, quantize.getType(),
+                                               *lhs, *weights, bias, lo, hi);
     return success();
-  }
-
-  bool isExcluded(Operation *op) const {
-    if (excluded.contains("matmul"))
-      return true;
-    if (auto name = dyn_cast<NameLoc>(op->getLoc()))
-      return excluded.contains(name.getName().strref());
-    return false;
   }
 
   const llvm::StringSet<> &excluded;
 };
 
+/// dequantize(x) [-> pad with 0] -> linalg conv(weights) [-> epilogue] ->
+/// quantize => qnn.conv2d, for the three layouts qnn.conv2d has.
+template <typename ConvOpTy>
+struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
+  ConvToQnnConv(MLIRContext *ctx, const llvm::StringSet<> &excluded,
+                StringRef layout, StringRef kind)
+      : OpRewritePattern<qnn::QuantizeOp>(ctx), excluded(excluded),
+        layout(layout), kind(kind) {}
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto unit = matchUnit<ConvOpTy>(quantize, rewriter, excluded, kind);
+    if (failed(unit))
+      return failure();
+    ConvOpTy conv = unit->op;
+    qnn::Conv2DOp::Dims dims = *qnn::Conv2DOp::getDims(layout);
+
+    // The input, possibly zero-padded in float: the padding moves into
+    // qnn.conv2d, which pads with the zero point.
+    Value input = conv.getInputs()[0];
+    SmallVector<int64_t> padding(4, 0);
+    if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
+      FloatAttr value;
+      Value constant = pad.getConstantPaddingValue();
+      if (!constant || !matchPattern(constant, m_Constant(&value)) ||
+          !value.getValue().isZero())
+        return rewriter.notifyMatchFailure(pad, "not a zero padding");
+      SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
+      for (int64_t d = 0; d < 4; ++d) {
+        bool spatial = d == dims.inputH || d == dims.inputW;
+        if (ShapedType::isDynamic(low[d]) || ShapedType::isDynamic(high[d]) ||
+            (!spatial && (low[d] != 0 || high[d] != 0)))
+          return rewriter.notifyMatchFailure(pad, "pads more than H and W");
+      }
+      padding = {low[dims.inputH], low[dims.inputW], high[dims.inputH],
+                 high[dims.inputW]};
+      input = pad.getSource();
+    }
+    FailureOr<Value> x = getQuantizedActivation(input);
+    if (failed(x))
+      return rewriter.notifyMatchFailure(conv, "activation is not quantized");
+    Value filter = conv.getInputs()[1];
+    if (!filter.getDefiningOp<qnn::DequantizeOp>() &&
+        !matchPattern(filter, m_Constant()))
+      return rewriter.notifyMatchFailure(conv, "filter is not constant");
+
+    Location loc = conv.getLoc();
+    FailureOr<Value> weights =
+        getQuantizedWeights(rewriter, loc, filter, dims.filterOut);
+    if (failed(weights))
+      return rewriter.notifyMatchFailure(conv,
+                                         "filter is not 8-bit per channel");
+    auto weightType = cast<RankedTensorType>(weights->getType());
+    auto xType = cast<quant::UniformQuantizedType>(
+        cast<RankedTensorType>(x->getType()).getElementType());
+    SmallVector<double> scales = channelScales(
+        weightType.getElementType(), weightType.getDimSize(dims.filterOut));
+    Value bias =
+        quantizeBias(rewriter, loc, unit->epilogue, xType.getScale(), scales);
+    auto [lo, hi] = clampAttrs(rewriter, unit->epilogue, unit->outType);
+    SmallVector<int64_t> strides(
+        conv.getStrides().template getValues<int64_t>());
+    SmallVector<int64_t> dilations(
+        conv.getDilations().template getValues<int64_t>());
+    rewriter.replaceOpWithNewOp<qnn::Conv2DOp>(
+        quantize, quantize.getType(), *x, *weights, bias,
+        rewriter.getStringAttr(layout), rewriter.getDenseI64ArrayAttr(strides),
+        rewriter.getDenseI64ArrayAttr(dilations),
+        rewriter.getDenseI64ArrayAttr(padding), lo, hi);
+    return success();
+  }
+
+  const llvm::StringSet<> &excluded;
+  StringRef layout, kind;
+};
+} // namespace
+
+namespace {
 struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
   void runOnOperation() override {
     for (const std::string &name : exclude)
       excluded.insert(name);
-    RewritePatternSet patterns(&getContext());
-    patterns.add<MatmulToQnnMatmul>(&getContext(), excluded);
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    patterns.add<MatmulToQnnMatmul>(ctx, excluded);
+    patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(ctx, excluded,
+                                                          "nhwc_hwcf", "conv");
+    patterns.add<ConvToQnnConv<linalg::Conv2DNchwFchwOp>>(ctx, excluded,
+                                                          "nchw_fchw", "conv");
+    patterns.add<ConvToQnnConv<linalg::DepthwiseConv2DNhwcHwcOp>>(
+        ctx, excluded, "nhwc_hwc", "depthwise_conv");
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

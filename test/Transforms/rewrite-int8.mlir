@@ -90,3 +90,67 @@ func.func @left_alone(%f: tensor<2x3xf32>, %a: tensor<2x3x!qa>, %init: tensor<2x
   %q4 = qnn.quantize %m4 : tensor<2x2xf32> -> tensor<2x2x!qy>
   return %q1, %q2, %q3, %m3, %q4 : tensor<2x2x!qy>, tensor<2x2x!qy>, tensor<2x2x!qy>, tensor<2x2xf32>, tensor<2x2x!qy>
 }
+
+// -----
+
+// NCHW convolution with float zero padding: the padding moves into
+// qnn.conv2d (which pads with the zero point); filters are quantized per
+// output channel (dimension 0 of FCHW).
+// CHECK-LABEL: func @conv_nchw_padded
+// CHECK: %[[W:.*]] = quant.scast %{{.*}} : tensor<2x1x3x3xi8> to tensor<2x1x3x3x!quant.uniform<i8<-127:127>:f32:0, {{.*}}>>
+// CHECK: qnn.conv2d %{{.*}}, %[[W]] {layout = "nchw_fchw", padding = array<i64: 1, 0, 1, 2>, strides = array<i64: 2, 1>}
+// CHECK-NOT: tensor.pad
+// CHECK-NOT: linalg.conv
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qy = !quant.uniform<i8:f32, 0.25:-3>
+func.func @conv_nchw_padded(%a: tensor<1x1x4x4x!qa>) -> tensor<1x2x2x4x!qy> {
+  %w = arith.constant dense<0.5> : tensor<2x1x3x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %p = tensor.pad %x low[0, 0, 1, 0] high[0, 0, 1, 2] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x1x4x4xf32> to tensor<1x1x6x6xf32>
+  %e = tensor.empty() : tensor<1x2x2x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
+  %c = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<[2, 1]> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x1x6x6xf32>, tensor<2x1x3x3xf32>) outs(%z : tensor<1x2x2x4xf32>) -> tensor<1x2x2x4xf32>
+  %q = qnn.quantize %c : tensor<1x2x2x4xf32> -> tensor<1x2x2x4x!qy>
+  return %q : tensor<1x2x2x4x!qy>
+}
+
+// -----
+
+// Left alone: padding with a value other than 0 (it is not the zero point),
+// and padding of the channel dimension.
+// CHECK-LABEL: func @conv_left_alone
+// CHECK-COUNT-2: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: qnn.conv2d
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qy = !quant.uniform<i8:f32, 0.25:-3>
+func.func @conv_left_alone(%a: tensor<1x4x4x1x!qa>) -> (tensor<1x4x4x2x!qy>, tensor<1x2x2x2x!qy>) {
+  %w = arith.constant dense<0.5> : tensor<3x3x1x2xf32>
+  %w2 = arith.constant dense<0.5> : tensor<3x3x2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %x = qnn.dequantize %a : tensor<1x4x4x1x!qa> -> tensor<1x4x4x1xf32>
+  %p = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %one : f32
+  } : tensor<1x4x4x1xf32> to tensor<1x6x6x1xf32>
+  %e = tensor.empty() : tensor<1x4x4x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x6x6x1xf32>, tensor<3x3x1x2xf32>) outs(%z : tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %q = qnn.quantize %c : tensor<1x4x4x2xf32> -> tensor<1x4x4x2x!qy>
+  %p2 = tensor.pad %x low[0, 0, 0, 0] high[0, 0, 0, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x4x4x1xf32> to tensor<1x4x4x2xf32>
+  %e2 = tensor.empty() : tensor<1x2x2x2xf32>
+  %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %c2 = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p2, %w2 : tensor<1x4x4x2xf32>, tensor<3x3x2x2xf32>) outs(%z2 : tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %q2 = qnn.quantize %c2 : tensor<1x2x2x2xf32> -> tensor<1x2x2x2x!qy>
+  return %q, %q2 : tensor<1x4x4x2x!qy>, tensor<1x2x2x2x!qy>
+}

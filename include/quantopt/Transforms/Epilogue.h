@@ -28,12 +28,17 @@ struct Epilogue {
   std::optional<double> lower, upper;
 };
 
-/// Matches `generic` as an epilogue of the rank-2 value `producer`: an
-/// all-parallel generic reading `producer` with the identity map and at most
-/// one other input, a constant broadcast along rows, whose body is
-/// [addf bias] [maximumf/maxnumf c] [minimumf/minnumf c] yield.
+/// Matches `generic` as an epilogue of `producer`: an all-parallel generic
+/// reading `producer` with the identity map and at most one other input, a
+/// constant indexed by dimension `channelDim` only (the per-channel bias),
+/// whose body is [addf bias] [maximumf/maxnumf c] [minimumf/minnumf c] yield.
 std::optional<Epilogue> matchEpilogue(mlir::linalg::GenericOp generic,
-                                      mlir::Value producer);
+                                      mlir::Value producer,
+                                      unsigned channelDim);
+
+/// The output-channel dimension of a quantizable linalg op's result
+/// (matmul: 1; NHWC convolutions: 3; NCHW: 1), if it is one.
+std::optional<unsigned> getOutputChannelDim(mlir::Operation *op);
 
 } // namespace quantopt
 
