@@ -427,6 +427,38 @@ LogicalResult Conv2DOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// MatmulIntegerOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatmulIntegerOp::verify() {
+  RankedTensorType lhs = getLhs().getType(), rhs = getRhs().getType(),
+                   result = getResult().getType();
+  if (lhs.getRank() != 2 || rhs.getRank() != 2 || result.getRank() != 2)
+    return emitOpError("expects rank-2 lhs, rhs and result");
+  if (getLhsZeroPoint().getType().getRank() != 0 ||
+      getLhsZeroPoint().getType().getElementType() != lhs.getElementType())
+    return emitOpError() << "lhs zero point must be a 0-d tensor of "
+                         << lhs.getElementType();
+  auto mismatch = [](int64_t a, int64_t b) {
+    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+  };
+  if (mismatch(lhs.getDimSize(1), rhs.getDimSize(0)))
+    return emitOpError() << "lhs has K = " << lhs.getDimSize(1)
+                         << " but rhs has K = " << rhs.getDimSize(0);
+  if (mismatch(result.getDimSize(0), lhs.getDimSize(0)) ||
+      mismatch(result.getDimSize(1), rhs.getDimSize(1)))
+    return emitOpError("result shape must be lhs rows x rhs columns");
+  bool rhsUnsigned = rhs.getElementType().isUnsignedInteger();
+  StorageRange range = StorageRange::forBits(8, !rhsUnsigned, false);
+  int64_t zp = getRhsZeroPointAttr().getInt();
+  if (!range.contains(zp))
+    return emitOpError() << "rhs zero point " << zp
+                         << " is outside the storage range [" << range.min
+                         << ", " << range.max << "]";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // ObserveOp
 //===----------------------------------------------------------------------===//
 

@@ -175,6 +175,32 @@ def Qnn_Conv2DOp : Qnn_Op<"conv2d", [Pure]> {
   }];
 }
 
+def Qnn_MatmulIntegerOp : Qnn_Op<"matmul_integer", [Pure]> {
+  let summary = "integer matrix multiplication with zero points, i32 result";
+  let description = [{
+    ONNX MatMulInteger: `result[m, n] = sum_k (lhs[m, k] - lhs_zp) *
+    (rhs[k, n] - rhs_zp)` in i32, where `lhs_zp` is a 0-d tensor known at run
+    time (as `qnn.dynamic_quantize` produces it) and `rhs_zp` an attribute.
+    `ui8` operands are unsigned, `i8` signed. Dynamic quantization follows it
+    with a float rescale by `lhs_scale * rhs_scale`.
+
+    ```mlir
+    %acc = qnn.matmul_integer %q, %w zero_point %zp
+        : tensor<?x768xui8>, tensor<768x768xi8>, tensor<ui8> -> tensor<?x768xi32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8, UI8]>:$lhs,
+                       RankedTensorOf<[I8, UI8]>:$rhs,
+                       RankedTensorOf<[I8, UI8]>:$lhs_zero_point,
+                       DefaultValuedAttr<I64Attr, "0">:$rhs_zero_point);
+  let results = (outs RankedTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `zero_point` $lhs_zero_point attr-dict `:` type($lhs) `,`
+    type($rhs) `,` type($lhs_zero_point) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Calibration and QAT
 //===----------------------------------------------------------------------===//
@@ -258,6 +284,12 @@ def Qnn_DynamicQuantizeOp : Qnn_Op<"dynamic_quantize", [Pure]> {
     The storage element type says the signedness: `ui8`/`ui16` unsigned,
     `i8`/`i16` signed. The scale is a 0-d tensor of the input's float type;
     the zero point a 0-d tensor of the storage type.
+
+    Numerics (ONNX's reference, in f32): the range is [min(0, min x),
+    max(0, max x)] with NaN ignored; scale = width / (qmax - qmin), or
+    1 / (qmax - qmin) for an empty width; zero point = round(clamp(qmin -
+    min / scale)); then the contract's quantize. Symmetric: scale = max|x| /
+    127 (1/127 for all zeros), zero point 0, range [-127, 127].
 
     ```mlir
     %q, %s, %zp = qnn.dynamic_quantize %x

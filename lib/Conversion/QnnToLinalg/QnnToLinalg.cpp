@@ -35,9 +35,14 @@ using namespace quantopt;
 // Type conversion
 //===----------------------------------------------------------------------===//
 
+/// Quantized types become their storage; si8/ui8 (the storage of run-time
+/// quantized values) become signless, as arith needs.
 static Type storageTypeOf(Type type) {
   if (auto quantized = dyn_cast<quant::QuantizedType>(type))
     return quantized.getStorageType();
+  if (auto integer = dyn_cast<IntegerType>(type);
+      integer && !integer.isSignless())
+    return IntegerType::get(type.getContext(), integer.getWidth());
   return type;
 }
 
@@ -45,6 +50,7 @@ QuantStorageTypeConverter::QuantStorageTypeConverter() {
   addConversion([](Type type) { return type; });
   addConversion(
       [](quant::QuantizedType type) -> Type { return type.getStorageType(); });
+  addConversion([](IntegerType type) -> Type { return storageTypeOf(type); });
   addConversion([](RankedTensorType type) -> Type {
     return type.clone(storageTypeOf(type.getElementType()));
   });
@@ -57,7 +63,12 @@ QuantStorageTypeConverter::QuantStorageTypeConverter() {
                                    ValueRange inputs, Location loc) -> Value {
     if (inputs.size() != 1)
       return {};
-    return quant::StorageCastOp::create(builder, loc, resultType, inputs[0]);
+    if (isa<quant::QuantizedType>(getElementTypeOrSelf(resultType)) ||
+        isa<quant::QuantizedType>(getElementTypeOrSelf(inputs[0].getType())))
+      return quant::StorageCastOp::create(builder, loc, resultType, inputs[0]);
+    return UnrealizedConversionCastOp::create(builder, loc, resultType,
+                                              inputs[0])
+        .getResult(0);
   };
   addSourceMaterialization(materializeStorageCast);
   addTargetMaterialization(materializeStorageCast);
@@ -552,8 +563,11 @@ namespace {
 /// described by its loops and indexing maps (the last map is the result's).
 struct Contraction {
   Value input, weights, bias;
-  quant::UniformQuantizedType inputType;
-  UniformParams weightParams;
+  bool inputSigned = true, weightSigned = true;
+  /// The input zero point: a constant, or a 0-d tensor known at run time.
+  int64_t inputZp = 0;
+  Value inputZpTensor;
+  SmallVector<int64_t> weightZps; // one, or one per output channel
   SmallVector<AffineMap> maps; // input, weights, result
   AffineMap channelMap;        // loops -> output channel
   AffineMap biasMap;           // result dims -> output channel
@@ -561,6 +575,17 @@ struct Contraction {
   SmallVector<OpFoldResult> resultSizes;
 };
 } // namespace
+
+/// Takes signedness and zero points from the quantized operand types.
+static void setQuantizedOperands(Contraction &c, Type inputElement,
+                                 Type weightElement) {
+  auto input = cast<quant::UniformQuantizedType>(inputElement);
+  UniformParams weights = UniformParams::of(weightElement);
+  c.inputSigned = input.isSigned();
+  c.inputZp = input.getZeroPoint();
+  c.weightSigned = weights.type.isSigned();
+  c.weightZps = weights.zeroPoints;
+}
 
 /// Emits the accumulation: the accumulator starts as the bias broadcast
 /// along the output channel (or zeros), then each loop iteration adds one
@@ -590,7 +615,7 @@ static Value emitContraction(OpBuilder &b, Location loc, const Contraction &c) {
 
   SmallVector<Value> inputs{c.input, c.weights};
   SmallVector<AffineMap> maps{c.maps[0], c.maps[1]};
-  const SmallVector<int64_t> &zps = c.weightParams.zeroPoints;
+  const SmallVector<int64_t> &zps = c.weightZps;
   // A constant input only when the weight zero points really differ.
   bool perChannelZp = !llvm::all_equal(zps);
   if (perChannelZp) {
@@ -602,10 +627,13 @@ static Value emitContraction(OpBuilder &b, Location loc, const Contraction &c) {
             ArrayRef<int32_t>(values))));
     maps.push_back(c.channelMap);
   }
+  unsigned zpInIndex = inputs.size();
+  if (c.inputZpTensor) {
+    inputs.push_back(c.inputZpTensor);
+    maps.push_back(AffineMap::get(c.maps[0].getNumDims(), 0, ctx));
+  }
   maps.push_back(c.maps[2]);
-  bool inputSigned = c.inputType.isSigned();
-  bool weightSigned = c.weightParams.type.isSigned();
-  int64_t zpIn = c.inputType.getZeroPoint(), zpW = zps.front();
+  int64_t zpW = zps.front();
   return linalg::GenericOp::create(
              b, loc, accType, inputs, ValueRange{init}, maps, c.iterators,
              [&](OpBuilder &nb, Location l, ValueRange args) {
@@ -613,11 +641,14 @@ static Value emitContraction(OpBuilder &b, Location loc, const Contraction &c) {
                  return arith::ConstantOp::create(nb, l,
                                                   nb.getI32IntegerAttr(v));
                };
+               Value zpIn = c.inputZpTensor
+                                ? widenToI32(nb, l, args[zpInIndex],
+                                             c.inputSigned)
+                                : constI32(c.inputZp).getResult();
                Value x = arith::SubIOp::create(
-                   nb, l, widenToI32(nb, l, args[0], inputSigned),
-                   constI32(zpIn));
+                   nb, l, widenToI32(nb, l, args[0], c.inputSigned), zpIn);
                Value w = arith::SubIOp::create(
-                   nb, l, widenToI32(nb, l, args[1], weightSigned),
+                   nb, l, widenToI32(nb, l, args[1], c.weightSigned),
                    perChannelZp ? args[2] : constI32(zpW));
                Value product = arith::MulIOp::create(nb, l, x, w);
                linalg::YieldOp::create(
@@ -656,9 +687,8 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
     c.input = adaptor.getLhs();
     c.weights = adaptor.getRhs();
     c.bias = adaptor.getBias();
-    c.inputType = cast<quant::UniformQuantizedType>(
-        op.getLhs().getType().getElementType());
-    c.weightParams = UniformParams::of(op.getRhs().getType().getElementType());
+    setQuantizedOperands(c, op.getLhs().getType().getElementType(),
+                         op.getRhs().getType().getElementType());
     c.maps = {AffineMap::get(3, 0, {m, k}, ctx),
               AffineMap::get(3, 0, {k, n}, ctx),
               AffineMap::get(3, 0, {m, n}, ctx)};
@@ -695,10 +725,8 @@ struct Conv2DLowering : OpConversionPattern<qnn::Conv2DOp> {
     MLIRContext *ctx = rewriter.getContext();
     StringRef layout = op.getLayout();
     Contraction c;
-    c.inputType = cast<quant::UniformQuantizedType>(
-        op.getInput().getType().getElementType());
-    c.weightParams =
-        UniformParams::of(op.getFilter().getType().getElementType());
+    setQuantizedOperands(c, op.getInput().getType().getElementType(),
+                         op.getFilter().getType().getElementType());
     c.weights = adaptor.getFilter();
     c.bias = adaptor.getBias();
     c.input = padWithZeroPoint(rewriter, loc, adaptor.getInput(), op);
@@ -785,6 +813,164 @@ struct Conv2DLowering : OpConversionPattern<qnn::Conv2DOp> {
 };
 } // namespace
 
+namespace {
+/// qnn.matmul_integer -> i32 accumulation with the run-time lhs zero point.
+struct MatmulIntegerLowering : OpConversionPattern<qnn::MatmulIntegerOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(qnn::MatmulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    Contraction c;
+    c.input = adaptor.getLhs();
+    c.weights = adaptor.getRhs();
+    c.inputSigned = !op.getLhs().getType().getElementType().isUnsignedInteger();
+    c.weightSigned =
+        !op.getRhs().getType().getElementType().isUnsignedInteger();
+    c.inputZpTensor = adaptor.getLhsZeroPoint();
+    c.weightZps = {op.getRhsZeroPointAttr().getInt()};
+    c.maps = {AffineMap::get(3, 0, {m, k}, ctx),
+              AffineMap::get(3, 0, {k, n}, ctx),
+              AffineMap::get(3, 0, {m, n}, ctx)};
+    c.channelMap = AffineMap::get(3, 0, {n}, ctx);
+    c.iterators = {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                   utils::IteratorType::reduction};
+    c.resultSizes = {tensor::getMixedSize(rewriter, loc, c.input, 0),
+                     tensor::getMixedSize(rewriter, loc, c.weights, 1)};
+    rewriter.replaceOp(op, emitContraction(rewriter, loc, c));
+    return success();
+  }
+};
+
+/// qnn.dynamic_quantize -> a min/max reduction (NaN and inf ignored), the
+/// scale and zero point in scalar f32 arithmetic (ONNX
+/// DynamicQuantizeLinear), and the contract's quantize.
+struct DynamicQuantizeLowering : OpConversionPattern<qnn::DynamicQuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(qnn::DynamicQuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Value input = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto floatType = cast<FloatType>(inputType.getElementType());
+    if (!floatType.isF32())
+      return rewriter.notifyMatchFailure(op, "only f32 inputs");
+    Type outElement = op.getOutput().getType().getElementType();
+    Type storage = IntegerType::get(ctx, outElement.getIntOrFloatBitWidth());
+    bool symmetric = op.getSymmetric();
+    StorageRange range =
+        StorageRange::forBits(outElement.getIntOrFloatBitWidth(),
+                              !outElement.isUnsignedInteger(), symmetric);
+
+    auto f32 = [&](double v) {
+      return arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getF32FloatAttr(float(v)))
+          .getResult();
+    };
+    auto scalarType = RankedTensorType::get({}, floatType);
+    auto filled = [&](double v) {
+      Value empty = tensor::EmptyOp::create(rewriter, loc, ArrayRef<int64_t>{},
+                                            floatType);
+      return linalg::FillOp::create(rewriter, loc, f32(v), empty).getResult(0);
+    };
+
+    // Range of the finite values.
+    unsigned rank = inputType.getRank();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap toScalar = AffineMap::get(rank, 0, ctx);
+    auto reduce = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{scalarType, scalarType}, ValueRange{input},
+        ValueRange{filled(INFINITY), filled(-INFINITY)},
+        ArrayRef<AffineMap>{identity, toScalar, toScalar},
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value inf =
+              arith::ConstantOp::create(b, l, b.getF32FloatAttr(INFINITY));
+          Value finite = arith::CmpFOp::create(
+              b, l, arith::CmpFPredicate::OLT,
+              math::AbsFOp::create(b, l, args[0]), inf);
+          Value forMin = arith::SelectOp::create(b, l, finite, args[0], inf);
+          Value forMax = arith::SelectOp::create(
+              b, l, finite, args[0], arith::NegFOp::create(b, l, inf));
+          linalg::YieldOp::create(
+              b, l,
+              ValueRange{arith::MinimumFOp::create(b, l, args[1], forMin),
+                         arith::MaximumFOp::create(b, l, args[2], forMax)});
+        });
+    Value lo = tensor::ExtractOp::create(rewriter, loc, reduce.getResult(0),
+                                         ValueRange{});
+    Value hi = tensor::ExtractOp::create(rewriter, loc, reduce.getResult(1),
+                                         ValueRange{});
+    Value zeroF = f32(0), oneF = f32(1);
+    lo = arith::MinimumFOp::create(rewriter, loc, lo, zeroF);
+    hi = arith::MaximumFOp::create(rewriter, loc, hi, zeroF);
+
+    // Scale and zero point, in f32 as ONNX's reference computes them.
+    Value scale, zeroPoint;
+    if (symmetric) {
+      Value absMax = arith::MaximumFOp::create(
+          rewriter, loc, math::AbsFOp::create(rewriter, loc, lo),
+          math::AbsFOp::create(rewriter, loc, hi));
+      Value empty = arith::CmpFOp::create(
+          rewriter, loc, arith::CmpFPredicate::OEQ, absMax, zeroF);
+      absMax = arith::SelectOp::create(rewriter, loc, empty, oneF, absMax);
+      scale = arith::DivFOp::create(rewriter, loc, absMax, f32(range.max));
+      zeroPoint = arith::ConstantOp::create(rewriter, loc,
+                                            rewriter.getI64IntegerAttr(0));
+    } else {
+      Value width = arith::SubFOp::create(rewriter, loc, hi, lo);
+      Value empty = arith::CmpFOp::create(
+          rewriter, loc, arith::CmpFPredicate::OEQ, width, zeroF);
+      width = arith::SelectOp::create(rewriter, loc, empty, oneF, width);
+      scale = arith::DivFOp::create(rewriter, loc, width,
+                                    f32(double(range.max - range.min)));
+      Value zp = arith::SubFOp::create(
+          rewriter, loc, f32(double(range.min)),
+          arith::DivFOp::create(rewriter, loc, lo, scale));
+      zp = arith::MaximumFOp::create(rewriter, loc, zp, f32(double(range.min)));
+      zp = arith::MinimumFOp::create(rewriter, loc, zp, f32(double(range.max)));
+      zp = math::RoundEvenOp::create(rewriter, loc, zp);
+      zeroPoint =
+          arith::FPToSIOp::create(rewriter, loc, rewriter.getI64Type(), zp);
+    }
+
+    // q = clamp(round(x / scale) + zp), NaN -> zp.
+    auto outType = cast<RankedTensorType>(
+        getTypeConverter()->convertType(op.getOutput().getType()));
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input), storage);
+    Value q =
+        linalg::GenericOp::create(
+            rewriter, loc, outType, ValueRange{input}, ValueRange{init},
+            ArrayRef<AffineMap>{identity, identity},
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value v = arith::DivFOp::create(b, l, args[0], scale);
+              linalg::YieldOp::create(
+                  b, l, emitRoundAddClamp(b, l, v, zeroPoint, range, storage));
+            })
+            .getResult(0);
+    Value scaleTensor = tensor::FromElementsOp::create(
+        rewriter, loc, scalarType, ValueRange{scale});
+    Value zpStorage =
+        arith::TruncIOp::create(rewriter, loc, storage, zeroPoint);
+    Value zpTensor = tensor::FromElementsOp::create(
+        rewriter, loc, RankedTensorType::get({}, storage),
+        ValueRange{zpStorage});
+    rewriter.replaceOp(op, {q, scaleTensor, zpTensor});
+    return success();
+  }
+};
+} // namespace
+
 /// quant.scast becomes a no-op once both sides are storage integers.
 struct StorageCastLowering : OpConversionPattern<quant::StorageCastOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -834,6 +1020,8 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<qnn::DequantizeOp>,
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
+  patterns.add<MatmulIntegerLowering, DynamicQuantizeLowering>(typeConverter,
+                                                              ctx);
   patterns.add<RequantizeLowering, MatmulLowering, Conv2DLowering>(
       typeConverter, ctx, requantizeMode);
 }
@@ -942,7 +1130,8 @@ struct ConvertQnnToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addIllegalOp<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
-                        qnn::MatmulOp, qnn::Conv2DOp, quant::QuantizeCastOp,
+                        qnn::MatmulOp, qnn::Conv2DOp, qnn::MatmulIntegerOp,
+                        qnn::DynamicQuantizeOp, quant::QuantizeCastOp,
                         quant::DequantizeCastOp, quant::StorageCastOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&

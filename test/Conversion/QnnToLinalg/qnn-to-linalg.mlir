@@ -196,13 +196,46 @@ func.func @structural(%a: tensor<2x2x!qt>, %n: index) -> tensor<4x!qt> {
 // CHECK-LABEL: func @leaves_float_ops_alone
 // CHECK: qnn.observe
 // CHECK: qnn.fake_quant
-// CHECK: qnn.dynamic_quantize
 // CHECK-NOT: linalg.generic
-func.func @leaves_float_ops_alone(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xui8>) {
+func.func @leaves_float_ops_alone(%x: tensor<4xf32>) -> tensor<4xf32> {
   %a = qnn.observe %x id(0) : tensor<4xf32>
   %b = qnn.fake_quant %a {min = array<f64: -1.0>, max = array<f64: 1.0>} : tensor<4xf32>
-  %q, %s, %zp = qnn.dynamic_quantize %b : tensor<4xf32> -> tensor<4xui8>, tensor<f32>, tensor<ui8>
-  return %b, %q : tensor<4xf32>, tensor<4xui8>
+  return %b : tensor<4xf32>
+}
+
+// -----
+
+// dynamic_quantize: a reduction to the finite min and max, the scale and
+// zero point in scalar f32, then the quantize; ui8 becomes signless i8.
+// CHECK-LABEL: func @dynamic_quantize
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>) -> (tensor<?x4xi8>, tensor<f32>, tensor<i8>)
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[X]] : tensor<?x4xf32>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>)
+// CHECK: math.absf
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK: %[[LO:.*]] = tensor.extract %[[R]]#0[]
+// CHECK: %[[HI:.*]] = tensor.extract %[[R]]#1[]
+// CHECK: arith.divf
+// CHECK: math.roundeven
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?x4xf32>) outs(%{{.*}} : tensor<?x4xi8>)
+// CHECK: %[[S:.*]] = tensor.from_elements %{{.*}} : tensor<f32>
+// CHECK: %[[Z:.*]] = tensor.from_elements %{{.*}} : tensor<i8>
+// CHECK: return %[[Q]], %[[S]], %[[Z]]
+func.func @dynamic_quantize(%x: tensor<?x4xf32>) -> (tensor<?x4xui8>, tensor<f32>, tensor<ui8>) {
+  %q, %s, %zp = qnn.dynamic_quantize %x : tensor<?x4xf32> -> tensor<?x4xui8>, tensor<f32>, tensor<ui8>
+  return %q, %s, %zp : tensor<?x4xui8>, tensor<f32>, tensor<ui8>
+}
+
+// -----
+
+// matmul_integer: the run-time zero point is a 0-d input of the reduction.
+// CHECK-LABEL: func @matmul_integer
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3xi8>, %[[B:.*]]: tensor<3x4xi8>, %[[Z:.*]]: tensor<i8>) -> tensor<2x4xi32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[A]], %[[B]], %[[Z]] : tensor<2x3xi8>, tensor<3x4xi8>, tensor<i8>) outs(%{{.*}} : tensor<2x4xi32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+func.func @matmul_integer(%a: tensor<2x3xui8>, %b: tensor<3x4xi8>, %z: tensor<ui8>) -> tensor<2x4xi32> {
+  %y = qnn.matmul_integer %a, %b zero_point %z : tensor<2x3xui8>, tensor<3x4xi8>, tensor<ui8> -> tensor<2x4xi32>
+  return %y : tensor<2x4xi32>
 }
 
 // -----
