@@ -56,6 +56,17 @@ void quantopt::buildQatInt8Pipeline(OpPassManager &pm,
   addInt8Rewrite(pm, options.exclude, options.requantizeMode);
 }
 
+void quantopt::buildDynamicInt8Pipeline(
+    OpPassManager &pm, const DynamicInt8PipelineOptions &options) {
+  // Matmuls -> dynamic_quantize + matmul_integer + float rescale.
+  DynamicQuantizePassOptions dynamic;
+  dynamic.symmetric = options.symmetric;
+  dynamic.exclude.assign(options.exclude.begin(), options.exclude.end());
+  pm.addPass(createDynamicQuantizePass(dynamic));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertQnnToLinalgPass());
+}
+
 void quantopt::buildLowerToLLVMPipeline(
     OpPassManager &pm, const LowerToLLVMPipelineOptions &options) {
   // QuantOpt's own ops first: observers become runtime calls, quantized
@@ -102,6 +113,11 @@ void quantopt::registerQuantOptPipelines() {
       "Static INT8 after calibration: apply the stats file, rewrite to "
       "integer ops, lower qnn to linalg on integers",
       buildStaticInt8Pipeline);
+  PassPipelineRegistration<DynamicInt8PipelineOptions>(
+      "quant-dynamic-int8-pipeline",
+      "Dynamic INT8: weights quantized now, activations at run time, lower "
+      "qnn to linalg",
+      buildDynamicInt8Pipeline);
   PassPipelineRegistration<QatInt8PipelineOptions>(
       "quant-qat-int8-pipeline",
       "QAT INT8: fake-quant to quantize/dequantize, rewrite to integer ops, "

@@ -15,6 +15,13 @@ static std::optional<double> constantOf(Value v) {
   return std::nullopt;
 }
 
+bool quantopt::isZeroFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  FloatAttr zero;
+  return fill && matchPattern(fill.getInputs()[0], m_Constant(&zero)) &&
+         zero.getValue().isZero();
+}
+
 std::optional<unsigned> quantopt::getOutputChannelDim(Operation *op) {
   if (isa<linalg::MatmulOp, linalg::Conv2DNchwFchwOp>(op))
     return 1;

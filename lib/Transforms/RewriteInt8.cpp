@@ -32,50 +32,24 @@ namespace quantopt {
 using namespace mlir;
 using namespace quantopt;
 
-/// True when `value` is a splat float constant equal to 0.
-static bool isZeroFill(Value value) {
-  auto fill = value.getDefiningOp<linalg::FillOp>();
-  FloatAttr zero;
-  return fill && matchPattern(fill.getInputs()[0], m_Constant(&zero)) &&
-         zero.getValue().isZero();
-}
-
 /// Quantizes float weight constants per output channel (dimension `axis`),
 /// symmetric, narrow range i8 ([-127, 127], zero point 0), and returns the
 /// i8 constant viewed as a per-axis quantized tensor.
 static Value quantizeWeights(PatternRewriter &rewriter, Location loc,
                              DenseFPElementsAttr weights, int64_t axis) {
   auto type = cast<RankedTensorType>(weights.getType());
-  int64_t channels = type.getDimSize(axis), stride = 1;
-  for (int64_t d = axis + 1; d < type.getRank(); ++d)
-    stride *= type.getDimSize(d);
-  auto channelOf = [&](int64_t i) { return (i / stride) % channels; };
   SmallVector<float> values(weights.getValues<float>());
-  SmallVector<double> lo(channels, 0), hi(channels, 0);
-  for (auto [i, v] : llvm::enumerate(values)) {
-    lo[channelOf(i)] = std::min<double>(lo[channelOf(i)], v);
-    hi[channelOf(i)] = std::max<double>(hi[channelOf(i)], v);
-  }
-  StorageRange range = StorageRange::forBits(8, /*isSigned=*/true,
-                                             /*narrowRange=*/true);
-  SmallVector<double> scales;
-  for (int64_t c = 0; c < channels; ++c) // finite constants always succeed
-    scales.push_back(
-        cantFail(chooseQuantParams(lo[c], hi[c], range, QuantScheme::Symmetric))
-            .scale);
-  SmallVector<int8_t> quantized;
-  for (auto [i, v] : llvm::enumerate(values))
-    quantized.push_back(int8_t(
-        quantizeValue(v, float(scales[channelOf(i)]), /*zeroPoint=*/0, range)));
-
+  PerChannelWeights q =
+      quantizeWeightsPerChannel(values, type.getShape(), axis);
   MLIRContext *ctx = rewriter.getContext();
   Type i8 = IntegerType::get(ctx, 8);
   Value constant = arith::ConstantOp::create(
       rewriter, loc,
-      DenseElementsAttr::get(type.clone(i8), ArrayRef<int8_t>(quantized)));
+      DenseElementsAttr::get(type.clone(i8), ArrayRef<int8_t>(q.values)));
+  int64_t channels = type.getDimSize(axis);
   auto quantType = quant::UniformQuantizedPerAxisType::get(
-      quant::QuantizationFlags::Signed, i8, type.getElementType(), scales,
-      SmallVector<int64_t>(channels, 0), int32_t(axis), range.min, range.max);
+      quant::QuantizationFlags::Signed, i8, type.getElementType(), q.scales,
+      SmallVector<int64_t>(channels, 0), int32_t(axis), -127, 127);
   return quant::StorageCastOp::create(rewriter, loc, type.clone(quantType),
                                       constant);
 }

@@ -130,6 +130,33 @@ float quantopt::requantizeMultiplier(double scaleIn, double scaleOut) {
   return float(scaleIn / scaleOut);
 }
 
+PerChannelWeights quantopt::quantizeWeightsPerChannel(
+    llvm::ArrayRef<float> values, llvm::ArrayRef<int64_t> shape, int64_t axis) {
+  int64_t channels = shape[axis], stride = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    stride *= shape[d];
+  auto channelOf = [&](size_t i) { return (int64_t(i) / stride) % channels; };
+  llvm::SmallVector<double> lo(channels, 0), hi(channels, 0);
+  for (size_t i = 0; i < values.size(); ++i) {
+    lo[channelOf(i)] = std::min<double>(lo[channelOf(i)], values[i]);
+    hi[channelOf(i)] = std::max<double>(hi[channelOf(i)], values[i]);
+  }
+  StorageRange range = StorageRange::forBits(8, true, /*narrowRange=*/true);
+  PerChannelWeights result;
+  for (int64_t c = 0; c < channels; ++c) {
+    auto params =
+        chooseQuantParams(lo[c], hi[c], range, QuantScheme::Symmetric);
+    // Non-finite weights have no grid: quantize that channel with scale 1.
+    result.scales.push_back(params ? params->scale : 1.0);
+    if (!params)
+      llvm::consumeError(params.takeError());
+  }
+  for (size_t i = 0; i < values.size(); ++i)
+    result.values.push_back(int8_t(quantizeValue(
+        values[i], float(result.scales[channelOf(i)]), 0, range)));
+  return result;
+}
+
 float quantopt::matmulRequantizeMultiplier(double lhsScale, double rhsScale,
                                            double resultScale) {
   float product = float(lhsScale) * float(rhsScale);

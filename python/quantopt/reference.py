@@ -190,3 +190,32 @@ def qlinear_conv_nhwc(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, qmin, q
     lo = qmin if clamp_min is None else max(qmin, clamp_min)
     hi = qmax if clamp_max is None else min(qmax, clamp_max)
     return np.clip(np.rint(D).astype(np.int64) + int(y_zp), lo, hi)
+
+
+def dynamic_quantize_linear(x, symmetric=False):
+    """ONNX DynamicQuantizeLinear (onnx/reference/ops/op_dynamic_quantize_linear.py),
+    uint8, everything in float32; with symmetric=True the int8 variant
+    (scale max|x| / 127, zero point 0, range [-127, 127]). QuantOpt ignores
+    NaN and inf when taking the range (ONNX's reference would propagate
+    them into the scale); NaN quantizes to the zero point.
+    Returns (q, scale, zero_point)."""
+    x = np.asarray(x, np.float32)
+    finite = x[np.isfinite(x)]
+    lo = np.float32(min(0.0, finite.min())) if finite.size else np.float32(0)
+    hi = np.float32(max(0.0, finite.max())) if finite.size else np.float32(0)
+    if symmetric:
+        amax = np.maximum(np.abs(lo), np.abs(hi))
+        scale = np.float32(1.0 if amax == 0 else amax) / np.float32(127)
+        return quantize(x, scale, 0, -127, 127), scale, 0
+    qmin, qmax = 0, 255
+    scale = np.float32(1.0 if hi == lo else hi - lo) / np.float32(qmax - qmin)
+    initial = np.float32(qmin) - lo / scale
+    zp = int(np.rint(np.float32(max(qmin, min(qmax, initial)))))
+    return quantize(x, scale, zp, qmin, qmax), scale, zp
+
+
+def matmul_integer(a, b, a_zp, b_zp=0):
+    """ONNX MatMulInteger: (a - a_zp) @ (b - b_zp) in int32."""
+    A = np.asarray(a).astype(np.int32) - np.int32(a_zp)
+    B = np.asarray(b).astype(np.int32) - np.int32(b_zp)
+    return np.matmul(A, B)

@@ -78,6 +78,22 @@ struct QatInt8PipelineOptions
                      "Q31 multiplier and shift"))};
 };
 
+struct DynamicInt8PipelineOptions
+    : public mlir::PassPipelineOptions<DynamicInt8PipelineOptions> {
+  PassOptions::Option<bool> symmetric{
+      *this, "symmetric",
+      llvm::cl::desc("Activations as i8 symmetric instead of u8 asymmetric"),
+      llvm::cl::init(false)};
+  PassOptions::ListOption<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("Ops to keep in float (names or kinds)")};
+};
+
+/// Dynamic INT8: weights quantized now, activation ranges at run time, then
+/// the qnn ops lowered to linalg.
+void buildDynamicInt8Pipeline(mlir::OpPassManager &pm,
+                              const DynamicInt8PipelineOptions &options);
+
 /// Static post-training INT8, after calibration: observers -> quantize /
 /// dequantize pairs from the stats file, integer rewrite, lowering of the qnn
 /// ops to linalg on integers. (Before it: quant-fuse-layers,

@@ -36,6 +36,10 @@ std::optional<Epilogue> matchEpilogue(mlir::linalg::GenericOp generic,
                                       mlir::Value producer,
                                       unsigned channelDim);
 
+/// True when `value` is a linalg.fill of the float constant 0 (what a
+/// matmul or convolution accumulates into).
+bool isZeroFill(mlir::Value value);
+
 /// The output-channel dimension of a quantizable linalg op's result
 /// (matmul: 1; NHWC convolutions: 3; NCHW: 1), if it is one.
 std::optional<unsigned> getOutputChannelDim(mlir::Operation *op);

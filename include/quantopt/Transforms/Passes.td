@@ -189,4 +189,34 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
   ];
 }
 
+def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
+  let summary = "Dynamic INT8 matmuls: weights quantized now, activations at run time";
+  let description = [{
+    For models without calibration data. Each float `linalg.matmul` with
+    constant weights (and its fusible bias / ReLU epilogue) becomes:
+
+    ```
+    %q, %scale, %zp = qnn.dynamic_quantize %x        // range measured at run time
+    %acc = qnn.matmul_integer %q, %w_i8 zero_point %zp
+    %y = f32(%acc) * (%scale * w_scale[n]) [+ bias[n]] [relu]   // linalg.generic
+    ```
+
+    as ONNX Runtime's dynamic quantization (DynamicQuantizeLinear +
+    MatMulInteger + rescale) does. Weights are quantized per output column,
+    symmetric, narrow range i8. Activations are u8 asymmetric, or i8
+    symmetric with `symmetric=true`. `exclude=` keeps ops in float by name
+    or kind (`matmul`).
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Quantize activations to i8 symmetric instead of u8 asymmetric">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Ops to keep in float: names (from name locations) or kinds">,
+  ];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

@@ -65,6 +65,16 @@ chooseQuantParamsPerChannel(llvm::ArrayRef<double> mins,
                             llvm::ArrayRef<double> maxs, StorageRange range,
                             QuantScheme scheme);
 
+/// Weights quantized per channel along `axis` of a row-major tensor of
+/// `shape`: symmetric, narrow range i8 ([-127, 127], zero point 0).
+struct PerChannelWeights {
+  llvm::SmallVector<double> scales; // one per channel
+  llvm::SmallVector<int8_t> values;
+};
+PerChannelWeights quantizeWeightsPerChannel(llvm::ArrayRef<float> values,
+                                            llvm::ArrayRef<int64_t> shape,
+                                            int64_t axis);
+
 /// Checks that a scale is usable: finite, > 0 and representable as a
 /// normal f32 (scales are applied in f32).
 bool isValidScale(double scale);

@@ -568,9 +568,9 @@ struct Contraction {
   int64_t inputZp = 0;
   Value inputZpTensor;
   SmallVector<int64_t> weightZps; // one, or one per output channel
-  SmallVector<AffineMap> maps; // input, weights, result
-  AffineMap channelMap;        // loops -> output channel
-  AffineMap biasMap;           // result dims -> output channel
+  SmallVector<AffineMap> maps;    // input, weights, result
+  AffineMap channelMap;           // loops -> output channel
+  AffineMap biasMap;              // result dims -> output channel
   SmallVector<utils::IteratorType> iterators;
   SmallVector<OpFoldResult> resultSizes;
 };
@@ -641,10 +641,9 @@ static Value emitContraction(OpBuilder &b, Location loc, const Contraction &c) {
                  return arith::ConstantOp::create(nb, l,
                                                   nb.getI32IntegerAttr(v));
                };
-               Value zpIn = c.inputZpTensor
-                                ? widenToI32(nb, l, args[zpInIndex],
-                                             c.inputSigned)
-                                : constI32(c.inputZp).getResult();
+               Value zpIn = c.inputZpTensor ? widenToI32(nb, l, args[zpInIndex],
+                                                         c.inputSigned)
+                                            : constI32(c.inputZp).getResult();
                Value x = arith::SubIOp::create(
                    nb, l, widenToI32(nb, l, args[0], c.inputSigned), zpIn);
                Value w = arith::SubIOp::create(
@@ -893,9 +892,9 @@ struct DynamicQuantizeLowering : OpConversionPattern<qnn::DynamicQuantizeOp> {
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value inf =
               arith::ConstantOp::create(b, l, b.getF32FloatAttr(INFINITY));
-          Value finite = arith::CmpFOp::create(
-              b, l, arith::CmpFPredicate::OLT,
-              math::AbsFOp::create(b, l, args[0]), inf);
+          Value finite =
+              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
+                                    math::AbsFOp::create(b, l, args[0]), inf);
           Value forMin = arith::SelectOp::create(b, l, finite, args[0], inf);
           Value forMax = arith::SelectOp::create(
               b, l, finite, args[0], arith::NegFOp::create(b, l, inf));
@@ -1021,7 +1020,7 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
   patterns.add<MatmulIntegerLowering, DynamicQuantizeLowering>(typeConverter,
-                                                              ctx);
+                                                               ctx);
   patterns.add<RequantizeLowering, MatmulLowering, Conv2DLowering>(
       typeConverter, ctx, requantizeMode);
 }
