@@ -311,3 +311,29 @@ TEST(FixedPoint, Requantize) {
 }
 
 } // namespace
+
+namespace {
+TEST(Weights, PerChannelSymmetricNarrow) {
+  // 2 x 3, channels along dimension 1: |max| per column 2, 0.5, 0.
+  std::vector<float> w = {2.0f, 0.5f, 0.0f, -1.0f, -0.25f, 0.0f};
+  PerChannelWeights q = quantizeWeightsPerChannel(w, {2, 3}, 1);
+  ASSERT_EQ(q.scales.size(), 3u);
+  EXPECT_DOUBLE_EQ(q.scales[0], 2.0 / 127);
+  EXPECT_DOUBLE_EQ(q.scales[1], 0.5 / 127);
+  EXPECT_EQ(q.scales[2], 1.0); // an all-zero channel
+  // -1 / (2/127) = -63.5 -> -64 (ties to even); -0.25 / (0.5/127) = -63.5 -> -64.
+  EXPECT_EQ(std::vector<int8_t>(q.values.begin(), q.values.end()),
+            (std::vector<int8_t>{127, 127, 0, -64, -64, 0}));
+  // Channels along dimension 0.
+  PerChannelWeights rows = quantizeWeightsPerChannel(w, {2, 3}, 0);
+  EXPECT_DOUBLE_EQ(rows.scales[0], 2.0 / 127);
+  EXPECT_DOUBLE_EQ(rows.scales[1], 1.0 / 127);
+  EXPECT_EQ(rows.values[3], -127);
+}
+
+TEST(Requantize, MatmulMultiplierIsF32Arithmetic) {
+  // f32(f32(0.1f * 0.2f) / 0.3f), each scale first rounded to f32.
+  float expected = (0.1f * 0.2f) / 0.3f;
+  EXPECT_EQ(matmulRequantizeMultiplier(0.1, 0.2, 0.3), expected);
+}
+} // namespace

@@ -513,3 +513,27 @@ func.func @conv_bias(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>, %b: tenso
   %y = qnn.conv2d %x, %w bias %b : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa>, tensor<3xi32> -> tensor<1x2x2x4x!qy>
   return
 }
+
+// -----
+
+func.func @matmul_integer_zero_point_type(%a: tensor<2x3xui8>, %b: tensor<3x4xi8>, %z: tensor<i8>) {
+  // expected-error @+1 {{'qnn.matmul_integer' op lhs zero point must be a 0-d tensor of 'ui8'}}
+  %y = qnn.matmul_integer %a, %b zero_point %z : tensor<2x3xui8>, tensor<3x4xi8>, tensor<i8> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_k(%a: tensor<2x3xui8>, %b: tensor<5x4xi8>, %z: tensor<ui8>) {
+  // expected-error @+1 {{'qnn.matmul_integer' op lhs has K = 3 but rhs has K = 5}}
+  %y = qnn.matmul_integer %a, %b zero_point %z : tensor<2x3xui8>, tensor<5x4xi8>, tensor<ui8> -> tensor<2x4xi32>
+  return
+}
+
+// -----
+
+func.func @matmul_integer_rhs_zp(%a: tensor<2x3xui8>, %b: tensor<3x4xi8>, %z: tensor<ui8>) {
+  // expected-error @+1 {{'qnn.matmul_integer' op rhs zero point 200 is outside the storage range [-128, 127]}}
+  %y = qnn.matmul_integer %a, %b zero_point %z {rhs_zero_point = 200 : i64} : tensor<2x3xui8>, tensor<3x4xi8>, tensor<ui8> -> tensor<2x4xi32>
+  return
+}
