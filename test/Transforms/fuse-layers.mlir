@@ -56,3 +56,50 @@ func.func @not_fusible(%x: tensor<2x4xf32>, %w: tensor<4x3xf32>, %init: tensor<2
   } -> tensor<2x3xf32>
   return %mm, %relu, %biased : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
 }
+
+// -----
+
+// Batch norm after a convolution folds into the filter: channel c's filter
+// is scaled by gamma / sqrt(var + eps) (here 2 and 0.5) and what remains,
+// beta - mean * scale, becomes a bias add, which merges with the ReLU.
+// CHECK-LABEL: func @conv_batchnorm_relu
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[}}[2.000000e+00, 5.000000e-01]]]]> : tensor<1x1x1x2xf32>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[-1.000000e+00, 2.500000e+00]> : tensor<2xf32>
+// CHECK: %[[C:.*]] = linalg.conv_2d_nhwc_hwcf {{{.*}}quantopt.fused{{.*}}} ins(%{{.*}}, %[[W]] :
+// CHECK: linalg.generic {{.*}} ins(%[[C]], %[[B]] :
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> (d3)>
+func.func @conv_batchnorm_relu(%x: tensor<1x4x4x1xf32>) -> tensor<1x4x4x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<1x1x1x2xf32>
+  %mean = arith.constant dense<[1.0, -3.0]> : tensor<2xf32>
+  %var = arith.constant dense<[3.99, 0.24]> : tensor<2xf32>
+  %gamma = arith.constant dense<[4.0, 0.25]> : tensor<2xf32>
+  %beta = arith.constant dense<[1.0, 1.0]> : tensor<2xf32>
+  %eps = arith.constant 0.01 : f32
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x4x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x4x1xf32>, tensor<1x1x1x2xf32>) outs(%z : tensor<1x4x4x2xf32>) -> tensor<1x4x4x2xf32>
+  %bn = linalg.generic {indexing_maps = [#id, #ch, #ch, #ch, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %mean, %var, %gamma, %beta : tensor<1x4x4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) outs(%e : tensor<1x4x4x2xf32>) {
+  ^bb0(%v: f32, %m: f32, %s2: f32, %g: f32, %b: f32, %o: f32):
+    %centered = arith.subf %v, %m : f32
+    %ve = arith.addf %s2, %eps : f32
+    %sd = math.sqrt %ve : f32
+    %n = arith.divf %centered, %sd : f32
+    %scaled = arith.mulf %n, %g : f32
+    %shifted = arith.addf %scaled, %b : f32
+    linalg.yield %shifted : f32
+  } -> tensor<1x4x4x2xf32>
+  %relu = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bn : tensor<1x4x4x2xf32>) outs(%e : tensor<1x4x4x2xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %r = arith.maximumf %v, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<1x4x4x2xf32>
+  return %relu : tensor<1x4x4x2xf32>
+}

@@ -139,14 +139,25 @@ def LowerFakeQuantPass : Pass<"quant-lower-fake-quant"> {
 }
 
 def FuseLayersPass : Pass<"quant-fuse-layers"> {
-  let summary = "Make matmul + bias + activation one quantization unit";
+  let summary = "Fold batch norm into weights; make matmul/conv + bias + activation one unit";
   let description = [{
-    Runs on the float model, before calibration. A `linalg.matmul` whose only
-    user is an elementwise epilogue (a per-column constant bias add, then
-    ReLU / ReLU6 / clamp) is marked `quantopt.fused`: quant-insert-calibration
-    then puts no observer between them, so that quant-rewrite-int8 can fold
-    the epilogue into `qnn.matmul` (bias as i32, the activation as the
-    output clamp of the requantize). Anything else is left untouched.
+    Runs on the float model, before calibration, on `linalg.matmul` and the
+    convolutions QuantOpt quantizes (NHWC, NCHW, depthwise NHWC) that have
+    constant weights and accumulate into zeros:
+
+    1. A following elementwise op that is affine per output channel (batch
+       normalization in inference form, `(x - mean) * gamma / sqrt(var +
+       eps) + beta`, or any scale) is folded into the weights; what remains
+       is a bias add.
+    2. That bias add and a following activation merge into one epilogue
+       (upstream's elementwise fusion, limited to ops after a quantizable op).
+    3. The op is marked `quantopt.fused` when its only user is such an
+       epilogue (a per-channel constant bias add, then ReLU / ReLU6 /
+       clamp): quant-insert-calibration then puts no observer between them,
+       and quant-rewrite-int8 folds the epilogue into `qnn.matmul` /
+       `qnn.conv2d` (bias as i32, the activation as the requantize's clamp).
+
+    Anything else is left untouched.
 
     ```mlir
     %mm = linalg.matmul ins(%x, %w : ...) outs(%zero : ...) -> tensor<4x8xf32>
