@@ -306,6 +306,79 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
 } // namespace
 
 namespace {
+/// dequantize(a), dequantize(b) -> elementwise add / mul [-> activation] ->
+/// quantize  =>  qnn.add / qnn.mul (exactly the same arithmetic).
+template <typename FloatOpTy, typename QnnOpTy>
+struct BinaryToQnn : OpRewritePattern<qnn::QuantizeOp> {
+  BinaryToQnn(MLIRContext *ctx, const llvm::StringSet<> &excluded,
+              StringRef kind)
+      : OpRewritePattern<qnn::QuantizeOp>(ctx), excluded(excluded), kind(kind) {
+  }
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto outType = dyn_cast<quant::UniformQuantizedType>(
+        quantize.getType().getElementType());
+    auto generic = quantize.getInput().getDefiningOp<linalg::GenericOp>();
+    if (!outType || !outType.getExpressedType().isF32() || !generic ||
+        !quantize.getInput().hasOneUse() || generic.getNumDpsInputs() != 2 ||
+        generic.getNumReductionLoops() != 0 ||
+        !llvm::all_of(generic.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }))
+      return rewriter.notifyMatchFailure(quantize,
+                                         "not an elementwise binary op");
+    if (excluded.contains(kind))
+      return rewriter.notifyMatchFailure(generic, "excluded by the user");
+    if (auto name = dyn_cast<NameLoc>(generic.getLoc());
+        name && excluded.contains(name.getName().strref()))
+      return rewriter.notifyMatchFailure(generic, "excluded by the user");
+
+    // Body: the op on the two block arguments, then an optional clamp.
+    Block &body = generic.getRegion().front();
+    Value running;
+    std::optional<double> lower, upper;
+    for (Operation &op : body.without_terminator()) {
+      if (isa<arith::ConstantOp>(op))
+        continue;
+      FloatAttr c;
+      if (!running && isa<FloatOpTy>(op) &&
+          llvm::is_contained(op.getOperands(), body.getArgument(0)) &&
+          llvm::is_contained(op.getOperands(), body.getArgument(1))) {
+        running = op.getResult(0);
+      } else if (running && !lower && !upper &&
+                 isa<arith::MaximumFOp, arith::MaxNumFOp>(op) &&
+                 op.getOperand(0) == running &&
+                 matchPattern(op.getOperand(1), m_Constant(&c))) {
+        lower = c.getValueAsDouble();
+        running = op.getResult(0);
+      } else if (running && !upper &&
+                 isa<arith::MinimumFOp, arith::MinNumFOp>(op) &&
+                 op.getOperand(0) == running &&
+                 matchPattern(op.getOperand(1), m_Constant(&c))) {
+        upper = c.getValueAsDouble();
+        running = op.getResult(0);
+      } else {
+        return rewriter.notifyMatchFailure(generic, "body is not op + clamp");
+      }
+    }
+    if (!running || body.getTerminator()->getOperand(0) != running)
+      return rewriter.notifyMatchFailure(generic, "body is not op + clamp");
+
+    FailureOr<Value> lhs = getQuantizedActivation(generic.getDpsInputs()[0]);
+    FailureOr<Value> rhs = getQuantizedActivation(generic.getDpsInputs()[1]);
+    if (failed(lhs) || failed(rhs))
+      return rewriter.notifyMatchFailure(generic, "operands are not quantized");
+    std::optional<Epilogue> clamp = Epilogue{{}, lower, upper};
+    auto [lo, hi] = clampAttrs(rewriter, clamp, outType);
+    rewriter.replaceOpWithNewOp<QnnOpTy>(quantize, quantize.getType(), *lhs,
+                                         *rhs, lo, hi);
+    return success();
+  }
+
+  const llvm::StringSet<> &excluded;
+  StringRef kind;
+};
+
 struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
@@ -315,6 +388,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
     patterns.add<MatmulToQnnMatmul>(ctx, excluded);
+    patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
+    patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(ctx, excluded,
                                                           "nhwc_hwcf", "conv");
     patterns.add<ConvToQnnConv<linalg::Conv2DNchwFchwOp>>(ctx, excluded,

@@ -427,6 +427,39 @@ LogicalResult Conv2DOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// AddOp, MulOp
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyElementwiseBinary(Operation *op,
+                                             IntegerAttr clampMin,
+                                             IntegerAttr clampMax) {
+  SmallVector<RankedTensorType> types;
+  for (Value v : llvm::concat<Value>(op->getOperands(), op->getResults()))
+    types.push_back(cast<RankedTensorType>(v.getType()));
+  const char *roles[] = {"lhs", "rhs", "result"};
+  for (auto [role, type] : llvm::zip(roles, types)) {
+    if (failed(verifyQuantizedTensorType(op, type, role)))
+      return failure();
+    if (!isa<quant::UniformQuantizedType>(type.getElementType()))
+      return op->emitOpError() << "expects per-tensor quantized " << role;
+  }
+  Type expressed = expressedTypeOf(types[0]);
+  if (expressedTypeOf(types[1]) != expressed ||
+      expressedTypeOf(types[2]) != expressed)
+    return op->emitOpError(
+        "lhs, rhs and result must have the same expressed type");
+  return verifyClamp(op, types[2], clampMin, clampMax);
+}
+
+LogicalResult AddOp::verify() {
+  return verifyElementwiseBinary(*this, getClampMinAttr(), getClampMaxAttr());
+}
+
+LogicalResult MulOp::verify() {
+  return verifyElementwiseBinary(*this, getClampMinAttr(), getClampMaxAttr());
+}
+
+//===----------------------------------------------------------------------===//
 // MatmulIntegerOp
 //===----------------------------------------------------------------------===//
 

@@ -201,6 +201,35 @@ def Qnn_MatmulIntegerOp : Qnn_Op<"matmul_integer", [Pure]> {
   let hasVerifier = 1;
 }
 
+class Qnn_ElementwiseBinaryOp<string mnemonic, string formula>
+    : Qnn_Op<mnemonic, [Pure, SameOperandsAndResultShape]> {
+  let summary = "elementwise " # mnemonic # " of quantized tensors";
+  let description = [{
+    Exactly what the dequantize -> float op -> quantize program computes, so
+    that rewriting it is exact:
+
+    ```
+    y = quantize(}] # formula # [{)   // f32, the contract's quantize
+    a_f = f32(a - a_zp) * a_scale,  b_f = f32(b - b_zp) * b_scale
+    ```
+
+    clamped to [`clamp_min`, `clamp_max`] (result storage units) when an
+    activation was fused. Operands and result are per-tensor quantized, of
+    the same shape.
+  }];
+  let arguments = (ins Qnn_QuantizedTensor:$lhs, Qnn_QuantizedTensor:$rhs,
+                       OptionalAttr<I64Attr>:$clamp_min,
+                       OptionalAttr<I64Attr>:$clamp_max);
+  let results = (outs Qnn_QuantizedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Qnn_AddOp : Qnn_ElementwiseBinaryOp<"add", "a_f + b_f">;
+def Qnn_MulOp : Qnn_ElementwiseBinaryOp<"mul", "a_f * b_f">;
+
 //===----------------------------------------------------------------------===//
 // Calibration and QAT
 //===----------------------------------------------------------------------===//

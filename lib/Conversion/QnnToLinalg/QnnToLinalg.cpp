@@ -970,6 +970,81 @@ struct DynamicQuantizeLowering : OpConversionPattern<qnn::DynamicQuantizeOp> {
 };
 } // namespace
 
+namespace {
+/// qnn.add / qnn.mul -> one linalg.generic computing the dequantize ->
+/// float op -> quantize program exactly (f32).
+template <typename OpTy, bool isMul>
+struct ElementwiseBinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto lhsType = cast<quant::UniformQuantizedType>(
+        op.getLhs().getType().getElementType());
+    auto rhsType = cast<quant::UniformQuantizedType>(
+        op.getRhs().getType().getElementType());
+    auto outType =
+        cast<quant::UniformQuantizedType>(op.getType().getElementType());
+    if (!outType.getExpressedType().isF32())
+      return rewriter.notifyMatchFailure(op, "only f32 expressed types");
+    StorageRange range = qnn::getStorageRange(outType);
+    if (auto lo = op.getClampMinAttr())
+      range.min = std::max(range.min, lo.getInt());
+    if (auto hi = op.getClampMaxAttr())
+      range.max = std::min(range.max, hi.getInt());
+    Location loc = op.getLoc();
+    auto resultType = cast<RankedTensorType>(
+        this->getTypeConverter()->convertType(op.getType()));
+    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+    unsigned rank = resultType.getRank();
+    AffineMap identity =
+        AffineMap::getMultiDimIdentityMap(rank, rewriter.getContext());
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, lhs),
+        resultType.getElementType());
+    Value result =
+        linalg::GenericOp::create(
+            rewriter, loc, resultType, ValueRange{lhs, rhs}, ValueRange{init},
+            SmallVector<AffineMap>(3, identity),
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              FloatType f32 = b.getF32Type();
+              auto dequantize = [&](Value q, quant::UniformQuantizedType t) {
+                Value centered = arith::SubIOp::create(
+                    b, l, widenStorage(b, l, q, t.isSigned()),
+                    constI64(b, l, t.getZeroPoint()));
+                Value f = arith::SIToFPOp::create(b, l, f32, centered);
+                return arith::MulFOp::create(
+                           b, l, f,
+                           arith::ConstantOp::create(
+                               b, l, b.getF32FloatAttr(float(t.getScale()))))
+                    .getResult();
+              };
+              Value a = dequantize(args[0], lhsType);
+              Value c = dequantize(args[1], rhsType);
+              Value combined =
+                  isMul ? arith::MulFOp::create(b, l, a, c).getResult()
+                        : arith::AddFOp::create(b, l, a, c).getResult();
+              Value v = arith::DivFOp::create(
+                  b, l, combined,
+                  arith::ConstantOp::create(
+                      b, l, b.getF32FloatAttr(float(outType.getScale()))));
+              linalg::YieldOp::create(
+                  b, l,
+                  emitRoundAddClamp(b, l, v,
+                                    constI64(b, l, outType.getZeroPoint()),
+                                    range, outType.getStorageType()));
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+} // namespace
+
 /// quant.scast becomes a no-op once both sides are storage integers.
 struct StorageCastLowering : OpConversionPattern<quant::StorageCastOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -1019,8 +1094,10 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<qnn::DequantizeOp>,
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
-  patterns.add<MatmulIntegerLowering, DynamicQuantizeLowering>(typeConverter,
-                                                               ctx);
+  patterns.add<MatmulIntegerLowering, DynamicQuantizeLowering,
+               ElementwiseBinaryLowering<qnn::AddOp, /*isMul=*/false>,
+               ElementwiseBinaryLowering<qnn::MulOp, /*isMul=*/true>>(
+      typeConverter, ctx);
   patterns.add<RequantizeLowering, MatmulLowering, Conv2DLowering>(
       typeConverter, ctx, requantizeMode);
 }
@@ -1029,6 +1106,12 @@ void quantopt::populateQnnToLinalgConversionPatterns(
 // Pass
 //===----------------------------------------------------------------------===//
 
+static Type expressedTypeOfResult(Operation *op) {
+  return cast<quant::QuantizedType>(
+             getElementTypeOrSelf(op->getResult(0).getType()))
+      .getExpressedType();
+}
+
 /// Reports, with the op's location, every quantize / dequantize / requantize
 /// the patterns cannot lower, so that users get a reason rather than a bare
 /// "failed to legalize".
@@ -1036,8 +1119,8 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
   bool ok = true;
   root->walk([&](Operation *op) {
     if (!isa<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
-             qnn::MatmulOp, qnn::Conv2DOp, quant::QuantizeCastOp,
-             quant::DequantizeCastOp>(op))
+             qnn::MatmulOp, qnn::Conv2DOp, qnn::AddOp, qnn::MulOp,
+             quant::QuantizeCastOp, quant::DequantizeCastOp>(op))
       return;
     for (Type type :
          llvm::concat<Type>(op->getOperandTypes(), op->getResultTypes())) {
@@ -1055,6 +1138,11 @@ static LogicalResult checkLowerable(Operation *root, RequantizeMode mode) {
         ok = false;
         return;
       }
+    }
+    if (isa<qnn::AddOp, qnn::MulOp>(op) && !expressedTypeOfResult(op).isF32()) {
+      op->emitOpError("on non-f32 expressed types cannot be lowered yet");
+      ok = false;
+      return;
     }
     if (auto conv = dyn_cast<qnn::Conv2DOp>(op)) {
       auto shape = conv.getType().getShape();
@@ -1130,8 +1218,9 @@ struct ConvertQnnToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalOp<qnn::QuantizeOp, qnn::DequantizeOp, qnn::RequantizeOp,
                         qnn::MatmulOp, qnn::Conv2DOp, qnn::MatmulIntegerOp,
-                        qnn::DynamicQuantizeOp, quant::QuantizeCastOp,
-                        quant::DequantizeCastOp, quant::StorageCastOp>();
+                        qnn::DynamicQuantizeOp, qnn::AddOp, qnn::MulOp,
+                        quant::QuantizeCastOp, quant::DequantizeCastOp,
+                        quant::StorageCastOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return converter.isSignatureLegal(op.getFunctionType()) &&
              converter.isLegal(&op.getBody());

@@ -537,3 +537,27 @@ func.func @matmul_integer_rhs_zp(%a: tensor<2x3xui8>, %b: tensor<3x4xi8>, %z: te
   %y = qnn.matmul_integer %a, %b zero_point %z {rhs_zero_point = 200 : i64} : tensor<2x3xui8>, tensor<3x4xi8>, tensor<ui8> -> tensor<2x4xi32>
   return
 }
+
+// -----
+
+func.func @add_shape(%a: tensor<4x!quant.uniform<i8:f32, 0.05>>, %b: tensor<5x!quant.uniform<i8:f32, 0.05>>) {
+  // expected-error @+1 {{'qnn.add' op requires the same shape for all operands and results}}
+  %s = qnn.add %a, %b : tensor<4x!quant.uniform<i8:f32, 0.05>>, tensor<5x!quant.uniform<i8:f32, 0.05>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  return
+}
+
+// -----
+
+func.func @add_per_axis(%a: tensor<2x!quant.uniform<i8:f32:0, {0.05, 0.1}>>, %b: tensor<2x!quant.uniform<i8:f32, 0.05>>) {
+  // expected-error @+1 {{'qnn.add' op expects per-tensor quantized lhs}}
+  %s = qnn.add %a, %b : tensor<2x!quant.uniform<i8:f32:0, {0.05, 0.1}>>, tensor<2x!quant.uniform<i8:f32, 0.05>> -> tensor<2x!quant.uniform<i8:f32, 0.1>>
+  return
+}
+
+// -----
+
+func.func @mul_clamp(%a: tensor<4x!quant.uniform<i8:f32, 0.05>>, %b: tensor<4x!quant.uniform<i8:f32, 0.05>>) {
+  // expected-error @+1 {{'qnn.mul' op clamp bounds must lie in the result storage range [-128, 127]}}
+  %s = qnn.mul %a, %b {clamp_max = 300 : i64} : tensor<4x!quant.uniform<i8:f32, 0.05>>, tensor<4x!quant.uniform<i8:f32, 0.05>> -> tensor<4x!quant.uniform<i8:f32, 0.1>>
+  return
+}

@@ -97,3 +97,12 @@ func.func @conv2d(%x: tensor<1x8x8x3x!quant.uniform<i8:f32, 5.000000e-02>>, %w: 
   %d = qnn.conv2d %x, %dw {layout = "nhwc_hwc", strides = array<i64: 2, 2>, dilations = array<i64: 1, 2>} : tensor<1x8x8x3x!quant.uniform<i8:f32, 5.000000e-02>>, tensor<3x3x3x!quant.uniform<i8:f32:2, {1.000000e-02,2.000000e-02,3.000000e-02}>> -> tensor<1x3x2x3x!quant.uniform<i8:f32, 1.000000e-01>>
   return %y, %d : tensor<1x8x8x4x!quant.uniform<i8:f32, 1.000000e-01>>, tensor<1x3x2x3x!quant.uniform<i8:f32, 1.000000e-01>>
 }
+
+// CHECK-LABEL: func @add_mul
+func.func @add_mul(%a: tensor<4x!quant.uniform<i8:f32, 5.000000e-02:-3>>, %b: tensor<4x!quant.uniform<u8:f32, 2.000000e-02:120>>) -> (tensor<4x!quant.uniform<i8:f32, 4.000000e-02:-128>>, tensor<4x!quant.uniform<i8:f32, 1.000000e-02:5>>) {
+  // CHECK: qnn.add %{{.*}}, %{{.*}} {clamp_min = -128 : i64} : tensor<4x!quant.uniform<i8:f32, 5.000000e-02:-3>>, tensor<4x!quant.uniform<u8:f32, 2.000000e-02:120>> -> tensor<4x!quant.uniform<i8:f32, 4.000000e-02:-128>>
+  %s = qnn.add %a, %b {clamp_min = -128 : i64} : tensor<4x!quant.uniform<i8:f32, 5.000000e-02:-3>>, tensor<4x!quant.uniform<u8:f32, 2.000000e-02:120>> -> tensor<4x!quant.uniform<i8:f32, 4.000000e-02:-128>>
+  // CHECK: qnn.mul
+  %m = qnn.mul %a, %b : tensor<4x!quant.uniform<i8:f32, 5.000000e-02:-3>>, tensor<4x!quant.uniform<u8:f32, 2.000000e-02:120>> -> tensor<4x!quant.uniform<i8:f32, 1.000000e-02:5>>
+  return %s, %m : tensor<4x!quant.uniform<i8:f32, 4.000000e-02:-128>>, tensor<4x!quant.uniform<i8:f32, 1.000000e-02:5>>
+}
