@@ -230,4 +230,37 @@ def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
   ];
 }
 
+def CastFloatPass : Pass<"quant-cast-float"> {
+  let summary = "Compute in f16 or bf16, accumulating reductions in f32";
+  let description = [{
+    Lowers the precision of a float model's computation while keeping its
+    interface f32:
+
+    - `linalg.matmul`, `linalg.batch_matmul` and the 2-D convolutions read
+      f16/bf16 operands (constant weights are stored in f16/bf16) and
+      accumulate into their f32 result;
+    - elementwise `linalg.generic` ops compute in f16/bf16.
+
+    Values cross between the two with `arith.truncf` / `arith.extf` on
+    tensors; pairs that cancel are folded. Reductions other than the above
+    stay in f32. An op whose constants would underflow or overflow in the
+    narrow type (for example a layer-norm epsilon of 1e-12 in f16) stays in
+    f32, with a warning at the op.
+
+    ```mlir
+    %y = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x2xf32>) outs(%acc : tensor<4x2xf32>)
+    ```
+    becomes (to=f16)
+    ```mlir
+    %xh = arith.truncf %x : tensor<4x8xf32> to tensor<4x8xf16>
+    %y = linalg.matmul ins(%xh, %w_f16 : tensor<4x8xf16>, tensor<8x2xf16>) outs(%acc : tensor<4x2xf32>)
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"to", "to", "std::string", "\"f16\"", "f16 or bf16">,
+  ];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

@@ -1,0 +1,62 @@
+// quant-cast-float: f16 / bf16 compute, f32 accumulation and interface.
+// RUN: quant-opt %s -split-input-file --quant-cast-float -verify-diagnostics | FileCheck %s
+// RUN: quant-opt %s -split-input-file --quant-cast-float=to=bf16 | FileCheck %s --check-prefix=BF16
+
+// The matmul reads f16 (weights stored as f16) and accumulates into f32; the
+// bias + ReLU runs in f16; only the function boundary converts.
+// CHECK-LABEL: func @mlp_layer
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3xf32>) -> tensor<2x2xf32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{.*}}> : tensor<3x2xf16>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<[1.000000e+00, -1.000000e+00]> : tensor<2xf16>
+// CHECK: %[[XH:.*]] = arith.truncf %[[X]] : tensor<2x3xf32> to tensor<2x3xf16>
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[XH]], %[[W]] : tensor<2x3xf16>, tensor<3x2xf16>) outs(%{{.*}} : tensor<2x2xf32>)
+// CHECK: %[[MMH:.*]] = arith.truncf %[[MM]] : tensor<2x2xf32> to tensor<2x2xf16>
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[MMH]], %[[B]] : tensor<2x2xf16>, tensor<2xf16>) outs(%{{.*}} : tensor<2x2xf16>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f16
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f16
+// CHECK: %[[Y:.*]] = arith.extf %[[R]] : tensor<2x2xf16> to tensor<2x2xf32>
+// CHECK: return %[[Y]]
+// BF16-LABEL: func @mlp_layer
+// BF16: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x3xbf16>, tensor<3x2xbf16>) outs(%{{.*}} : tensor<2x2xf32>)
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#col = affine_map<(d0, d1) -> (d1)>
+func.func @mlp_layer(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[2.0, 0.5], [-1.0, -0.5], [0.0, 0.25]]> : tensor<3x2xf32>
+  %b = arith.constant dense<[1.0, -1.0]> : tensor<2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %r = linalg.generic {indexing_maps = [#id, #col, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm, %b : tensor<2x2xf32>, tensor<2xf32>) outs(%e : tensor<2x2xf32>) {
+  ^bb0(%in: f32, %c: f32, %o: f32):
+    %s = arith.addf %in, %c : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<2x2xf32>
+  return %r : tensor<2x2xf32>
+}
+
+// -----
+
+// A layer-norm style epsilon of 1e-12 underflows in f16 (not in bf16, which
+// has f32's exponent range): in f16 the op stays f32, with a warning.
+// CHECK-LABEL: func @tiny_epsilon
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<4xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f32
+// BF16-LABEL: func @tiny_epsilon
+// BF16: arith.addf %{{.*}}, %{{.*}} : bf16
+#id1 = affine_map<(d0) -> (d0)>
+func.func @tiny_epsilon(%v: tensor<4xf32>) -> tensor<4xf32> {
+  %eps = arith.constant 1.0e-12 : f32
+  %e = tensor.empty() : tensor<4xf32>
+  // expected-warning @+1 {{kept in f32: constant 1.000000e-12 does not fit in 'f16'}}
+  %r = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
+      ins(%v : tensor<4xf32>) outs(%e : tensor<4xf32>) {
+  ^bb0(%in: f32, %o: f32):
+    %s = arith.addf %in, %eps : f32
+    %q = math.sqrt %s : f32
+    linalg.yield %q : f32
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
