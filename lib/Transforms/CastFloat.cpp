@@ -115,14 +115,22 @@ struct NarrowContractionOperands : OpInterfaceRewritePattern<linalg::LinalgOp> {
     // Named ops build their body from the operand types: create anew.
     Operation *narrowOp =
         llvm::TypeSwitch<Operation *, Operation *>(op.getOperation())
-            .Case<linalg::MatmulOp, linalg::BatchMatmulOp,
-                  linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp,
-                  linalg::DepthwiseConv2DNhwcHwcOp>([&](auto named) {
+            .Case<linalg::MatmulOp, linalg::BatchMatmulOp>([&](auto named) {
               using OpTy = decltype(named);
+              // Keeps user-defined indexing maps (transposed operands).
               return OpTy::create(rewriter, named.getLoc(),
                                   named->getResultTypes(), inputs,
                                   named.getDpsInits(),
                                   linalg::getPrunedAttributeList(named))
+                  .getOperation();
+            })
+            .Case<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp,
+                  linalg::DepthwiseConv2DNhwcHwcOp>([&](auto named) {
+              using OpTy = decltype(named);
+              return OpTy::create(rewriter, named.getLoc(),
+                                  named->getResultTypes(), inputs,
+                                  named.getDpsInits(), named.getStridesAttr(),
+                                  named.getDilationsAttr())
                   .getOperation();
             });
     rewriter.replaceOp(op, narrowOp->getResults());

@@ -379,6 +379,106 @@ struct BinaryToQnn : OpRewritePattern<qnn::QuantizeOp> {
   StringRef kind;
 };
 
+/// The quantized value as `target` type: itself, or requantized.
+static Value requantizeTo(PatternRewriter &rewriter, Location loc, Value value,
+                          RankedTensorType target) {
+  if (value.getType() == target)
+    return value;
+  return qnn::RequantizeOp::create(rewriter, loc, target, value);
+}
+
+/// dequantize(a) -> reshape / slice -> quantize  =>  reshape / slice on the
+/// quantized values (requantized if the output type differs): moving values
+/// does not change them.
+template <typename OpTy>
+struct MoveQuantizedValues : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern<qnn::QuantizeOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto op = quantize.getInput().template getDefiningOp<OpTy>();
+    if (!op || !quantize.getInput().hasOneUse())
+      return rewriter.notifyMatchFailure(quantize, "not fed by this op");
+    auto dq = op->getOperand(0).template getDefiningOp<qnn::DequantizeOp>();
+    if (!dq)
+      return rewriter.notifyMatchFailure(op, "source is not dequantized");
+    auto sourceType = dq.getInput().getType();
+    if (!isa<quant::UniformQuantizedType>(sourceType.getElementType()))
+      return rewriter.notifyMatchFailure(op, "per-axis values move channels");
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType())
+                          .clone(sourceType.getElementType());
+    IRMapping mapping;
+    mapping.map(op->getOperand(0), dq.getInput());
+    Operation *moved = rewriter.clone(*op, mapping);
+    moved->getResult(0).setType(resultType);
+    rewriter.replaceOp(quantize,
+                       requantizeTo(rewriter, op->getLoc(), moved->getResult(0),
+                                    quantize.getType()));
+    return success();
+  }
+};
+
+/// dequantize(a) -> max pooling (from -inf) -> quantize  =>  the same pooling
+/// on the storage integers (max commutes with the monotonic dequantize),
+/// requantized if the output type differs.
+struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto pool = quantize.getInput().getDefiningOp<linalg::PoolingNhwcMaxOp>();
+    if (!pool || !quantize.getInput().hasOneUse())
+      return rewriter.notifyMatchFailure(quantize, "not a max pooling");
+    auto dq = pool.getInputs()[0].getDefiningOp<qnn::DequantizeOp>();
+    if (!dq)
+      return rewriter.notifyMatchFailure(pool, "input is not dequantized");
+    auto qType = dyn_cast<quant::UniformQuantizedType>(
+        dq.getInput().getType().getElementType());
+    if (!qType)
+      return rewriter.notifyMatchFailure(pool, "per-axis input");
+    // The float pooling must start below every value the input can take.
+    auto fill = pool.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    FloatAttr init;
+    if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&init)) ||
+        init.getValueAsDouble() > dequantizeValue(qType.getStorageTypeMin(),
+                                                  float(qType.getScale()),
+                                                  qType.getZeroPoint()))
+      return rewriter.notifyMatchFailure(pool,
+                                         "does not start from the minimum");
+
+    Location loc = pool.getLoc();
+    auto inputType = dq.getInput().getType();
+    Type storage = qType.getStorageType();
+    Value ints = quant::StorageCastOp::create(
+        rewriter, loc, inputType.clone(storage), dq.getInput());
+    auto outType = cast<RankedTensorType>(pool->getResult(0).getType());
+    Value empty =
+        tensor::EmptyOp::create(rewriter, loc, outType.getShape(), storage);
+    Value lowest = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getIntegerAttr(storage, qType.getStorageTypeMin()));
+    Value start =
+        linalg::FillOp::create(rewriter, loc, lowest, empty).getResult(0);
+    SmallVector<Value> inputs{ints, pool.getInputs()[1]};
+    Type pooledType = start.getType();
+    TypeRange types(pooledType);
+    Value pooled = qType.isSigned()
+                       ? linalg::PoolingNhwcMaxOp::create(
+                             rewriter, loc, types, inputs, ValueRange{start},
+                             pool.getStridesAttr(), pool.getDilationsAttr())
+                             .getResult(0)
+                       : linalg::PoolingNhwcMaxUnsignedOp::create(
+                             rewriter, loc, types, inputs, ValueRange{start},
+                             pool.getStridesAttr(), pool.getDilationsAttr())
+                             .getResult(0);
+    Value quantized = quant::StorageCastOp::create(
+        rewriter, loc, outType.clone(qType), pooled);
+    rewriter.replaceOp(
+        quantize, requantizeTo(rewriter, loc, quantized, quantize.getType()));
+    return success();
+  }
+};
+
 struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
@@ -389,6 +489,11 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     RewritePatternSet patterns(ctx);
     patterns.add<MatmulToQnnMatmul>(ctx, excluded);
     patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
+    patterns
+        .add<MoveQuantizedValues<tensor::CollapseShapeOp>,
+             MoveQuantizedValues<tensor::ExpandShapeOp>,
+             MoveQuantizedValues<tensor::ExtractSliceOp>, MaxPoolOnIntegers>(
+            ctx);
     patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(ctx, excluded,
                                                           "nhwc_hwcf", "conv");

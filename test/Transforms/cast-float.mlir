@@ -60,3 +60,18 @@ func.func @tiny_epsilon(%v: tensor<4xf32>) -> tensor<4xf32> {
   } -> tensor<4xf32>
   return %r : tensor<4xf32>
 }
+
+// -----
+
+// Convolutions keep their strides and dilations.
+// CHECK-LABEL: func @strided_conv
+// CHECK: linalg.conv_2d_nhwc_hwcf {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%{{.*}}, %{{.*}} : tensor<1x8x8x1xf16>, tensor<2x2x1x3xf16>) outs(%{{.*}} : tensor<1x4x3x3xf32>)
+func.func @strided_conv(%x: tensor<1x8x8x1xf32>) -> tensor<1x4x3x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<2x2x1x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x3x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x8x1xf32>, tensor<2x2x1x3xf32>) outs(%z : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %c : tensor<1x4x3x3xf32>
+}

@@ -154,3 +154,39 @@ func.func @conv_left_alone(%a: tensor<1x4x4x1x!qa>) -> (tensor<1x4x4x2x!qy>, ten
   %q2 = qnn.quantize %c2 : tensor<1x2x2x2xf32> -> tensor<1x2x2x2x!qy>
   return %q, %q2 : tensor<1x4x4x2x!qy>, tensor<1x2x2x2x!qy>
 }
+
+// -----
+
+// Reshapes move quantized values; a different output type is a requantize.
+// CHECK-LABEL: func @reshape_pass_through
+// CHECK-SAME: (%[[A:.*]]: tensor<2x3x!quant.uniform<i8:f32, 5.000000e-01:1>>)
+// CHECK: %[[C:.*]] = tensor.collapse_shape %[[A]] {{.*}} into tensor<6x!quant.uniform<i8:f32, 5.000000e-01:1>>
+// CHECK: %[[R:.*]] = qnn.requantize %[[C]] : {{.*}} -> tensor<6x!quant.uniform<i8:f32, 2.500000e-01:-3>>
+// CHECK: return %[[R]]
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qy = !quant.uniform<i8:f32, 0.25:-3>
+func.func @reshape_pass_through(%a: tensor<2x3x!qa>) -> tensor<6x!qy> {
+  %x = qnn.dequantize %a : tensor<2x3x!qa> -> tensor<2x3xf32>
+  %c = tensor.collapse_shape %x [[0, 1]] : tensor<2x3xf32> into tensor<6xf32>
+  %q = qnn.quantize %c : tensor<6xf32> -> tensor<6x!qy>
+  return %q : tensor<6x!qy>
+}
+
+// -----
+
+// Max pooling that starts from 0 (not from the minimum) is a ReLU too: left
+// alone.
+// CHECK-LABEL: func @pool_from_zero
+// CHECK: linalg.pooling_nhwc_max {{.*}} tensor<1x4x4x1xf32>
+!qa = !quant.uniform<i8:f32, 0.5:1>
+func.func @pool_from_zero(%a: tensor<1x4x4x1x!qa>) -> tensor<1x2x2x1x!qa> {
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x4x4x1x!qa> -> tensor<1x4x4x1xf32>
+  %w = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x1xf32>
+  %i = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32>
+  %p = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x4x1xf32>, tensor<2x2xf32>) outs(%i : tensor<1x2x2x1xf32>) -> tensor<1x2x2x1xf32>
+  %q = qnn.quantize %p : tensor<1x2x2x1xf32> -> tensor<1x2x2x1x!qa>
+  return %q : tensor<1x2x2x1x!qa>
+}
