@@ -479,6 +479,72 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
   }
 };
 
+/// dequantize(a) -> linalg.transpose -> quantize  =>  the transpose on the
+/// storage integers (per-tensor), requantized if the output type differs.
+struct TransposeOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = quantize.getInput().getDefiningOp<linalg::TransposeOp>();
+    if (!transpose || !quantize.getInput().hasOneUse())
+      return rewriter.notifyMatchFailure(quantize, "not a transpose");
+    auto dq = transpose.getInput().getDefiningOp<qnn::DequantizeOp>();
+    if (!dq || !isa<quant::UniformQuantizedType>(
+                   dq.getInput().getType().getElementType()))
+      return rewriter.notifyMatchFailure(transpose,
+                                         "input is not per-tensor dequantized");
+    Location loc = transpose.getLoc();
+    auto qType =
+        cast<quant::QuantizedType>(dq.getInput().getType().getElementType());
+    Type storage = qType.getStorageType();
+    Value ints = quant::StorageCastOp::create(
+        rewriter, loc, dq.getInput().getType().clone(storage), dq.getInput());
+    auto outType = cast<RankedTensorType>(transpose->getResult(0).getType());
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, outType.getShape(), storage);
+    Value moved = linalg::TransposeOp::create(rewriter, loc, ints, init,
+                                              transpose.getPermutation())
+                      ->getResult(0);
+    Value quantized = quant::StorageCastOp::create(rewriter, loc,
+                                                   outType.clone(qType), moved);
+    rewriter.replaceOp(
+        quantize, requantizeTo(rewriter, loc, quantized, quantize.getType()));
+    return success();
+  }
+};
+
+/// dequantize(a_i) -> tensor.concat -> quantize  =>  each a_i requantized to
+/// the output type (a common scale), then concatenated.
+struct ConcatOnQuantized : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto concat = quantize.getInput().getDefiningOp<tensor::ConcatOp>();
+    if (!concat || !quantize.getInput().hasOneUse() ||
+        !isa<quant::UniformQuantizedType>(quantize.getType().getElementType()))
+      return rewriter.notifyMatchFailure(quantize, "not a concat");
+    SmallVector<Value> parts;
+    for (Value input : concat.getInputs()) {
+      auto dq = input.getDefiningOp<qnn::DequantizeOp>();
+      if (!dq || !isa<quant::UniformQuantizedType>(
+                     dq.getInput().getType().getElementType()))
+        return rewriter.notifyMatchFailure(concat,
+                                           "an input is not dequantized");
+      parts.push_back(dq.getInput());
+    }
+    Type element = quantize.getType().getElementType();
+    for (Value &part : parts)
+      part =
+          requantizeTo(rewriter, concat.getLoc(), part,
+                       cast<RankedTensorType>(part.getType()).clone(element));
+    rewriter.replaceOpWithNewOp<tensor::ConcatOp>(quantize, concat.getDim(),
+                                                  parts);
+    return success();
+  }
+};
+
 struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
@@ -489,11 +555,10 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     RewritePatternSet patterns(ctx);
     patterns.add<MatmulToQnnMatmul>(ctx, excluded);
     patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
-    patterns
-        .add<MoveQuantizedValues<tensor::CollapseShapeOp>,
-             MoveQuantizedValues<tensor::ExpandShapeOp>,
-             MoveQuantizedValues<tensor::ExtractSliceOp>, MaxPoolOnIntegers>(
-            ctx);
+    patterns.add<MoveQuantizedValues<tensor::CollapseShapeOp>,
+                 MoveQuantizedValues<tensor::ExpandShapeOp>,
+                 MoveQuantizedValues<tensor::ExtractSliceOp>, MaxPoolOnIntegers,
+                 TransposeOnIntegers, ConcatOnQuantized>(ctx);
     patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(ctx, excluded,
                                                           "nhwc_hwcf", "conv");
