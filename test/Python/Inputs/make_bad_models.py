@@ -1,0 +1,26 @@
+"""Writes ONNX models the importer must refuse, into the directory given."""
+import os
+import sys
+
+import numpy as np
+from onnx import TensorProto, helper, numpy_helper
+import onnx
+
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+w = numpy_helper.from_array(np.eye(4, dtype=np.float32), "w")
+
+
+def save(name, nodes, inits=()):
+    model = helper.make_model(helper.make_graph(nodes, name, [x], [y], list(inits)),
+                              opset_imports=[helper.make_opsetid("", 13)])
+    onnx.save(model, os.path.join(out, name + ".onnx"))
+
+
+save("unsupported_op", [helper.make_node("Softsign", ["x"], ["y"], name="my_softsign")])
+save("bad_attribute", [helper.make_node("Gemm", ["x", "w"], ["y"], name="scaled_gemm", alpha=2.0)], [w])
+save("dynamic_weight", [helper.make_node("MatMul", ["x", "x"], ["y"], name="self_product")])
+with open(os.path.join(out, "garbage.onnx"), "wb") as f:
+    f.write(b"\x08\x07 definitely not a protobuf \xff\xff")
