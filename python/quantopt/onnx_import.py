@@ -46,6 +46,8 @@ class Importer:
         self.batch = batch
         self.lines = []
         self.values = {}      # onnx name -> (ssa, shape)
+        self.elems = {}       # onnx name -> element type (default f32)
+        self.arg_types = {}   # graph input name -> element type decided by its users
         self.consts = {}      # onnx name -> numpy array (initializers / Constant)
         self.counter = 0
 
@@ -130,6 +132,177 @@ class Importer:
             self.emit("  " + line)
         self.emit(f"}} -> {_ttype(out_shape)} loc(\"{node.name}\")")
         return r
+
+    # --- quantized values ----------------------------------------------------
+    def elem(self, name):
+        return self.elems.get(name, "f32")
+
+    def qtype(self, node, scale_name, zp_name, axis=None, shape=None):
+        """The !quant.uniform type of constant scale / zero point inputs."""
+        scale = self.const_value(scale_name)
+        if scale is None:
+            self.fail(node, f"scale '{scale_name}' must be a constant")
+        zp = self.const_value(zp_name) if zp_name else None
+        storage = {np.dtype(np.uint8): "u8", np.dtype(np.int8): "i8"}.get(
+            zp.dtype if zp is not None else np.dtype(np.uint8))
+        if storage is None:
+            self.fail(node, f"zero point type {zp.dtype} is not supported (uint8 or int8)")
+        scale = np.asarray(scale, np.float32).reshape(-1)
+        zp = np.zeros(scale.shape, np.int64) if zp is None else np.asarray(zp).reshape(-1).astype(np.int64)
+        if scale.size == 1:
+            return f"!quant.uniform<{storage}:f32, {float(scale[0])!r}:{int(zp[0])}>"
+        if axis is None:
+            self.fail(node, "per-axis scales need an axis")
+        if shape is not None and axis < 0:
+            axis += len(shape)
+        pairs = ", ".join(f"{float(v)!r}:{int(z)}" for v, z in zip(scale, zp))
+        return f"!quant.uniform<{storage}:f32:{axis}, {{{pairs}}}>"
+
+    def quantized(self, node, name, qt):
+        """The value `name` as a tensor of quantized type `qt`: a typed
+        argument, a quantized result, or a constant given as storage ints."""
+        if name in self.consts:
+            arr = self.consts[name]
+            storage = "i8"
+            ssa, c = self.fresh("q"), self.fresh("cst")
+            self.emit(f"{c} = arith.constant dense<{_dense(arr.astype(np.int64))}> : {_ttype(arr.shape, storage)}")
+            self.emit(f"{ssa} = quant.scast {c} : {_ttype(arr.shape, storage)} to {_ttype(arr.shape, qt)}")
+            self.values[name], self.elems[name] = (ssa, list(arr.shape)), qt
+            return ssa, list(arr.shape)
+        ssa, shape = self.materialize(name, node)
+        if self.elem(name) != qt:
+            self.fail(node, f"input '{name}' is {self.elem(name)}, expected {qt}")
+        return ssa, shape
+
+    def decide_argument_types(self):
+        """Integer graph inputs that quantized ops read with constant scale
+        and zero point become arguments of that quantized type."""
+        uses = {"DequantizeLinear": [(0, 1, 2)], "QLinearMatMul": [(0, 1, 2), (3, 4, 5)],
+                "QLinearConv": [(0, 1, 2), (3, 4, 5)]}
+        for node in self.graph.node:
+            for data, scale, zp in uses.get(node.op_type, []):
+                if len(node.input) > data and node.input[data] in self.graph_inputs:
+                    axis = self.attr(node, "axis", 1) if node.op_type == "DequantizeLinear" else (
+                        0 if node.op_type == "QLinearConv" and data == 3 else 1)
+                    zp_name = node.input[zp] if len(node.input) > zp else None
+                    shape = self.graph_inputs[node.input[data]]
+                    self.arg_types[node.input[data]] = self.qtype(node, node.input[scale], zp_name, axis, shape)
+
+    def op_QuantizeLinear(self, node):
+        self.check_attrs(node, {"axis"})
+        x, shape = self.materialize(node.input[0], node)
+        qt = self.qtype(node, node.input[1], node.input[2] if len(node.input) > 2 else None,
+                        self.attr(node, "axis", 1), shape)
+        r = self.fresh("q")
+        self.emit(f"{r} = qnn.quantize {x} : {_ttype(shape)} -> {_ttype(shape, qt)} loc(\"{node.name}\")")
+        self.elems[node.output[0]] = qt
+        return r, shape
+
+    def op_DequantizeLinear(self, node):
+        self.check_attrs(node, {"axis"})
+        name = node.input[0]
+        shape = self.graph_inputs.get(name) or (self.values[name][1] if name in self.values else
+                                                 list(self.consts[name].shape))
+        qt = self.qtype(node, node.input[1], node.input[2] if len(node.input) > 2 else None,
+                        self.attr(node, "axis", 1), shape)
+        x, shape = self.quantized(node, name, qt)
+        r = self.fresh("d")
+        self.emit(f"{r} = qnn.dequantize {x} : {_ttype(shape, qt)} -> {_ttype(shape)} loc(\"{node.name}\")")
+        return r, shape
+
+    def op_QLinearMatMul(self, node):
+        self.check_attrs(node, set())
+        qa = self.qtype(node, node.input[1], node.input[2])
+        qb = self.qtype(node, node.input[4], node.input[5], 1)
+        qy = self.qtype(node, node.input[6], node.input[7])
+        a, a_shape = self.quantized(node, node.input[0], qa)
+        b, b_shape = self.quantized(node, node.input[3], qb)
+        if len(a_shape) != 2 or len(b_shape) != 2:
+            self.fail(node, "only 2-D operands are supported")
+        out = [a_shape[0], b_shape[1]]
+        r = self.fresh("qmm")
+        self.emit(f"{r} = qnn.matmul {a}, {b} : {_ttype(a_shape, qa)}, {_ttype(b_shape, qb)} -> "
+                  f"{_ttype(out, qy)} loc(\"{node.name}\")")
+        self.elems[node.output[0]] = qy
+        return r, out
+
+    def op_QLinearConv(self, node):
+        self.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
+        if self.attr(node, "group", 1) != 1:
+            self.fail(node, "grouped convolutions are not supported")
+        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            self.fail(node, "auto_pad is not supported")
+        qx = self.qtype(node, node.input[1], node.input[2])
+        w_const = self.const_value(node.input[3])
+        qw = self.qtype(node, node.input[4], node.input[5], 0)
+        qy = self.qtype(node, node.input[6], node.input[7])
+        x, xs = self.quantized(node, node.input[0], qx)
+        w, ws = self.quantized(node, node.input[3], qw)
+        if len(xs) != 4 or len(ws) != 4:
+            self.fail(node, "only 2-D convolutions (NCHW) are supported")
+        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
+        strides = list(self.attr(node, "strides", [1, 1]))
+        dil = list(self.attr(node, "dilations", [1, 1]))
+        oh = (xs[2] + pads[0] + pads[2] - dil[0] * (ws[2] - 1) - 1) // strides[0] + 1
+        ow = (xs[3] + pads[1] + pads[3] - dil[1] * (ws[3] - 1) - 1) // strides[1] + 1
+        out = [xs[0], ws[0], oh, ow]
+        operands, types = f"{x}, {w}", f"{_ttype(xs, qx)}, {_ttype(ws, qw)}"
+        if len(node.input) > 8 and node.input[8]:
+            bias = self.const_value(node.input[8])
+            if bias is None:
+                self.fail(node, "the bias must be a constant")
+            b = self.fresh("bias")
+            self.emit(f"{b} = arith.constant dense<{_dense(bias.astype(np.int64))}> : {_ttype(bias.shape, 'i32')}")
+            operands += f" bias {b}"
+            types += f", {_ttype(bias.shape, 'i32')}"
+        r = self.fresh("qconv")
+        attrs = (f'layout = "nchw_fchw", strides = array<i64: {strides[0]}, {strides[1]}>, '
+                 f"dilations = array<i64: {dil[0]}, {dil[1]}>, padding = array<i64: {', '.join(map(str, pads))}>")
+        self.emit(f"{r} = qnn.conv2d {operands} {{{attrs}}} : {types} -> {_ttype(out, qy)} loc(\"{node.name}\")")
+        self.elems[node.output[0]] = qy
+        return r, out
+
+    def op_MatMulInteger(self, node):
+        self.check_attrs(node, set())
+        a, a_shape = self.materialize(node.input[0], node)
+        a_elem = self.elem(node.input[0])
+        if a_elem not in ("ui8", "i8"):
+            self.fail(node, "A must be a uint8 or int8 input")
+        b_name = node.input[1]
+        if b_name in self.consts:
+            arr = self.consts[b_name]
+            b, b_shape = self.fresh("cst"), list(arr.shape)
+            b_elem = "ui8" if arr.dtype == np.uint8 else "i8"
+            self.emit(f"{b} = arith.constant dense<{_dense(arr.astype(np.int64))}> : {_ttype(b_shape, b_elem)}")
+        else:
+            b, b_shape = self.materialize(b_name, node)
+            b_elem = self.elem(b_name)
+        if len(a_shape) != 2 or len(b_shape) != 2:
+            self.fail(node, "only 2-D operands are supported")
+        azp = self.const_value(node.input[2]) if len(node.input) > 2 and node.input[2] else np.zeros((), np.uint8)
+        bzp = self.const_value(node.input[3]) if len(node.input) > 3 and node.input[3] else np.zeros((), np.uint8)
+        if azp is None or bzp is None or azp.size != 1 or bzp.size != 1:
+            self.fail(node, "zero points must be scalar constants")
+        z = self.fresh("zp")
+        self.emit(f"{z} = arith.constant dense<{int(azp.reshape(-1)[0])}> : {_ttype([], a_elem)}")
+        out = [a_shape[0], b_shape[1]]
+        r = self.fresh("mmi")
+        self.emit(f"{r} = qnn.matmul_integer {a}, {b} zero_point {z} {{rhs_zero_point = {int(bzp.reshape(-1)[0])} : i64}} "
+                  f": {_ttype(a_shape, a_elem)}, {_ttype(b_shape, b_elem)}, {_ttype([], a_elem)} -> "
+                  f"{_ttype(out, 'i32')} loc(\"{node.name}\")")
+        self.elems[node.output[0]] = "i32"
+        return r, out
+
+    def op_DynamicQuantizeLinear(self, node):
+        self.check_attrs(node, set())
+        x, shape = self.materialize(node.input[0], node)
+        q, s, z = self.fresh("dq"), self.fresh("ds"), self.fresh("dz")
+        self.emit(f"{q}, {s}, {z} = qnn.dynamic_quantize {x} : {_ttype(shape)} -> "
+                  f"{_ttype(shape, 'ui8')}, tensor<f32>, tensor<ui8> loc(\"{node.name}\")")
+        self.values[node.output[1]], self.elems[node.output[1]] = (s, []), "f32"
+        self.values[node.output[2]], self.elems[node.output[2]] = (z, []), "ui8"
+        self.elems[node.output[0]] = "ui8"
+        return q, shape
 
     # --- operators ----------------------------------------------------------
     def op_Gemm(self, node):
@@ -280,10 +453,21 @@ class Importer:
             self.consts[init.name] = numpy_helper.to_array(init)
         args = []
         inits = {i.name for i in self.graph.initializer}
-        for i, inp in enumerate(x for x in self.graph.input if x.name not in inits):
+        graph_inputs = [x for x in self.graph.input if x.name not in inits]
+        self.graph_inputs = {}
+        for inp in graph_inputs:
+            self.graph_inputs[inp.name] = [d.dim_value if d.HasField("dim_value") else self.batch
+                                           for d in inp.type.tensor_type.shape.dim]
+        self.decide_argument_types()
+        elem_names = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.UINT8: "ui8",
+                      onnx.TensorProto.INT8: "i8", onnx.TensorProto.INT32: "i32"}
+        for i, inp in enumerate(graph_inputs):
             t = inp.type.tensor_type
-            if t.elem_type != onnx.TensorProto.FLOAT:
-                raise ImportError_(f"graph input '{inp.name}': only float inputs are supported")
+            elem = self.arg_types.get(inp.name) or elem_names.get(t.elem_type)
+            if elem is None:
+                raise ImportError_(f"graph input '{inp.name}': element type "
+                                   f"{onnx.TensorProto.DataType.Name(t.elem_type)} is not supported")
+            self.elems[inp.name] = elem
             shape = []
             for j, d in enumerate(t.shape.dim):
                 if d.HasField("dim_value"):
@@ -294,9 +478,11 @@ class Importer:
                     raise ImportError_(f"graph input '{inp.name}': dimension {j} is not static")
             ssa = f"%arg{i}"
             self.values[inp.name] = (ssa, shape)
-            args.append(f"{ssa}: {_ttype(shape)}")
+            args.append(f"{ssa}: {_ttype(shape, elem)}")
         self.emit("%zero = arith.constant 0.0 : f32")
-        for node in self.graph.node:
+        for index, node in enumerate(self.graph.node):
+            if not node.name:  # names locate ops and observers: invent one
+                node.name = f"{node.op_type}_{index}"
             handler = getattr(self, f"op_{node.op_type}", None)
             if handler is None or node.domain not in ("", "ai.onnx"):
                 self.fail(node, "unsupported operator")
@@ -307,12 +493,12 @@ class Importer:
         for out in self.graph.output:
             if out.name not in self.values:
                 raise ImportError_(f"graph output '{out.name}' is not computed")
-            outs.append(self.values[out.name])
+            outs.append((*self.values[out.name], self.elem(out.name)))
         body = "\n".join(self.lines)
-        results = ", ".join(_ttype(s) for _, s in outs)
+        results = ", ".join(_ttype(s, e) for _, s, e in outs)
         return (f"// Imported from ONNX by quantopt-import.\n"
                 f"func.func @main({', '.join(args)}) -> ({results}) {{\n{body}\n"
-                f"  return {', '.join(s for s, _ in outs)} : {results}\n}}\n")
+                f"  return {', '.join(s for s, _, _ in outs)} : {results}\n}}\n")
 
 
 def import_model(path, batch=1):

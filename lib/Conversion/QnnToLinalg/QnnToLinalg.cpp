@@ -1045,6 +1045,26 @@ struct ElementwiseBinaryLowering : OpConversionPattern<OpTy> {
 };
 } // namespace
 
+namespace {
+/// Constants of ui8/si8 tensors (zero points of run-time quantization)
+/// become signless, bit for bit.
+struct SignlessConstant : OpConversionPattern<arith::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(arith::ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto values = dyn_cast<DenseIntElementsAttr>(op.getValue());
+    Type converted = getTypeConverter()->convertType(op.getType());
+    if (!values || !converted || converted == op.getType())
+      return rewriter.notifyMatchFailure(op, "nothing to convert");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, values.bitcast(cast<ShapedType>(converted).getElementType()));
+    return success();
+  }
+};
+} // namespace
+
 /// quant.scast becomes a no-op once both sides are storage integers.
 struct StorageCastLowering : OpConversionPattern<quant::StorageCastOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -1094,7 +1114,7 @@ void quantopt::populateQnnToLinalgConversionPatterns(
                DequantizeLowering<qnn::DequantizeOp>,
                DequantizeLowering<quant::DequantizeCastOp>, StorageCastLowering,
                RetypeTensorOp>(typeConverter, ctx);
-  patterns.add<MatmulIntegerLowering, DynamicQuantizeLowering,
+  patterns.add<MatmulIntegerLowering, DynamicQuantizeLowering, SignlessConstant,
                ElementwiseBinaryLowering<qnn::AddOp, /*isMul=*/false>,
                ElementwiseBinaryLowering<qnn::MulOp, /*isMul=*/true>>(
       typeConverter, ctx);
