@@ -658,6 +658,25 @@ static Value emitContraction(OpBuilder &b, Location loc, const Contraction &c) {
       .getResult(0);
 }
 
+/// The (m, n, k) loops of a matmul of `lhs` (M x K) and `rhs` (K x N).
+static void setMatmulLoops(Contraction &c, OpBuilder &b, Location loc,
+                           Value lhs, Value rhs) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  c.input = lhs;
+  c.weights = rhs;
+  c.maps = {AffineMap::get(3, 0, {m, k}, ctx),
+            AffineMap::get(3, 0, {k, n}, ctx),
+            AffineMap::get(3, 0, {m, n}, ctx)};
+  c.channelMap = AffineMap::get(3, 0, {n}, ctx);
+  c.biasMap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  c.iterators = {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                 utils::IteratorType::reduction};
+  c.resultSizes = {tensor::getMixedSize(b, loc, lhs, 0),
+                   tensor::getMixedSize(b, loc, rhs, 1)};
+}
+
 /// The requantize epilogue in the chosen arithmetic.
 static FailureOr<Value> emitRequantize(OpBuilder &b, Location loc, Value acc,
                                        Type resultType,
@@ -679,24 +698,11 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
   matchAndRewrite(qnn::MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    AffineExpr m, n, k;
-    bindDims(ctx, m, n, k);
     Contraction c;
-    c.input = adaptor.getLhs();
-    c.weights = adaptor.getRhs();
     c.bias = adaptor.getBias();
     setQuantizedOperands(c, op.getLhs().getType().getElementType(),
                          op.getRhs().getType().getElementType());
-    c.maps = {AffineMap::get(3, 0, {m, k}, ctx),
-              AffineMap::get(3, 0, {k, n}, ctx),
-              AffineMap::get(3, 0, {m, n}, ctx)};
-    c.channelMap = AffineMap::get(3, 0, {n}, ctx);
-    c.biasMap = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
-    c.iterators = {utils::IteratorType::parallel, utils::IteratorType::parallel,
-                   utils::IteratorType::reduction};
-    c.resultSizes = {tensor::getMixedSize(rewriter, loc, c.input, 0),
-                     tensor::getMixedSize(rewriter, loc, c.weights, 1)};
+    setMatmulLoops(c, rewriter, loc, adaptor.getLhs(), adaptor.getRhs());
     Value acc = emitContraction(rewriter, loc, c);
     FailureOr<Value> result = emitRequantize(
         rewriter, loc, acc, getTypeConverter()->convertType(op.getType()),
@@ -821,25 +827,13 @@ struct MatmulIntegerLowering : OpConversionPattern<qnn::MatmulIntegerOp> {
   matchAndRewrite(qnn::MatmulIntegerOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
-    AffineExpr m, n, k;
-    bindDims(ctx, m, n, k);
     Contraction c;
-    c.input = adaptor.getLhs();
-    c.weights = adaptor.getRhs();
     c.inputSigned = !op.getLhs().getType().getElementType().isUnsignedInteger();
     c.weightSigned =
         !op.getRhs().getType().getElementType().isUnsignedInteger();
     c.inputZpTensor = adaptor.getLhsZeroPoint();
     c.weightZps = {op.getRhsZeroPointAttr().getInt()};
-    c.maps = {AffineMap::get(3, 0, {m, k}, ctx),
-              AffineMap::get(3, 0, {k, n}, ctx),
-              AffineMap::get(3, 0, {m, n}, ctx)};
-    c.channelMap = AffineMap::get(3, 0, {n}, ctx);
-    c.iterators = {utils::IteratorType::parallel, utils::IteratorType::parallel,
-                   utils::IteratorType::reduction};
-    c.resultSizes = {tensor::getMixedSize(rewriter, loc, c.input, 0),
-                     tensor::getMixedSize(rewriter, loc, c.weights, 1)};
+    setMatmulLoops(c, rewriter, loc, adaptor.getLhs(), adaptor.getRhs());
     rewriter.replaceOp(op, emitContraction(rewriter, loc, c));
     return success();
   }
