@@ -15,16 +15,21 @@
 
 namespace quantopt {
 
-struct LowerToLLVMPipelineOptions
-    : public mlir::PassPipelineOptions<LowerToLLVMPipelineOptions> {
-  PassOptions::Option<RequantizeMode> requantizeMode{
+/// The requantize-mode option every pipeline that lowers qnn ops has.
+template <typename Derived>
+struct WithRequantizeMode : public mlir::PassPipelineOptions<Derived> {
+  mlir::detail::PassOptions::Option<RequantizeMode> requantizeMode{
       *this, "requantize-mode",
-      llvm::cl::desc("Arithmetic of qnn.requantize (float or fixed-point)"),
+      llvm::cl::desc("Arithmetic of requantize (float or fixed-point)"),
       llvm::cl::init(RequantizeMode::Float),
       llvm::cl::values(
           clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
           clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
                      "Q31 multiplier and shift"))};
+};
+
+struct LowerToLLVMPipelineOptions
+    : public WithRequantizeMode<LowerToLLVMPipelineOptions> {
   PassOptions::Option<bool> resultsAsOutParams{
       *this, "results-as-out-params",
       llvm::cl::desc("Return results through caller-allocated buffers "
@@ -33,7 +38,7 @@ struct LowerToLLVMPipelineOptions
 };
 
 struct StaticInt8PipelineOptions
-    : public mlir::PassPipelineOptions<StaticInt8PipelineOptions> {
+    : public WithRequantizeMode<StaticInt8PipelineOptions> {
   PassOptions::Option<std::string> stats{
       *this, "stats",
       llvm::cl::desc("Stats file from quant-run --calibrate (required)")};
@@ -53,29 +58,13 @@ struct StaticInt8PipelineOptions
   PassOptions::ListOption<std::string> exclude{
       *this, "exclude",
       llvm::cl::desc("Ops to keep in float (names or kinds)")};
-  PassOptions::Option<RequantizeMode> requantizeMode{
-      *this, "requantize-mode",
-      llvm::cl::desc("Arithmetic of requantize (float or fixed-point)"),
-      llvm::cl::init(RequantizeMode::Float),
-      llvm::cl::values(
-          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
-          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
-                     "Q31 multiplier and shift"))};
 };
 
 struct QatInt8PipelineOptions
-    : public mlir::PassPipelineOptions<QatInt8PipelineOptions> {
+    : public WithRequantizeMode<QatInt8PipelineOptions> {
   PassOptions::ListOption<std::string> exclude{
       *this, "exclude",
       llvm::cl::desc("Ops to keep in float (names or kinds)")};
-  PassOptions::Option<RequantizeMode> requantizeMode{
-      *this, "requantize-mode",
-      llvm::cl::desc("Arithmetic of requantize (float or fixed-point)"),
-      llvm::cl::init(RequantizeMode::Float),
-      llvm::cl::values(
-          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
-          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
-                     "Q31 multiplier and shift"))};
 };
 
 struct DynamicInt8PipelineOptions
