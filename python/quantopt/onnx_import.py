@@ -401,6 +401,182 @@ class Importer:
         body.append(f"%y = arith.addf {cur}, %zero : f32")
         return self.unary(node, body)
 
+    def op_Conv(self, node):
+        self.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
+        if self.attr(node, "group", 1) != 1:
+            self.fail(node, "grouped convolutions are not supported")
+        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
+            self.fail(node, "auto_pad is not supported")
+        x, xs = self.materialize(node.input[0], node)
+        w = self.const_value(node.input[1])
+        if w is None or w.ndim != 4 or len(xs) != 4:
+            self.fail(node, "only 2-D convolutions (NCHW) with constant weights are supported")
+        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
+        strides = list(self.attr(node, "strides", [1, 1]))
+        dil = list(self.attr(node, "dilations", [1, 1]))
+        x, xs = self.pad(x, xs, pads, "%zero")
+        oh = (xs[2] - dil[0] * (w.shape[2] - 1) - 1) // strides[0] + 1
+        ow = (xs[3] - dil[1] * (w.shape[3] - 1) - 1) // strides[1] + 1
+        out = [xs[0], w.shape[0], oh, ow]
+        wssa = self.fresh("w")
+        self.emit(f"{wssa} = arith.constant dense<{_dense(w.astype(np.float32))}> : {_ttype(w.shape)}")
+        z = self.zeros(out)
+        r = self.fresh("conv")
+        self.emit(f"{r} = linalg.conv_2d_nchw_fchw {{dilations = dense<{dil}> : tensor<2xi64>, "
+                  f"strides = dense<{strides}> : tensor<2xi64>}} ins({x}, {wssa} : {_ttype(xs)}, "
+                  f"{_ttype(w.shape)}) outs({z} : {_ttype(out)}) -> {_ttype(out)} loc(\"{node.name}\")")
+        if len(node.input) < 3 or not node.input[2]:
+            return r, out
+        bias = self.const_value(node.input[2])
+        bssa = self.fresh("b")
+        self.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([out[1]])}")
+        b3 = self.expand(bssa, [out[1]], [out[1], 1, 1])
+        res = self.elementwise(node, [(r, out), (b3, [out[1], 1, 1])],
+                               ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], out)
+        self.lines[-1] = self.lines[-1].replace(f'loc("{node.name}")', f'loc("{node.name}.bias")')
+        return res, out
+
+    def expand(self, x, shape, new_shape):
+        """A 1-D value with unit dimensions appended (for broadcasting)."""
+        r = self.fresh("x")
+        groups = str([list(range(len(new_shape)))]).replace(" ", "")
+        self.emit(f"{r} = tensor.expand_shape {x} {groups} output_shape {new_shape} : "
+                  f"{_ttype(shape)} into {_ttype(new_shape)}")
+        return r
+
+    def pad(self, x, shape, pads, value):
+        """Pads H and W of an NCHW tensor (ONNX pads: top, left, bottom, right)."""
+        if not any(pads):
+            return x, shape
+        top, left, bottom, right = pads
+        out = [shape[0], shape[1], shape[2] + top + bottom, shape[3] + left + right]
+        r = self.fresh("pad")
+        self.emit(f"{r} = tensor.pad {x} low[0, 0, {top}, {left}] high[0, 0, {bottom}, {right}] {{")
+        self.emit("^bb0(%i0: index, %i1: index, %i2: index, %i3: index):")
+        self.emit(f"  tensor.yield {value} : f32")
+        self.emit(f"}} : {_ttype(shape)} to {_ttype(out)}")
+        return r, out
+
+    def op_BatchNormalization(self, node):
+        self.check_attrs(node, {"epsilon", "momentum", "training_mode"})
+        if self.attr(node, "training_mode", 0):
+            self.fail(node, "training mode is not supported")
+        x, xs = self.materialize(node.input[0], node)
+        params = [self.const_value(n) for n in node.input[1:5]]
+        if any(p is None for p in params):
+            self.fail(node, "scale, bias, mean and variance must be constants")
+        gamma, beta, mean, var = (p.astype(np.float64) for p in params)
+        eps = self.attr(node, "epsilon", 1e-5)
+        # The inference form as one per-channel scale and shift, which
+        # quant-fuse-layers folds into a preceding convolution.
+        a = gamma / np.sqrt(var + eps)
+        b = beta - mean * a
+        channel = [xs[1]] + [1] * (len(xs) - 2)
+        sa, sb = self.fresh("bn_a"), self.fresh("bn_b")
+        self.emit(f"{sa} = arith.constant dense<{_dense(a.astype(np.float32))}> : {_ttype([xs[1]])}")
+        self.emit(f"{sb} = arith.constant dense<{_dense(b.astype(np.float32))}> : {_ttype([xs[1]])}")
+        # Broadcast the 1-D constants along the channel dimension.
+        ra = self.expand(sa, [xs[1]], channel)
+        rb = self.expand(sb, [xs[1]], channel)
+        return self.elementwise(node, [(x, xs), (ra, channel), (rb, channel)],
+                                ["%m = arith.mulf %a0, %a1 : f32", "%s = arith.addf %m, %a2 : f32",
+                                 "linalg.yield %s : f32"], xs), xs
+
+    def op_MaxPool(self, node):
+        self.check_attrs(node, {"kernel_shape", "pads", "strides", "dilations", "auto_pad", "ceil_mode",
+                                "storage_order"})
+        if self.attr(node, "ceil_mode", 0) or len(node.output) > 1:
+            self.fail(node, "ceil_mode and the indices output are not supported")
+        x, xs = self.materialize(node.input[0], node)
+        k = list(self.attr(node, "kernel_shape"))
+        strides = list(self.attr(node, "strides", [1, 1]))
+        dil = list(self.attr(node, "dilations", [1, 1]))
+        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
+        if len(xs) != 4 or len(k) != 2:
+            self.fail(node, "only 2-D pooling (NCHW) is supported")
+        self.emit("%ninf = arith.constant 0xFF800000 : f32") if "%ninf" not in "\n".join(self.lines) else None
+        x, xs = self.pad(x, xs, pads, "%ninf")
+        oh = (xs[2] - dil[0] * (k[0] - 1) - 1) // strides[0] + 1
+        ow = (xs[3] - dil[1] * (k[1] - 1) - 1) // strides[1] + 1
+        out = [xs[0], xs[1], oh, ow]
+        win, e, init, r = self.fresh("win"), self.fresh("e"), self.fresh("init"), self.fresh("pool")
+        self.emit(f"{win} = tensor.empty() : {_ttype(k)}")
+        self.emit(f"{e} = tensor.empty() : {_ttype(out)}")
+        self.emit(f"{init} = linalg.fill ins(%ninf : f32) outs({e} : {_ttype(out)}) -> {_ttype(out)}")
+        self.emit(f"{r} = linalg.pooling_nchw_max {{dilations = dense<{dil}> : tensor<2xi64>, "
+                  f"strides = dense<{strides}> : tensor<2xi64>}} ins({x}, {win} : {_ttype(xs)}, {_ttype(k)}) "
+                  f"outs({init} : {_ttype(out)}) -> {_ttype(out)} loc(\"{node.name}\")")
+        return r, out
+
+    def op_GlobalAveragePool(self, node):
+        self.check_attrs(node, set())
+        x, xs = self.materialize(node.input[0], node)
+        if len(xs) != 4:
+            self.fail(node, "only NCHW inputs are supported")
+        red, out = [xs[0], xs[1]], [xs[0], xs[1], 1, 1]
+        z, r = self.zeros(red), self.fresh("sum")
+        self.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, "
+                  f"affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = [\"parallel\", "
+                  f"\"parallel\", \"reduction\", \"reduction\"]}} ins({x} : {_ttype(xs)}) outs({z} : {_ttype(red)}) {{")
+        self.emit("^bb0(%a0: f32, %acc: f32):")
+        self.emit("  %s = arith.addf %acc, %a0 : f32")
+        self.emit("  linalg.yield %s : f32")
+        self.emit(f"}} -> {_ttype(red)} loc(\"{node.name}.sum\")")
+        r4 = self.fresh("x")
+        self.emit(f"{r4} = tensor.expand_shape {r} [[0], [1, 2, 3]] output_shape {out} : "
+                  f"{_ttype(red)} into {_ttype(out)}")
+        count = self.fresh("n")
+        self.emit(f"{count} = arith.constant {float(xs[2] * xs[3]):e} : f32")
+        return self.elementwise(node, [(r4, out)], [f"%y = arith.divf %a0, {count} : f32", "linalg.yield %y : f32"], out), out
+
+    def op_Softmax(self, node):
+        self.check_attrs(node, {"axis"})
+        x, xs = self.materialize(node.input[0], node)
+        axis = self.attr(node, "axis", -1)
+        if axis not in (-1, len(xs) - 1) or len(xs) != 2:
+            self.fail(node, "only softmax over the last axis of a 2-D tensor is supported")
+        n, c = xs
+        red = [n]
+        maps_in = "affine_map<(d0, d1) -> (d0, d1)>"
+        maps_red = "affine_map<(d0, d1) -> (d0)>"
+        e1, mx, e2, sm = self.fresh("e"), self.fresh("max"), self.fresh("e"), self.fresh("sum")
+        self.emit("%ninf_s = arith.constant 0xFF800000 : f32") if "%ninf_s" not in "\n".join(self.lines) else None
+        self.emit(f"{e1} = tensor.empty() : {_ttype(red)}")
+        f1 = self.fresh("f")
+        self.emit(f"{f1} = linalg.fill ins(%ninf_s : f32) outs({e1} : {_ttype(red)}) -> {_ttype(red)}")
+        self.emit(f"{mx} = linalg.generic {{indexing_maps = [{maps_in}, {maps_red}], iterator_types = "
+                  f"[\"parallel\", \"reduction\"]}} ins({x} : {_ttype(xs)}) outs({f1} : {_ttype(red)}) {{")
+        self.emit("^bb0(%a0: f32, %acc: f32):")
+        self.emit("  %m = arith.maximumf %acc, %a0 : f32")
+        self.emit("  linalg.yield %m : f32")
+        self.emit(f"}} -> {_ttype(red)}")
+        mx2 = self.expand(mx, red, [n, 1])
+        ex = self.elementwise(node, [(x, xs), (mx2, [n, 1])],
+                              ["%d = arith.subf %a0, %a1 : f32", "%y = math.exp %d : f32", "linalg.yield %y : f32"], xs)
+        self.emit(f"{e2} = tensor.empty() : {_ttype(red)}")
+        f2 = self.fresh("f")
+        self.emit(f"{f2} = linalg.fill ins(%zero : f32) outs({e2} : {_ttype(red)}) -> {_ttype(red)}")
+        self.emit(f"{sm} = linalg.generic {{indexing_maps = [{maps_in}, {maps_red}], iterator_types = "
+                  f"[\"parallel\", \"reduction\"]}} ins({ex} : {_ttype(xs)}) outs({f2} : {_ttype(red)}) {{")
+        self.emit("^bb0(%a0: f32, %acc: f32):")
+        self.emit("  %s = arith.addf %acc, %a0 : f32")
+        self.emit("  linalg.yield %s : f32")
+        self.emit(f"}} -> {_ttype(red)}")
+        sm2 = self.expand(sm, red, [n, 1])
+        return self.elementwise(node, [(ex, xs), (sm2, [n, 1])],
+                                ["%y = arith.divf %a0, %a1 : f32", "linalg.yield %y : f32"], xs), xs
+
+    def op_Transpose(self, node):
+        self.check_attrs(node, {"perm"})
+        x, xs = self.materialize(node.input[0], node)
+        perm = list(self.attr(node, "perm", list(reversed(range(len(xs))))))
+        out = [xs[p] for p in perm]
+        e, r = self.fresh("e"), self.fresh("t")
+        self.emit(f"{e} = tensor.empty() : {_ttype(out)}")
+        self.emit(f"{r} = linalg.transpose ins({x} : {_ttype(xs)}) outs({e} : {_ttype(out)}) "
+                  f"permutation = {perm} loc(\"{node.name}\")")
+        return r, out
+
     def op_Identity(self, node):
         return self.materialize(node.input[0], node)
 
