@@ -420,24 +420,30 @@ struct MoveQuantizedValues : OpRewritePattern<qnn::QuantizeOp> {
 
 /// dequantize(a) -> max pooling (from -inf) -> quantize  =>  the same pooling
 /// on the storage integers (max commutes with the monotonic dequantize),
-/// requantized if the output type differs.
+/// requantized if the output type differs. NHWC and NCHW (NCHW needs signed
+/// storage: linalg has no unsigned NCHW max pooling).
+template <typename PoolOpTy>
 struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+  using OpRewritePattern<qnn::QuantizeOp>::OpRewritePattern;
+  static constexpr bool isNhwc =
+      std::is_same_v<PoolOpTy, linalg::PoolingNhwcMaxOp>;
 
   LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
                                 PatternRewriter &rewriter) const override {
-    auto pool = quantize.getInput().getDefiningOp<linalg::PoolingNhwcMaxOp>();
+    auto pool = quantize.getInput().template getDefiningOp<PoolOpTy>();
     if (!pool || !quantize.getInput().hasOneUse())
       return rewriter.notifyMatchFailure(quantize, "not a max pooling");
-    auto dq = pool.getInputs()[0].getDefiningOp<qnn::DequantizeOp>();
+    auto dq = pool.getInputs()[0].template getDefiningOp<qnn::DequantizeOp>();
     if (!dq)
       return rewriter.notifyMatchFailure(pool, "input is not dequantized");
     auto qType = dyn_cast<quant::UniformQuantizedType>(
         dq.getInput().getType().getElementType());
     if (!qType)
       return rewriter.notifyMatchFailure(pool, "per-axis input");
+    if (!isNhwc && !qType.isSigned())
+      return rewriter.notifyMatchFailure(pool, "no unsigned NCHW max pooling");
     // The float pooling must start below every value the input can take.
-    auto fill = pool.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    auto fill = pool.getDpsInits()[0].template getDefiningOp<linalg::FillOp>();
     FloatAttr init;
     if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&init)) ||
         init.getValueAsDouble() > dequantizeValue(qType.getStorageTypeMin(),
@@ -462,15 +468,17 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
     SmallVector<Value> inputs{ints, pool.getInputs()[1]};
     Type pooledType = start.getType();
     TypeRange types(pooledType);
-    Value pooled = qType.isSigned()
-                       ? linalg::PoolingNhwcMaxOp::create(
-                             rewriter, loc, types, inputs, ValueRange{start},
-                             pool.getStridesAttr(), pool.getDilationsAttr())
-                             .getResult(0)
-                       : linalg::PoolingNhwcMaxUnsignedOp::create(
-                             rewriter, loc, types, inputs, ValueRange{start},
-                             pool.getStridesAttr(), pool.getDilationsAttr())
-                             .getResult(0);
+    Value pooled;
+    if constexpr (isNhwc)
+      if (!qType.isSigned())
+        pooled = linalg::PoolingNhwcMaxUnsignedOp::create(
+                     rewriter, loc, types, inputs, ValueRange{start},
+                     pool.getStridesAttr(), pool.getDilationsAttr())
+                     .getResult(0);
+    if (!pooled)
+      pooled = PoolOpTy::create(rewriter, loc, types, inputs, ValueRange{start},
+                                pool.getStridesAttr(), pool.getDilationsAttr())
+                   .getResult(0);
     Value quantized = quant::StorageCastOp::create(
         rewriter, loc, outType.clone(qType), pooled);
     rewriter.replaceOp(
@@ -557,7 +565,9 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
     patterns.add<MoveQuantizedValues<tensor::CollapseShapeOp>,
                  MoveQuantizedValues<tensor::ExpandShapeOp>,
-                 MoveQuantizedValues<tensor::ExtractSliceOp>, MaxPoolOnIntegers,
+                 MoveQuantizedValues<tensor::ExtractSliceOp>,
+                 MaxPoolOnIntegers<linalg::PoolingNhwcMaxOp>,
+                 MaxPoolOnIntegers<linalg::PoolingNchwMaxOp>,
                  TransposeOnIntegers, ConcatOnQuantized>(ctx);
     patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(ctx, excluded,

@@ -190,3 +190,21 @@ func.func @pool_from_zero(%a: tensor<1x4x4x1x!qa>) -> tensor<1x2x2x1x!qa> {
   %q = qnn.quantize %p : tensor<1x2x2x1xf32> -> tensor<1x2x2x1x!qa>
   return %q : tensor<1x2x2x1x!qa>
 }
+
+// -----
+
+// NCHW max pooling (signed storage) also runs on the integers.
+// CHECK-LABEL: func @pool_nchw
+// CHECK: linalg.pooling_nchw_max {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x4x4xi8>, tensor<2x2xf32>)
+!qa = !quant.uniform<i8:f32, 0.5:1>
+func.func @pool_nchw(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qa> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %w = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %i = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x4x4xf32>, tensor<2x2xf32>) outs(%i : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %q = qnn.quantize %p : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qa>
+  return %q : tensor<1x1x2x2x!qa>
+}
