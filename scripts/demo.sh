@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's main job: installs what is missing, builds QuantOpt, and runs
-# the bundled example end to end: the digits MLP (examples/digits, trained
-# ONNX file committed) is imported, fused, calibrated on 200 training images,
-# quantized to static INT8, compiled to native code, and evaluated against
-# the FP32 model on the 360 held-out images.
+# the bundled example end to end: the digits MLP and CNN (examples/digits,
+# trained ONNX files committed) are imported, fused, calibrated on 200
+# training images, quantized to static INT8, compiled to native code, and
+# evaluated against the FP32 models on the 360 held-out images.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-"$root/build"}
@@ -15,10 +15,13 @@ export QUANTOPT_TOOLS="$build/bin"
 
 mkdir -p "$work"
 /usr/bin/python3 "$root/examples/digits/data.py" "$work"
-"$root/python/bin/quantopt-quantize" "$root/examples/digits/digits_mlp.onnx" \
-  --calib "$work/calib.npz" --method minmax --scheme symmetric \
-  --work-dir "$work" -o "$work/digits_mlp_int8.mlir"
-echo
-echo "Digits MLP (examples/digits/digits_mlp.onnx), 360 test images:"
-"$root/python/bin/quantopt-eval" "$root/examples/digits/digits_mlp.onnx" \
-  "$work/digits_mlp_int8.mlir" --data "$work/test.npz"
+for model in mlp cnn; do
+  suffix=$([ "$model" = cnn ] && echo _cnn || true)
+  "$root/python/bin/quantopt-quantize" "$root/examples/digits/digits_$model.onnx" \
+    --calib "$work/calib$suffix.npz" --method minmax --scheme symmetric \
+    --work-dir "$work/$model" -o "$work/digits_${model}_int8.mlir"
+  echo
+  echo "Digits ${model^^} (examples/digits/digits_$model.onnx), 360 test images:"
+  "$root/python/bin/quantopt-eval" "$root/examples/digits/digits_$model.onnx" \
+    "$work/digits_${model}_int8.mlir" --data "$work/test$suffix.npz"
+done

@@ -22,9 +22,13 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     x_train, y_train, x_test, y_test = load_split()
-    # Calibration: 200 training images, never the test set.
+    # Calibration: 200 training images, never the test set. The MLP reads
+    # rows of 64 pixels, the CNN 1 x 8 x 8 images.
     np.savez(os.path.join(out, "calib.npz"), x=x_train[:200])
     np.savez(os.path.join(out, "test.npz"), x=x_test, y=y_test.astype(np.int64))
+    np.savez(os.path.join(out, "calib_cnn.npz"), x=x_train[:200].reshape(-1, 1, 8, 8))
+    np.savez(os.path.join(out, "test_cnn.npz"), x=x_test.reshape(-1, 1, 8, 8),
+             y=y_test.astype(np.int64))
 
 
 if __name__ == "__main__":
