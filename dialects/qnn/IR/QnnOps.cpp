@@ -255,6 +255,23 @@ OpFoldResult RequantizeOp::fold(FoldAdaptor) {
 // MatmulOp
 //===----------------------------------------------------------------------===//
 
+/// Static dimensions of an M x K by K x N product must agree.
+static bool dimsDiffer(int64_t a, int64_t b) {
+  return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+}
+
+static LogicalResult verifyMatmulShapes(Operation *op, RankedTensorType lhs,
+                                        RankedTensorType rhs,
+                                        RankedTensorType result) {
+  if (dimsDiffer(lhs.getDimSize(1), rhs.getDimSize(0)))
+    return op->emitOpError() << "lhs has K = " << lhs.getDimSize(1)
+                             << " but rhs has K = " << rhs.getDimSize(0);
+  if (dimsDiffer(result.getDimSize(0), lhs.getDimSize(0)) ||
+      dimsDiffer(result.getDimSize(1), rhs.getDimSize(1)))
+    return op->emitOpError("result shape must be lhs rows x rhs columns");
+  return success();
+}
+
 /// A fused activation's clamp must lie inside the result's storage range.
 static LogicalResult verifyClamp(Operation *op, RankedTensorType result,
                                  IntegerAttr clampMin, IntegerAttr clampMax) {
@@ -308,19 +325,12 @@ LogicalResult MatmulOp::verify() {
   if (expressedTypeOf(rhs) != expressed || expressedTypeOf(result) != expressed)
     return emitOpError("lhs, rhs and result must have the same expressed type");
 
-  auto mismatch = [](int64_t a, int64_t b) {
-    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
-  };
-  if (mismatch(lhs.getDimSize(1), rhs.getDimSize(0)))
-    return emitOpError() << "lhs has K = " << lhs.getDimSize(1)
-                         << " but rhs has K = " << rhs.getDimSize(0);
-  if (mismatch(result.getDimSize(0), lhs.getDimSize(0)) ||
-      mismatch(result.getDimSize(1), rhs.getDimSize(1)))
-    return emitOpError("result shape must be lhs rows x rhs columns");
+  if (failed(verifyMatmulShapes(*this, lhs, rhs, result)))
+    return failure();
   if (Value bias = getBias()) {
     auto biasType = cast<RankedTensorType>(bias.getType());
     if (biasType.getRank() != 1 ||
-        mismatch(biasType.getDimSize(0), rhs.getDimSize(1)))
+        dimsDiffer(biasType.getDimSize(0), rhs.getDimSize(1)))
       return emitOpError("bias must have one value per output column");
   }
   return verifyClamp(*this, result, getClampMinAttr(), getClampMaxAttr());
@@ -472,15 +482,8 @@ LogicalResult MatmulIntegerOp::verify() {
       getLhsZeroPoint().getType().getElementType() != lhs.getElementType())
     return emitOpError() << "lhs zero point must be a 0-d tensor of "
                          << lhs.getElementType();
-  auto mismatch = [](int64_t a, int64_t b) {
-    return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
-  };
-  if (mismatch(lhs.getDimSize(1), rhs.getDimSize(0)))
-    return emitOpError() << "lhs has K = " << lhs.getDimSize(1)
-                         << " but rhs has K = " << rhs.getDimSize(0);
-  if (mismatch(result.getDimSize(0), lhs.getDimSize(0)) ||
-      mismatch(result.getDimSize(1), rhs.getDimSize(1)))
-    return emitOpError("result shape must be lhs rows x rhs columns");
+  if (failed(verifyMatmulShapes(*this, lhs, rhs, result)))
+    return failure();
   bool rhsUnsigned = rhs.getElementType().isUnsignedInteger();
   StorageRange range = StorageRange::forBits(8, !rhsUnsigned, false);
   int64_t zp = getRhsZeroPointAttr().getInt();
