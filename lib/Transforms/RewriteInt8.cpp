@@ -387,6 +387,21 @@ static Value requantizeTo(PatternRewriter &rewriter, Location loc, Value value,
   return qnn::RequantizeOp::create(rewriter, loc, target, value);
 }
 
+/// Applies `build` to the storage integers of the quantized `value` (a
+/// per-tensor type) and views its result, of `shape`, as quantized again.
+static Value onStorage(PatternRewriter &rewriter, Location loc, Value value,
+                       ArrayRef<int64_t> shape,
+                       function_ref<Value(Value ints, Value init)> build) {
+  auto type = cast<RankedTensorType>(value.getType());
+  auto qType = cast<quant::QuantizedType>(type.getElementType());
+  Type storage = qType.getStorageType();
+  Value ints =
+      quant::StorageCastOp::create(rewriter, loc, type.clone(storage), value);
+  Value init = tensor::EmptyOp::create(rewriter, loc, shape, storage);
+  return quant::StorageCastOp::create(
+      rewriter, loc, RankedTensorType::get(shape, qType), build(ints, init));
+}
+
 /// dequantize(a) -> reshape / slice -> quantize  =>  reshape / slice on the
 /// quantized values (requantized if the output type differs): moving values
 /// does not change them.
@@ -453,34 +468,30 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
                                          "does not start from the minimum");
 
     Location loc = pool.getLoc();
-    auto inputType = dq.getInput().getType();
     Type storage = qType.getStorageType();
-    Value ints = quant::StorageCastOp::create(
-        rewriter, loc, inputType.clone(storage), dq.getInput());
     auto outType = cast<RankedTensorType>(pool->getResult(0).getType());
-    Value empty =
-        tensor::EmptyOp::create(rewriter, loc, outType.getShape(), storage);
-    Value lowest = arith::ConstantOp::create(
-        rewriter, loc,
-        rewriter.getIntegerAttr(storage, qType.getStorageTypeMin()));
-    Value start =
-        linalg::FillOp::create(rewriter, loc, lowest, empty).getResult(0);
-    SmallVector<Value> inputs{ints, pool.getInputs()[1]};
-    Type pooledType = start.getType();
-    TypeRange types(pooledType);
-    Value pooled;
-    if constexpr (isNhwc)
-      if (!qType.isSigned())
-        pooled = linalg::PoolingNhwcMaxUnsignedOp::create(
-                     rewriter, loc, types, inputs, ValueRange{start},
-                     pool.getStridesAttr(), pool.getDilationsAttr())
-                     .getResult(0);
-    if (!pooled)
-      pooled = PoolOpTy::create(rewriter, loc, types, inputs, ValueRange{start},
-                                pool.getStridesAttr(), pool.getDilationsAttr())
-                   .getResult(0);
-    Value quantized = quant::StorageCastOp::create(
-        rewriter, loc, outType.clone(qType), pooled);
+    Value quantized = onStorage(
+        rewriter, loc, dq.getInput(), outType.getShape(),
+        [&](Value ints, Value init) -> Value {
+          Value lowest = arith::ConstantOp::create(
+              rewriter, loc,
+              rewriter.getIntegerAttr(storage, qType.getStorageTypeMin()));
+          Value start =
+              linalg::FillOp::create(rewriter, loc, lowest, init).getResult(0);
+          SmallVector<Value> inputs{ints, pool.getInputs()[1]};
+          Type pooledType = start.getType();
+          TypeRange types(pooledType);
+          if constexpr (isNhwc)
+            if (!qType.isSigned())
+              return linalg::PoolingNhwcMaxUnsignedOp::create(
+                         rewriter, loc, types, inputs, ValueRange{start},
+                         pool.getStridesAttr(), pool.getDilationsAttr())
+                  .getResult(0);
+          return PoolOpTy::create(rewriter, loc, types, inputs,
+                                  ValueRange{start}, pool.getStridesAttr(),
+                                  pool.getDilationsAttr())
+              .getResult(0);
+        });
     rewriter.replaceOp(
         quantize, requantizeTo(rewriter, loc, quantized, quantize.getType()));
     return success();
@@ -503,19 +514,14 @@ struct TransposeOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
       return rewriter.notifyMatchFailure(transpose,
                                          "input is not per-tensor dequantized");
     Location loc = transpose.getLoc();
-    auto qType =
-        cast<quant::QuantizedType>(dq.getInput().getType().getElementType());
-    Type storage = qType.getStorageType();
-    Value ints = quant::StorageCastOp::create(
-        rewriter, loc, dq.getInput().getType().clone(storage), dq.getInput());
     auto outType = cast<RankedTensorType>(transpose->getResult(0).getType());
-    Value init =
-        tensor::EmptyOp::create(rewriter, loc, outType.getShape(), storage);
-    Value moved = linalg::TransposeOp::create(rewriter, loc, ints, init,
-                                              transpose.getPermutation())
-                      ->getResult(0);
-    Value quantized = quant::StorageCastOp::create(rewriter, loc,
-                                                   outType.clone(qType), moved);
+    Value quantized = onStorage(
+        rewriter, loc, dq.getInput(), outType.getShape(),
+        [&](Value ints, Value init) -> Value {
+          return linalg::TransposeOp::create(rewriter, loc, ints, init,
+                                             transpose.getPermutation())
+              ->getResult(0);
+        });
     rewriter.replaceOp(
         quantize, requantizeTo(rewriter, loc, quantized, quantize.getType()));
     return success();

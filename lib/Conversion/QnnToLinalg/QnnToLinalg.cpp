@@ -687,6 +687,21 @@ static FailureOr<Value> emitRequantize(OpBuilder &b, Location loc, Value acc,
   return emitRequantizeFixedPoint(b, loc, acc, resultType, spec);
 }
 
+/// Replaces a quantized contraction by the requantize of its accumulator.
+static LogicalResult replaceWithRequantized(ConversionPatternRewriter &rewriter,
+                                            Operation *op, Value acc,
+                                            const TypeConverter &converter,
+                                            const RequantizeSpec &spec,
+                                            RequantizeMode mode) {
+  FailureOr<Value> result = emitRequantize(
+      rewriter, op->getLoc(), acc,
+      converter.convertType(op->getResult(0).getType()), spec, mode);
+  if (failed(result))
+    return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
+  rewriter.replaceOp(op, *result);
+  return success();
+}
+
 namespace {
 /// qnn.matmul -> i32 accumulation over (m, n, k) + the requantize epilogue.
 struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
@@ -704,13 +719,8 @@ struct MatmulLowering : OpConversionPattern<qnn::MatmulOp> {
                          op.getRhs().getType().getElementType());
     setMatmulLoops(c, rewriter, loc, adaptor.getLhs(), adaptor.getRhs());
     Value acc = emitContraction(rewriter, loc, c);
-    FailureOr<Value> result = emitRequantize(
-        rewriter, loc, acc, getTypeConverter()->convertType(op.getType()),
-        matmulRequantizeSpec(op), mode);
-    if (failed(result))
-      return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
-    rewriter.replaceOp(op, *result);
-    return success();
+    return replaceWithRequantized(rewriter, op, acc, *getTypeConverter(),
+                                  matmulRequantizeSpec(op), mode);
   }
 
   RequantizeMode mode;
@@ -782,13 +792,8 @@ struct Conv2DLowering : OpConversionPattern<qnn::Conv2DOp> {
               ? tensor::getMixedSize(rewriter, loc, c.input, 0)
               : OpFoldResult(rewriter.getIndexAttr(resultType.getDimSize(i))));
     Value acc = emitContraction(rewriter, loc, c);
-    FailureOr<Value> result = emitRequantize(
-        rewriter, loc, acc, getTypeConverter()->convertType(op.getType()),
-        convRequantizeSpec(op), mode);
-    if (failed(result))
-      return rewriter.notifyMatchFailure(op, "no fixed-point multiplier");
-    rewriter.replaceOp(op, *result);
-    return success();
+    return replaceWithRequantized(rewriter, op, acc, *getTypeConverter(),
+                                  convRequantizeSpec(op), mode);
   }
 
   /// Pads H and W with the input's zero point (the quantized 0.0).
