@@ -4,6 +4,7 @@ evaluation of the same graph.
 
 Usage: test_importer_ops.py TOOLS_DIR WORK_DIR
 """
+import math
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from quantopt import onnx_import  # noqa: E402
+from quantopt import onnx_import, reference  # noqa: E402
 
 TOOLS, WORK = sys.argv[1], sys.argv[2]
 rng = np.random.default_rng(8)
@@ -91,12 +92,203 @@ def elementwise_case():
     return "elementwise_ops", nodes, inits, [("x", x)], outputs
 
 
+def transformer_case():
+    """LayerNormalization (opset 17), the same normalization decomposed as
+    exporters write it (ReduceMean, Sub, Pow, Add, Sqrt, Div), Gelu in its
+    Erf form, and MatMul on 3-D activations."""
+    x = rng.normal(0, 1.5, (2, 3, 8)).astype(np.float32)
+    gamma, beta = rng.normal(1, 0.2, 8).astype(np.float32), rng.normal(0, 0.2, 8).astype(np.float32)
+    w = rng.normal(0, 0.4, (8, 6)).astype(np.float32)
+    consts = {"gamma": gamma, "beta": beta, "w": w, "two": np.float32(2.0), "eps": np.float32(1e-5),
+              "sqrt2": np.float32(np.sqrt(2.0)), "one": np.float32(1.0), "half": np.float32(0.5),
+              "cube": np.float32(3.0)}
+    inits = [numpy_helper.from_array(np.asarray(v), n) for n, v in consts.items()]
+    nodes = [helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["ln"], name="ln", epsilon=1e-5),
+             helper.make_node("LayerNormalization", ["x", "gamma"], ["ln12"], name="ln12", axis=1),
+             helper.make_node("ReduceMean", ["x"], ["mu"], name="mean", axes=[-1]),
+             helper.make_node("Sub", ["x", "mu"], ["d"], name="center"),
+             helper.make_node("Pow", ["d", "two"], ["d2"], name="square"),
+             helper.make_node("ReduceMean", ["d2"], ["var"], name="var", axes=[-1]),
+             helper.make_node("Add", ["var", "eps"], ["ve"], name="add_eps"),
+             helper.make_node("Sqrt", ["ve"], ["sd"], name="std"),
+             helper.make_node("Div", ["d", "sd"], ["nrm"], name="normalize"),
+             helper.make_node("Mul", ["nrm", "gamma"], ["sc"], name="scale"),
+             helper.make_node("Add", ["sc", "beta"], ["dln"], name="shift"),
+             helper.make_node("MatMul", ["dln", "w"], ["h"], name="fc"),
+             helper.make_node("Div", ["h", "sqrt2"], ["hs"], name="gelu.div"),
+             helper.make_node("Erf", ["hs"], ["erf"], name="gelu.erf"),
+             helper.make_node("Add", ["erf", "one"], ["erf1"], name="gelu.add"),
+             helper.make_node("Mul", ["h", "erf1"], ["g1"], name="gelu.mul"),
+             helper.make_node("Mul", ["g1", "half"], ["gelu"], name="gelu.half"),
+             helper.make_node("Pow", ["h", "cube"], ["h3"], name="cube"),
+             helper.make_node("ReduceMean", ["x"], ["m02"], name="mean02", axes=[0, 2], keepdims=0)]
+    x64 = x.astype(np.float64)
+    mu = x64.mean(-1, keepdims=True)
+    ln = (x64 - mu) / np.sqrt(((x64 - mu) ** 2).mean(-1, keepdims=True) + 1e-5) * gamma + beta
+    mu12 = x64.mean((1, 2), keepdims=True)
+    ln12 = (x64 - mu12) / np.sqrt(((x64 - mu12) ** 2).mean((1, 2), keepdims=True) + 1e-5) * gamma
+    h = ln @ w
+    gelu = h * 0.5 * (1 + np.vectorize(math.erf)(h / np.sqrt(2)))
+    outputs = [("ln", [2, 3, 8], ln), ("ln12", [2, 3, 8], ln12), ("dln", [2, 3, 8], ln),
+               ("gelu", [2, 3, 6], gelu), ("h3", [2, 3, 6], h ** 3), ("m02", [3], x64.mean((0, 2)))]
+    return "transformer_ops", nodes, inits, [("x", x)], outputs, 17
+
+
+def avgpool_nchw(x, k, s, pads, count_include_pad):
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    ones = np.pad(np.ones_like(x), ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    oh, ow = (xp.shape[2] - k) // s + 1, (xp.shape[3] - k) // s + 1
+    out = np.zeros(x.shape[:2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = (slice(None), slice(None), slice(i * s, i * s + k), slice(j * s, j * s + k))
+            count = k * k if count_include_pad else ones[window].sum(axis=(2, 3))
+            out[:, :, i, j] = xp[window].sum(axis=(2, 3)) / count
+    return out
+
+
+def pool_slice_case():
+    """AveragePool with padding (border windows counted with and without
+    the padding), Concat, Slice (negative indices and steps, clamped ends)."""
+    x = rng.normal(0, 1, (1, 2, 5, 6)).astype(np.float32)
+    c = rng.normal(0, 1, (1, 1, 3, 3)).astype(np.float32)
+    slice_params = {"st": [1, -1], "en": [4, -100], "ax": [2, 3], "sp": [2, -2]}
+    inits = [numpy_helper.from_array(c, "c")] + [
+        numpy_helper.from_array(np.array(v, np.int64), n) for n, v in slice_params.items()]
+    nodes = [helper.make_node("AveragePool", ["x"], ["pe"], name="pool_excl", kernel_shape=[3, 3],
+                              strides=[2, 2], pads=[1, 1, 1, 1]),
+             helper.make_node("AveragePool", ["x"], ["pi"], name="pool_incl", kernel_shape=[3, 3],
+                              strides=[2, 2], pads=[1, 1, 1, 1], count_include_pad=1),
+             helper.make_node("AveragePool", ["x"], ["pn"], name="pool_nopad", kernel_shape=[2, 3]),
+             helper.make_node("Concat", ["pe", "pi", "c"], ["cat"], name="concat", axis=-3),
+             helper.make_node("Slice", ["x", "st", "en", "ax", "sp"], ["sl"], name="slice")]
+    x64 = x.astype(np.float64)
+    pe = avgpool_nchw(x64, 3, 2, [1, 1, 1, 1], False)
+    pi = avgpool_nchw(x64, 3, 2, [1, 1, 1, 1], True)
+    pn = np.array([[[[x64[0, ch, i:i + 2, j:j + 3].mean() for j in range(4)] for i in range(4)]
+                    for ch in range(2)]])
+    outputs = [("cat", [1, 5, 3, 3], np.concatenate([pe, pi, c], axis=1)), ("pn", [1, 2, 4, 4], pn),
+               ("sl", [1, 2, 2, 3], x64[:, :, 1:4:2, -1::-2])]
+    return "pool_slice_ops", nodes, inits, [("x", x)], outputs, 13
+
+
+def gather_case():
+    """Embedding lookup (constant table, run-time int64 indices, one of them
+    negative) and Gather with constant indices on activations: a scalar, a
+    progression (strided slice) and an arbitrary list."""
+    table = rng.normal(0, 1, (10, 4)).astype(np.float32)
+    x = rng.normal(0, 1, (2, 5, 3)).astype(np.float32)
+    ids = np.array([[1, 9, 0], [4, -1, 4]], np.int64)
+    consts = {"k0": np.array(3, np.int64), "k1": np.array([0, 2, 4], np.int64), "k2": np.array([[2, 0], [2, 1]])}
+    inits = [numpy_helper.from_array(table, "table")] + [numpy_helper.from_array(v, n) for n, v in consts.items()]
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["emb"], name="embedding"),
+             helper.make_node("Gather", ["x", "k0"], ["g0"], name="scalar", axis=1),
+             helper.make_node("Gather", ["x", "k1"], ["g1"], name="progression", axis=-2),
+             helper.make_node("Gather", ["x", "k2"], ["g2"], name="listed", axis=2)]
+    outputs = [("emb", [2, 3, 4], table[ids]), ("g0", [2, 3], x[:, 3]), ("g1", [2, 3, 3], x[:, [0, 2, 4]]),
+               ("g2", [2, 5, 2, 2], np.take(x, consts["k2"], axis=2))]
+    return "gather_ops", nodes, inits, [("x", x), ("ids", ids)], outputs, 13
+
+
+def grouped_conv_nchw(x, w, b, group, pads, strides, dil):
+    x = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    eh, ew = dil[0] * (kh - 1) + 1, dil[1] * (kw - 1) + 1
+    oh, ow = (h - eh) // strides[0] + 1, (wd - ew) // strides[1] + 1
+    out = np.zeros((n, f, oh, ow), dtype=np.result_type(x, w))
+    fg = f // group
+    for g in range(group):
+        xg, wg = x[:, g * cg:(g + 1) * cg], w[g * fg:(g + 1) * fg]
+        for i in range(oh):
+            for j in range(ow):
+                patch = xg[:, :, i * strides[0]:i * strides[0] + eh:dil[0], j * strides[1]:j * strides[1] + ew:dil[1]]
+                out[:, g * fg:(g + 1) * fg, i, j] = np.tensordot(patch, wg, axes=([1, 2, 3], [1, 2, 3]))
+    return out + (0 if b is None else b.reshape(1, -1, 1, 1))
+
+
+def grouped_conv_case():
+    """Conv with groups: two groups, depthwise (through linalg's NHWC
+    depthwise convolution), and depthwise with channel multiplier 2."""
+    x = rng.normal(0, 1, (2, 4, 6, 5)).astype(np.float32)
+    d = rng.normal(0, 1, (1, 3, 7, 7)).astype(np.float32)
+    ws = {"wg": rng.normal(0, 0.5, (6, 2, 3, 3)), "wd": rng.normal(0, 0.5, (3, 1, 3, 3)),
+          "wm": rng.normal(0, 0.5, (6, 1, 2, 2))}
+    bs = {"bg": rng.normal(0, 0.1, 6), "bd": rng.normal(0, 0.1, 3)}
+    inits = [numpy_helper.from_array(v.astype(np.float32), n) for n, v in {**ws, **bs}.items()]
+    nodes = [helper.make_node("Conv", ["x", "wg", "bg"], ["yg"], name="grouped", group=2, pads=[1, 0, 1, 2],
+                              strides=[2, 1]),
+             helper.make_node("Conv", ["d", "wd", "bd"], ["yd"], name="depthwise", group=3, pads=[1, 1, 1, 1],
+                              strides=[2, 2], dilations=[1, 2]),
+             helper.make_node("Conv", ["d", "wm"], ["ym"], name="multiplier", group=3)]
+    f32 = {n: v.astype(np.float32).astype(np.float64) for n, v in {**ws, **bs}.items()}
+    outputs = [("yg", [2, 6, 3, 6], grouped_conv_nchw(x.astype(np.float64), f32["wg"], f32["bg"], 2, [1, 0, 1, 2],
+                                                      [2, 1], [1, 1])),
+               ("yd", [1, 3, 4, 3], grouped_conv_nchw(d.astype(np.float64), f32["wd"], f32["bd"], 3, [1, 1, 1, 1],
+                                                      [2, 2], [1, 2])),
+               ("ym", [1, 6, 6, 6], grouped_conv_nchw(d.astype(np.float64), f32["wm"], None, 3, [0, 0, 0, 0],
+                                                      [1, 1], [1, 1]))]
+    return "grouped_conv_ops", nodes, inits, [("x", x), ("d", d)], outputs, 13
+
+
+def integer_case():
+    """Integer operators beyond ONNX's own cases, compared exactly:
+    ConvInteger with int8 data, groups, strides, padding and per-channel
+    weight zero points, and with uint8 run-time weights; QLinearMatMul with broadcast batch dimensions and
+    with 3-D x 2-D operands; MatMulInteger on 3-D operands."""
+    x = rng.integers(-128, 128, (1, 4, 5, 5)).astype(np.int8)
+    w = rng.integers(-128, 128, (6, 2, 3, 3)).astype(np.int8)
+    wzp = np.array([0, 3, -2, 1, 5, -7], np.int8)
+    xu = rng.integers(0, 256, (1, 2, 4, 4)).astype(np.uint8)
+    wu = rng.integers(0, 256, (3, 2, 2, 2)).astype(np.uint8)
+    wuzp = np.array([128, 0, 255], np.uint8)
+    a = rng.integers(0, 256, (2, 1, 3, 4)).astype(np.uint8)
+    b = rng.integers(0, 256, (3, 4, 5)).astype(np.uint8)
+    b2 = rng.integers(-128, 128, (4, 5)).astype(np.int8)
+    qa = [np.float32(0.02), np.uint8(120)]
+    qb = [np.float32(0.013), np.uint8(131)]
+    qy = [np.float32(0.07), np.uint8(100)]
+    qb2 = [np.float32(0.011), np.int8(-3)]
+    consts = {"w": w, "xzp": np.int8(-5), "wzp": wzp, "as": qa[0], "azp": qa[1], "bs": qb[0], "bzp": qb[1],
+              "ys": qy[0], "yzp": qy[1], "b2": b2, "b2s": qb2[0], "b2zp": qb2[1], "mzp": np.uint8(7),
+              "wuzp": wuzp}
+    inits = [numpy_helper.from_array(np.asarray(v), n) for n, v in consts.items()]
+    a3 = a.reshape(2, 3, 4)
+    nodes = [helper.make_node("ConvInteger", ["x", "w", "xzp", "wzp"], ["ci"], name="conv_integer", group=2,
+                              pads=[1, 2, 0, 1], strides=[1, 2]),
+             helper.make_node("ConvInteger", ["xu", "wu", "", "wuzp"], ["cu"], name="conv_integer_u8"),
+             helper.make_node("QLinearMatMul", ["a", "as", "azp", "b", "bs", "bzp", "ys", "yzp"], ["qm"],
+                              name="qmatmul_4d"),
+             helper.make_node("QLinearMatMul", ["a3", "as", "azp", "b2", "b2s", "b2zp", "ys", "yzp"], ["qm2"],
+                              name="qmatmul_3d_2d"),
+             helper.make_node("MatMulInteger", ["m3", "b3", "mzp"], ["mi"], name="matmul_integer_3d")]
+    b3 = b[:2]
+    ci = grouped_conv_nchw(x.astype(np.int64) + 5, w.astype(np.int64) - wzp.reshape(-1, 1, 1, 1), None, 2,
+                           [1, 2, 0, 1], [1, 2], [1, 1]).astype(np.int32)
+    cu = grouped_conv_nchw(xu.astype(np.int64), wu.astype(np.int64) - wuzp.reshape(-1, 1, 1, 1), None, 1,
+                           [0, 0, 0, 0], [1, 1], [1, 1]).astype(np.int32)
+    qm = reference.qlinear_matmul(a, *qa, b, *qb, *qy, 0, 255).astype(np.uint8)
+    qm2 = reference.qlinear_matmul(a3, *qa, b2, *qb2, *qy, 0, 255).astype(np.uint8)
+    mi = reference.matmul_integer(a3, b3, 7).astype(np.int32)
+    outputs = [("ci", [1, 6, 4, 3], ci), ("cu", [1, 3, 3, 3], cu), ("qm", [2, 3, 3, 5], qm), ("qm2", [2, 3, 5], qm2), ("mi", [2, 3, 5], mi)]
+    # MatMulInteger reads plain uint8, QLinearMatMul quantized values: each
+    # graph input feeds one kind.
+    inputs = [("x", x), ("xu", xu), ("wu", wu), ("a", a), ("b", b), ("a3", a3), ("m3", a3.copy()), ("b3", b3)]
+    return "integer_ops", nodes, inits, inputs, outputs, 13
+
+
+def tensor_type(values):
+    return onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(values).dtype]
+
+
 def run(case):
-    name, nodes, inits, inputs, outputs = case
+    name, nodes, inits, inputs, outputs = case[:5]
+    opset = case[5] if len(case) > 5 else 13
     graph = helper.make_graph(
-        nodes, name, [helper.make_tensor_value_info(n, TensorProto.FLOAT, v.shape) for n, v in inputs],
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, s) for n, s, _ in outputs], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+        nodes, name, [helper.make_tensor_value_info(n, tensor_type(v), v.shape) for n, v in inputs],
+        [helper.make_tensor_value_info(n, tensor_type(v) if v.dtype.kind in "iu" else TensorProto.FLOAT, s)
+         for n, s, v in outputs], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     onnx.checker.check_model(model)
     path = os.path.join(WORK, name + ".onnx")
     onnx.save(model, path)
@@ -115,13 +307,20 @@ def run(case):
     ok = True
     for (n, _, want), o in zip(outputs, outs):
         got = np.load(o)
-        good = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5)
-        print(f"{'ok' if good else 'FAIL'} {name} {n}" + ("" if good else f": max diff {np.abs(got - want).max()}"))
+        if want.dtype.kind in "iu":  # integers: bit-exact
+            good = got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)
+        else:
+            good = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5)
+        detail = f": max diff {np.abs(got.astype(np.float64) - want).max()}" if got.shape == want.shape else \
+            f": shape {got.shape}, want {want.shape}"
+        print(f"{'ok' if good else 'FAIL'} {name} {n}" + ("" if good else detail))
         ok &= good
     return ok
 
 
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
-    results = [run(cnn_case()), run(elementwise_case())]
+    cases = [cnn_case, elementwise_case, transformer_case, pool_slice_case, gather_case, grouped_conv_case,
+             integer_case]
+    results = [run(case()) for case in cases]
     sys.exit(0 if all(results) else 1)
