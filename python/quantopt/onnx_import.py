@@ -1273,10 +1273,7 @@ class Importer:
                 f"  return {', '.join(s for s, _, _ in outs)} : {results}\n}}\n")
 
 
-def import_model(path, batch=1, expose=()):
-    """MLIR text of the ONNX model at `path`; the values named in `expose`
-    become extra results after the graph outputs (for per-layer
-    comparisons)."""
+def _load(path):
     try:
         model = onnx.load(path)
     except Exception as e:  # onnx raises DecodeError, OSError, ...
@@ -1285,7 +1282,22 @@ def import_model(path, batch=1, expose=()):
         onnx.checker.check_model(model)
     except Exception as e:
         raise ImportError_(f"'{path}' is not a valid ONNX model: {str(e).splitlines()[0]}")
-    return Importer(model, batch, expose).run()
+    return model
+
+
+def import_model(path, batch=1, expose=()):
+    """MLIR text of the ONNX model at `path`; the values named in `expose`
+    become extra results after the graph outputs (for per-layer
+    comparisons)."""
+    return Importer(_load(path), batch, expose).run()
+
+
+def float_values(path):
+    """Names of the ONNX values the imported code computes as f32 tensors
+    (what can be exposed and compared between FP32 and INT8)."""
+    importer = Importer(_load(path), 1)
+    importer.run()
+    return {name for name in importer.values if importer.elem(name) == "f32"}
 
 
 def main(argv=None):
