@@ -46,3 +46,12 @@ tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
 tools = ["quant-opt", "quant-run", "mlir-opt", "mlir-runner", "QuantOptUnitTests",
          ToolSubst("%quant-opt", "quant-opt", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The VNNI micro-kernels run only where the CPU has AVX512-VNNI; the generic
+# kernels are tested everywhere.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if "avx512_vnni" in cpuinfo.read().split():
+            config.available_features.add("avx512vnni")
+except OSError:
+    pass

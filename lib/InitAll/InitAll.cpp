@@ -3,6 +3,7 @@
 #include "quantopt/InitAll.h"
 
 #include "qnn/IR/QnnDialect.h"
+#include "qnn/Transforms/BufferizableOpInterfaceImpl.h"
 #include "quantopt/Conversion/Passes.h"
 #include "quantopt/Pipelines/Pipelines.h"
 #include "quantopt/Transforms/Passes.h"
@@ -15,6 +16,7 @@
 
 void quantopt::registerQuantOptDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::qnn::QnnDialect>();
+  mlir::qnn::registerBufferizableOpInterfaceExternalModels(registry);
 }
 
 void quantopt::registerQuantOptPasses() {

@@ -19,21 +19,24 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
 
 /// The shared tail of the INT8 pipelines: integer rewrite, cleanup, and the
 /// qnn ops lowered to linalg on storage integers.
 static void addInt8Rewrite(OpPassManager &pm, ArrayRef<std::string> exclude,
-                           quantopt::RequantizeMode requantizeMode) {
+                           quantopt::RequantizeMode requantizeMode,
+                           bool lowerQnn) {
   quantopt::RewriteInt8PassOptions rewrite;
   rewrite.exclude.assign(exclude.begin(), exclude.end());
   pm.addPass(quantopt::createRewriteInt8Pass(rewrite));
   // Folds the exact quantize(dequantize(q)) left between integer ops, and
   // removes the float ops the rewrite made dead.
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(quantopt::createConvertQnnToLinalgPass(
-      quantopt::ConvertQnnToLinalgPassOptions{requantizeMode}));
+  if (lowerQnn)
+    pm.addPass(quantopt::createConvertQnnToLinalgPass(
+        quantopt::ConvertQnnToLinalgPassOptions{requantizeMode}));
 }
 
 void quantopt::buildStaticInt8Pipeline(
@@ -46,14 +49,14 @@ void quantopt::buildStaticInt8Pipeline(
   apply.scheme = options.scheme;
   apply.dtype = options.dtype;
   pm.addPass(createApplyCalibrationPass(apply));
-  addInt8Rewrite(pm, options.exclude, options.requantizeMode);
+  addInt8Rewrite(pm, options.exclude, options.requantizeMode, options.lowerQnn);
 }
 
 void quantopt::buildQatInt8Pipeline(OpPassManager &pm,
                                     const QatInt8PipelineOptions &options) {
   // Fake-quant ops and QDQ casts -> typed quantize/dequantize pairs.
   pm.addPass(createLowerFakeQuantPass());
-  addInt8Rewrite(pm, options.exclude, options.requantizeMode);
+  addInt8Rewrite(pm, options.exclude, options.requantizeMode, options.lowerQnn);
 }
 
 void quantopt::buildDynamicInt8Pipeline(
@@ -64,35 +67,29 @@ void quantopt::buildDynamicInt8Pipeline(
   dynamic.exclude.assign(options.exclude.begin(), options.exclude.end());
   pm.addPass(createDynamicQuantizePass(dynamic));
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createConvertQnnToLinalgPass());
+  if (options.lowerQnn)
+    pm.addPass(createConvertQnnToLinalgPass());
 }
 
-void quantopt::buildLowerToLLVMPipeline(
-    OpPassManager &pm, const LowerToLLVMPipelineOptions &options) {
-  // QuantOpt's own ops first: observers become runtime calls, quantized
-  // values become integers with the contract's rounding.
-  pm.addPass(createConvertQnnObserveToRuntimePass());
-  pm.addPass(createConvertQnnToLinalgPass(
-      ConvertQnnToLinalgPassOptions{options.requantizeMode}));
-  // arith ops written directly on tensors.
-  pm.addPass(createConvertElementwiseToLinalgPass());
-
-  // Tensors to buffers, across function boundaries, with plain row-major
-  // layouts so that callers can pass contiguous arrays.
+/// Tensors to buffers, across function boundaries, with plain row-major
+/// layouts so that callers can pass contiguous arrays.
+static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (options.resultsAsOutParams) {
+  if (resultsAsOutParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;
     outParams.modifyPublicFunctions = true;
     outParams.hoistStaticAllocs =
         true; // write straight into the caller's buffer
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
+}
 
-  // Loops, then everything to the LLVM dialect.
+/// Loops, then everything to the LLVM dialect.
+static void addLowerToLLVM(OpPassManager &pm) {
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -105,6 +102,49 @@ void quantopt::buildLowerToLLVMPipeline(
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void quantopt::buildLowerToLLVMPipeline(
+    OpPassManager &pm, const LowerToLLVMPipelineOptions &options) {
+  // QuantOpt's own ops first: observers become runtime calls, quantized
+  // values become integers with the contract's rounding.
+  pm.addPass(createConvertQnnObserveToRuntimePass());
+  pm.addPass(createConvertQnnToLinalgPass(
+      ConvertQnnToLinalgPassOptions{options.requantizeMode}));
+  // arith ops written directly on tensors.
+  pm.addPass(createConvertElementwiseToLinalgPass());
+
+  addBufferize(pm, options.resultsAsOutParams);
+  addLowerToLLVM(pm);
+}
+
+void quantopt::buildLowerToCpuPipeline(
+    OpPassManager &pm, const LowerToCpuPipelineOptions &options) {
+  pm.addPass(createConvertQnnObserveToRuntimePass());
+  // The micro-kernel's epilogue is the float-mode requantize; fixed-point
+  // programs keep the generic lowering.
+  if (options.requantizeMode == RequantizeMode::Float)
+    pm.addPass(createPackMatmulsPass());
+  pm.addPass(createConvertQnnToLinalgPass(
+      ConvertQnnToLinalgPassOptions{options.requantizeMode}));
+  pm.addPass(createConvertElementwiseToLinalgPass());
+  addBufferize(pm, options.resultsAsOutParams);
+
+  ConvertQnnPackedMatmulToVectorPassOptions kernels;
+  kernels.target = options.target == "host" ? detectHostKernelTarget()
+                                            : std::string(options.target);
+  kernels.rows = options.rows;
+  kernels.vectors = options.vectors;
+  pm.addPass(createConvertQnnPackedMatmulToVectorPass(kernels));
+  // Kept apart from the vector lowering patterns (together they can loop).
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  addLowerToLLVM(pm);
+}
+
+std::string quantopt::detectHostKernelTarget() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("avx512vnni") ? "vnni" : "generic";
 }
 
 void quantopt::registerQuantOptPipelines() {
@@ -123,6 +163,11 @@ void quantopt::registerQuantOptPipelines() {
       "QAT INT8: fake-quant to quantize/dequantize, rewrite to integer ops, "
       "lower qnn to linalg on integers",
       buildQatInt8Pipeline);
+  PassPipelineRegistration<LowerToCpuPipelineOptions>(
+      "quant-lower-to-cpu-pipeline",
+      "Optimized lowering for the CPU: constant-weight matmuls packed and "
+      "compiled to register-tiled (VNNI) micro-kernels, then LLVM",
+      buildLowerToCpuPipeline);
   PassPipelineRegistration<LowerToLLVMPipelineOptions>(
       "quant-lower-to-llvm-pipeline",
       "Reference lowering of a (quantized) tensor program to the LLVM "

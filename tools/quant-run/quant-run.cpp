@@ -24,6 +24,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -217,6 +218,23 @@ int main(int argc, char **argv) {
           clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
           clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
                      "Q31 multiplier and shift")));
+  llvm::cl::opt<std::string> pipeline(
+      "pipeline",
+      llvm::cl::desc("Lowering: reference (scalar loops) or cpu "
+                     "(--quant-lower-to-cpu-pipeline: packed VNNI kernels)"),
+      llvm::cl::init("reference"));
+  llvm::cl::opt<std::string> target(
+      "target",
+      llvm::cl::desc("Kernels of the cpu pipeline: host (detect AVX512-VNNI "
+                     "now), vnni or generic"),
+      llvm::cl::init("host"));
+  llvm::cl::opt<int64_t> tileRows(
+      "rows", llvm::cl::desc("cpu pipeline: register tile rows (0: auto)"),
+      llvm::cl::init(0));
+  llvm::cl::opt<int64_t> tileVectors(
+      "vectors",
+      llvm::cl::desc("cpu pipeline: register tile width in vectors (0: auto)"),
+      llvm::cl::init(0));
   llvm::cl::opt<bool> noProgress("no-progress",
                                  llvm::cl::desc("Do not show progress"));
   llvm::cl::AddExtraVersionPrinter(quantopt::printVersion);
@@ -227,6 +245,12 @@ int main(int argc, char **argv) {
     return error("--histogram-bins must be a positive multiple of 4");
   if (repeat == 0)
     return error("--repeat must be at least 1");
+  if (pipeline != "reference" && pipeline != "cpu")
+    return error("--pipeline must be reference or cpu");
+  if (target != "host" && target != "vnni" && target != "generic")
+    return error("--target must be host, vnni or generic");
+  if (target == "vnni" && detectHostKernelTarget() != "vnni")
+    return error("--target=vnni: this CPU has no AVX512-VNNI");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -313,15 +337,33 @@ int main(int argc, char **argv) {
 
   // Compile.
   PassManager pm(&context);
-  LowerToLLVMPipelineOptions pipelineOptions;
-  pipelineOptions.requantizeMode = requantizeMode;
-  pipelineOptions.resultsAsOutParams = true;
-  buildLowerToLLVMPipeline(pm, pipelineOptions);
+  if (pipeline == "cpu") {
+    LowerToCpuPipelineOptions pipelineOptions;
+    pipelineOptions.requantizeMode = requantizeMode;
+    pipelineOptions.resultsAsOutParams = true;
+    pipelineOptions.target = target;
+    pipelineOptions.rows = tileRows;
+    pipelineOptions.vectors = tileVectors;
+    buildLowerToCpuPipeline(pm, pipelineOptions);
+  } else {
+    LowerToLLVMPipelineOptions pipelineOptions;
+    pipelineOptions.requantizeMode = requantizeMode;
+    pipelineOptions.resultsAsOutParams = true;
+    buildLowerToLLVMPipeline(pm, pipelineOptions);
+  }
   if (failed(pm.run(*module)))
     return error("'" + inputFile + "' does not lower to LLVM (see above)");
 
   ExecutionEngineOptions engineOptions;
-  auto transformer = makeOptimizingTransformer(2, 0, nullptr);
+  // Optimize for this CPU (its vector widths and instructions).
+  auto machineBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!machineBuilder)
+    return error(llvm::toString(machineBuilder.takeError()));
+  auto machine = machineBuilder->createTargetMachine();
+  if (!machine)
+    return error(llvm::toString(machine.takeError()));
+  auto transformer = makeOptimizingTransformer(3, 0, machine->get());
+  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.transformer = transformer;
   std::string runnerUtils = QUANTOPT_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
   SmallVector<StringRef> libs{runnerUtils};

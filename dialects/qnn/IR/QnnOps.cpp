@@ -593,3 +593,99 @@ LogicalResult DynamicQuantizeOp::verify() {
                          << output.getElementType();
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// PackedMatmulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PackedMatmulOp::verify() {
+  auto lhs = cast<ShapedType>(getLhs().getType());
+  auto packed = cast<ShapedType>(getPackedRhs().getType());
+  auto init = cast<ShapedType>(getInit().getType());
+  for (auto [role, type] : {std::pair<StringRef, ShapedType>{"lhs", lhs},
+                            {"packed_rhs", packed},
+                            {"init", init}})
+    if (!type.hasStaticShape())
+      return emitOpError() << role << " must have a static shape";
+  if (getResult() && getResult().getType() != init)
+    return emitOpError("result type must be the init type");
+  if (!getResult() && !isa<MemRefType>(init))
+    return emitOpError("a tensor init needs a result");
+  if (lhs.getRank() != 2 || init.getRank() != 2)
+    return emitOpError("expects rank-2 lhs and init");
+  int64_t m = lhs.getDimSize(0), k = lhs.getDimSize(1), n = init.getDimSize(1);
+  if (init.getDimSize(0) != m)
+    return emitOpError("lhs and init disagree on the number of rows");
+
+  Type element = lhs.getElementType();
+  bool integer = element.isInteger(8);
+  if (!integer && !element.isF32())
+    return emitOpError("expects an i8 or f32 lhs");
+  if (packed.getElementType() != element || init.getElementType() != element)
+    return emitOpError("lhs, packed_rhs and init must have one element type");
+
+  int64_t tiles = llvm::divideCeilSigned(n, int64_t(16));
+  int64_t groups = llvm::divideCeilSigned(k, int64_t(4));
+  SmallVector<int64_t> expected = integer
+                                      ? SmallVector<int64_t>{tiles, groups, 64}
+                                      : SmallVector<int64_t>{tiles, k, 16};
+  if (packed.getShape() != ArrayRef<int64_t>(expected)) {
+    InFlightDiagnostic diag = emitOpError("packed_rhs must have shape ");
+    llvm::interleave(expected, diag, "x");
+    return diag;
+  }
+
+  bool hasRequantize = getColOffsets() && getMultipliers();
+  if (!integer) {
+    if (getColOffsets() || getMultipliers() || getRowSumFactors() ||
+        getOutputZeroPoint() || getOutputMin() || getOutputMax() ||
+        getLhsSignFlip() || getOutputUnsigned())
+      return emitOpError("the f32 form takes no requantize operands or "
+                         "attributes");
+    return success();
+  }
+  if (!hasRequantize || !getOutputZeroPoint() || !getOutputMin() ||
+      !getOutputMax())
+    return emitOpError("the i8 form needs col_offsets, multipliers, "
+                       "output_zero_point, output_min and output_max");
+  auto checkChannels = [&](Value v, Type elementType,
+                           StringRef role) -> LogicalResult {
+    if (!v)
+      return success();
+    auto type = cast<ShapedType>(v.getType());
+    if (!type.hasStaticShape() || type.getRank() != 1 ||
+        type.getDimSize(0) != tiles * 16 ||
+        type.getElementType() != elementType)
+      return emitOpError() << role << " must be " << tiles * 16 << " x "
+                           << elementType << " (N rounded up to 16)";
+    return success();
+  };
+  Builder b(getContext());
+  if (failed(checkChannels(getColOffsets(), b.getI32Type(), "col_offsets")) ||
+      failed(checkChannels(getMultipliers(), b.getF64Type(), "multipliers")) ||
+      failed(
+          checkChannels(getRowSumFactors(), b.getI32Type(), "row_sum_factors")))
+    return failure();
+  int64_t lo = getOutputUnsigned() ? 0 : -128,
+          hi = getOutputUnsigned() ? 255 : 127;
+  int64_t zp = *getOutputZeroPoint(), min = *getOutputMin(),
+          max = *getOutputMax();
+  if (zp < lo || zp > hi || min < lo || max > hi || min > max)
+    return emitOpError() << "output zero point and range must lie in [" << lo
+                         << ", " << hi << "] with min <= max";
+  return success();
+}
+
+void PackedMatmulOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  for (OpOperand &operand : getOperation()->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &operand,
+                         SideEffects::DefaultResource::get());
+    if (&operand == &getInitMutable())
+      effects.emplace_back(MemoryEffects::Write::get(), &operand,
+                           SideEffects::DefaultResource::get());
+  }
+}

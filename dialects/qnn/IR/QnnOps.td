@@ -8,6 +8,7 @@
 #define QNN_OPS_TD
 
 include "QnnBase.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -333,6 +334,71 @@ def Qnn_DynamicQuantizeOp : Qnn_Op<"dynamic_quantize", [Pure]> {
   let assemblyFormat = [{
     $input attr-dict `:` type($input) `->` type($output) `,` type($scale) `,`
     type($zero_point)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// CPU kernel level
+//===----------------------------------------------------------------------===//
+
+def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
+    AttrSizedOperandSegments, DestinationStyleOpInterface,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "matmul on a packed constant weight operand (CPU kernel level)";
+  let description = [{
+    The form `quant-pack-matmuls` gives a matmul whose weights are constant,
+    for `convert-qnn-packed-matmul-to-vector` to compile into a register-tiled
+    micro-kernel. It is destination style and works on tensors and, after
+    bufferization, on memrefs (then without a result). Shapes are static.
+
+    Integer form (`lhs` i8, `init` i8): `packed_rhs` (NT x KG x 64, i8, with
+    NT = ceil(N / 16) and KG = ceil(K / 4)) holds the s8 weights W (K x N)
+    in the layout VNNI's `vpdpbusd` streams, 16 columns x 4 reduction steps
+    per 64 bytes: `packed_rhs[t, g, 4j + i] = W[4g + i, 16t + j]`, zero
+    beyond K and N. With
+    `a[m, k]` the lhs storage byte read as unsigned (plus 128 when
+    `lhs_sign_flip` is set, which turns s8 into u8):
+
+    ```
+    R[m]    = sum_k a[m, k]
+    acc     = col_offsets[n] + row_sum_factors[n] * R[m] + sum_k a[m, k] * W[k, n]
+    y[m, n] = clamp(round_half_to_even(f64(acc) * multipliers[n])
+                    + output_zero_point, output_min, output_max)
+    ```
+
+    all in wrapping i32 arithmetic, as the qnn.matmul it came from. The zero
+    points, the bias and the +128 shift are folded into `col_offsets` and
+    `row_sum_factors` (absent when every weight zero point is 0). The result
+    storage is i8 (u8 when `output_unsigned` is set).
+
+    Float form (`lhs`, `init` f32): `packed_rhs` is NT x K x 16,
+    `packed_rhs[t, k, j] = W[k, 16t + j]`, and `y = init + lhs * W`.
+  }];
+  let arguments = (ins AnyShaped:$lhs, AnyShaped:$packed_rhs,
+                       Optional<AnyShaped>:$col_offsets,
+                       Optional<AnyShaped>:$multipliers,
+                       Optional<AnyShaped>:$row_sum_factors,
+                       AnyShaped:$init,
+                       UnitAttr:$lhs_sign_flip,
+                       UnitAttr:$output_unsigned,
+                       OptionalAttr<I64Attr>:$output_zero_point,
+                       OptionalAttr<I64Attr>:$output_min,
+                       OptionalAttr<I64Attr>:$output_max);
+  let results = (outs Optional<AnyRankedTensor>:$result);
+  let assemblyFormat = [{
+    `ins` `(` $lhs `,` $packed_rhs `:` type($lhs) `,` type($packed_rhs) `)`
+    (`requantize` `(` $col_offsets^ `,` $multipliers `:` type($col_offsets)
+     `,` type($multipliers) `)`)?
+    (`row_sums` `(` $row_sum_factors^ `:` type($row_sum_factors) `)`)?
+    `outs` `(` $init `:` type($init) `)` attr-dict (`->` type($result)^)?
+  }];
+  let extraClassDeclaration = [{
+    MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
+    /// True for the i8 form, false for the f32 form.
+    bool isInteger() {
+      return ::mlir::getElementTypeOrSelf(getLhs().getType()).isInteger(8);
+    }
   }];
   let hasVerifier = 1;
 }

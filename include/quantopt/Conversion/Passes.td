@@ -94,4 +94,48 @@ def ConvertQnnObserveToRuntimePass
   ];
 }
 
+def ConvertQnnPackedMatmulToVectorPass
+    : Pass<"convert-qnn-packed-matmul-to-vector", "::mlir::ModuleOp"> {
+  let summary = "Compile bufferized qnn.packed_matmul into a register-tiled micro-kernel";
+  let description = [{
+    Replaces each `qnn.packed_matmul` on memrefs by loops over tiles of
+    `rows` x (`vectors` x 16) outputs whose accumulators live in 512-bit
+    registers for the whole reduction:
+
+    - integer form: the activations are packed at run time (one pass, s8 ->
+      u8 by flipping the sign bit, K padded to a multiple of 4, plus row
+      sums when the weights have zero points); each step broadcasts 4
+      activation bytes and multiplies them with a 64-byte weight panel. With
+      `target=vnni` that is one `vpdpbusd` (`llvm.x86.avx512.vpdpbusd.512`,
+      u8 x s8 -> i32; MLIR's x86vector dialect only has the s8 x s8
+      AVX-VNNI-INT8 form); with `target=generic` the same dot product is
+      written with portable vector ops (correct on any CPU). The requantize
+      epilogue (offsets, row sums, f64 multiply, round half to even, zero
+      point, clamp, narrowing) runs on the registers before the one store.
+    - f32 form: `vector.fma` of a broadcast activation and a weight panel,
+      accumulating onto the loaded init.
+
+    `rows` = `vectors` = 0 picks tiles from M (24 accumulators for M >= 6,
+    a wider tile for small M so that M = 1 still keeps 12 dot products in
+    flight). Remainders in M, N (masked stores) and K (zero padding) are
+    handled; results are bit-identical for every tiling and target.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+  let options = [
+    Option<"target", "target", "std::string", "\"vnni\"",
+           "Dot-product instructions: vnni (AVX512-VNNI vpdpbusd) or generic">,
+    Option<"rows", "rows", "int64_t", "0",
+           "Rows per register tile (0: chosen from M)">,
+    Option<"vectors", "vectors", "int64_t", "0",
+           "16-column vectors per register tile (0: chosen from M)">,
+  ];
+}
+
 #endif // QUANTOPT_CONVERSION_PASSES_TD

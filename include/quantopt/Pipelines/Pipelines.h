@@ -37,8 +37,39 @@ struct LowerToLLVMPipelineOptions
       llvm::cl::init(false)};
 };
 
+/// The lower-qnn option of the INT8 pipelines.
+template <typename Derived>
+struct WithLowerQnn : public WithRequantizeMode<Derived> {
+  mlir::detail::PassOptions::Option<bool> lowerQnn{
+      *this, "lower-qnn",
+      llvm::cl::desc("Lower the qnn ops to linalg on integers (false: stop "
+                     "at qnn ops, for quant-lower-to-cpu-pipeline)"),
+      llvm::cl::init(true)};
+};
+
+struct LowerToCpuPipelineOptions
+    : public WithRequantizeMode<LowerToCpuPipelineOptions> {
+  PassOptions::Option<bool> resultsAsOutParams{
+      *this, "results-as-out-params",
+      llvm::cl::desc("Return results through caller-allocated buffers "
+                     "(as quant-run calls functions)"),
+      llvm::cl::init(false)};
+  PassOptions::Option<std::string> target{
+      *this, "target",
+      llvm::cl::desc("Micro-kernel instructions: host (detected now), vnni "
+                     "(AVX512-VNNI) or generic (any CPU)"),
+      llvm::cl::init("host")};
+  PassOptions::Option<int64_t> rows{
+      *this, "rows", llvm::cl::desc("Register tile rows (0: automatic)"),
+      llvm::cl::init(0)};
+  PassOptions::Option<int64_t> vectors{
+      *this, "vectors",
+      llvm::cl::desc("Register tile width in 16-lane vectors (0: automatic)"),
+      llvm::cl::init(0)};
+};
+
 struct StaticInt8PipelineOptions
-    : public WithRequantizeMode<StaticInt8PipelineOptions> {
+    : public WithLowerQnn<StaticInt8PipelineOptions> {
   PassOptions::Option<std::string> stats{
       *this, "stats",
       llvm::cl::desc("Stats file from quant-run --calibrate (required)")};
@@ -60,15 +91,14 @@ struct StaticInt8PipelineOptions
       llvm::cl::desc("Ops to keep in float (names or kinds)")};
 };
 
-struct QatInt8PipelineOptions
-    : public WithRequantizeMode<QatInt8PipelineOptions> {
+struct QatInt8PipelineOptions : public WithLowerQnn<QatInt8PipelineOptions> {
   PassOptions::ListOption<std::string> exclude{
       *this, "exclude",
       llvm::cl::desc("Ops to keep in float (names or kinds)")};
 };
 
 struct DynamicInt8PipelineOptions
-    : public mlir::PassPipelineOptions<DynamicInt8PipelineOptions> {
+    : public WithLowerQnn<DynamicInt8PipelineOptions> {
   PassOptions::Option<bool> symmetric{
       *this, "symmetric",
       llvm::cl::desc("Activations as i8 symmetric instead of u8 asymmetric"),
@@ -101,6 +131,15 @@ void buildQatInt8Pipeline(mlir::OpPassManager &pm,
 /// pipeline is separate.
 void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
                               const LowerToLLVMPipelineOptions &options);
+
+/// The optimized CPU lowering: matmuls with constant weights packed at compile
+/// time and compiled into register-tiled micro-kernels (AVX512-VNNI or
+/// portable vector code), everything else as the reference pipeline.
+void buildLowerToCpuPipeline(mlir::OpPassManager &pm,
+                             const LowerToCpuPipelineOptions &options);
+
+/// "vnni" when the host CPU has AVX512-VNNI, "generic" otherwise.
+std::string detectHostKernelTarget();
 
 /// Registers QuantOpt's pipelines (--quant-static-int8-pipeline,
 /// --quant-qat-int8-pipeline, --quant-lower-to-llvm-pipeline).

@@ -263,4 +263,43 @@ def CastFloatPass : Pass<"quant-cast-float"> {
   ];
 }
 
+def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
+  let summary = "Pack constant matmul weights for the CPU micro-kernel";
+  let description = [{
+    Rewrites matmuls with constant weights and static shapes into
+    `qnn.packed_matmul`, packing the weights at compile time into the layout
+    the micro-kernel streams (see the op):
+
+    - `qnn.matmul` with 8-bit operands and an 8-bit result (a constant
+      bias, or none): the weights become s8 in VNNI order (u8 weights are
+      shifted by -128), and every zero-point, bias and sign-shift term of
+      the i32 accumulator is folded into per-column offsets (plus per-column
+      row-sum factors when weight zero points are non-zero). The result is
+      bit-identical to `convert-qnn-to-linalg`'s float-mode lowering.
+    - f32 `linalg.matmul` (default indexing maps): the weights become
+      16-column panels.
+
+    Everything else (dynamic shapes, non-constant weights, 16-bit results,
+    transposed matmuls) is left for the generic lowering.
+
+    Before:
+    ```mlir
+    %y = qnn.matmul %a, %w bias %b : tensor<16x768x!quant.uniform<i8:f32, ...>>, ...
+    ```
+    After:
+    ```mlir
+    %a8 = quant.scast %a : tensor<16x768x!quant.uniform<...>> to tensor<16x768xi8>
+    %y8 = qnn.packed_matmul ins(%a8, %packed : tensor<16x768xi8>, tensor<48x192x64xi8>)
+            requantize(%offsets, %multipliers : tensor<768xi32>, tensor<768xf64>)
+            outs(%init : tensor<16x768xi8>) {lhs_sign_flip, output_zero_point = ...}
+            -> tensor<16x768xi8>
+    %y = quant.scast %y8 : tensor<16x768xi8> to tensor<16x768x!quant.uniform<...>>
+    ```
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect",
+                           "::mlir::quant::QuantDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

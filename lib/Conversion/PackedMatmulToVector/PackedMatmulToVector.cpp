@@ -1,0 +1,377 @@
+//===- PackedMatmulToVector.cpp - qnn.packed_matmul micro-kernels ---------===//
+//
+// Bufferized qnn.packed_matmul => loops over register tiles, vector ops and
+// (target=vnni) the vpdpbusd intrinsic. See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantopt/Conversion/Passes.h"
+
+#include "qnn/IR/QnnOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_CONVERTQNNPACKEDMATMULTOVECTORPASS
+#include "quantopt/Conversion/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+
+namespace {
+
+/// Output columns per vector (16 lanes of i32 or f32) and reduction steps per
+/// 32-bit lane of the integer form.
+constexpr int64_t kLanes = 16, kGroup = 4;
+
+/// A register tile: `rows` x `vectors` accumulators of 16 lanes each.
+struct TileShape {
+  int64_t rows, vectors;
+};
+
+/// 24 accumulators once there are 6 rows (plus the weight vectors and a
+/// broadcast, within the 32 zmm registers); with fewer rows, more vectors so
+/// that enough independent dot products are in flight to hide latency.
+TileShape chooseTile(int64_t m, int64_t tiles, int64_t rows, int64_t vectors) {
+  TileShape shape;
+  shape.rows = rows > 0 ? rows : std::min<int64_t>(m, 6);
+  if (vectors > 0)
+    shape.vectors = vectors;
+  else
+    shape.vectors =
+        shape.rows >= 5 ? 4 : std::min<int64_t>(12, 24 / shape.rows);
+  shape.rows = std::min(shape.rows, m);
+  shape.vectors = std::min(shape.vectors, tiles);
+  return shape;
+}
+
+/// Emits the loops of one qnn.packed_matmul on memrefs.
+class KernelEmitter {
+public:
+  KernelEmitter(qnn::PackedMatmulOp op, bool vnni, int64_t rows,
+                int64_t vectors)
+      : b(op.getLoc(), op), op(op), vnni(vnni) {
+    auto lhsType = cast<MemRefType>(op.getLhs().getType());
+    auto initType = cast<MemRefType>(op.getInit().getType());
+    m = lhsType.getDimSize(0);
+    k = lhsType.getDimSize(1);
+    n = initType.getDimSize(1);
+    tiles = llvm::divideCeilSigned(n, kLanes);
+    groups = llvm::divideCeilSigned(k, kGroup);
+    shape = chooseTile(m, tiles, rows, vectors);
+  }
+
+  void emit() {
+    Value lhs = op.isInteger() ? packActivations() : Value();
+    // Column blocks outermost: one block of packed weights is reused by
+    // every row tile while it is in cache.
+    forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
+      forBlocks(m, shape.rows, [&](Value row, int64_t rows) {
+        if (op.isInteger())
+          emitIntegerTile(lhs, row, rows, tile, vectors);
+        else
+          emitFloatTile(row, rows, tile, vectors);
+      });
+    });
+    if (packedLhs)
+      memref::DeallocOp::create(b, packedLhs);
+    if (rowSums)
+      memref::DeallocOp::create(b, rowSums);
+  }
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value i32(int64_t v) {
+    return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v)));
+  }
+  VectorType vec(int64_t size, Type element) {
+    return VectorType::get({size}, element);
+  }
+
+  /// Calls `body(start, size)` for blocks of `step` over [0, total): a loop
+  /// over the full blocks, then the remainder block with its static size.
+  void forBlocks(int64_t total, int64_t step,
+                 function_ref<void(Value, int64_t)> body) {
+    int64_t full = total / step * step;
+    if (full > 0) {
+      auto loop = scf::ForOp::create(b, index(0), index(full), index(step));
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      body(loop.getInductionVar(), step);
+    }
+    if (full < total)
+      body(index(full), total - full);
+  }
+
+  /// Copies the activations into an M x KG i32 buffer of u8 quadruples
+  /// (zero-padded beyond K, sign bit flipped for s8), and sums each row
+  /// when the weights have zero points.
+  Value packActivations() {
+    Type i8 = b.getI8Type(), i32Type = b.getI32Type();
+    constexpr int64_t chunk = 64; // bytes per step, 16 quadruples
+    bool flip = op.getLhsSignFlip();
+    packedLhs = memref::AllocOp::create(
+        b, MemRefType::get({m, groups}, i32Type), b.getI64IntegerAttr(64));
+    if (op.getRowSumFactors())
+      rowSums = memref::AllocOp::create(b, MemRefType::get({m}, i32Type),
+                                        b.getI64IntegerAttr(64));
+    // Padding reads as 0 after the flip.
+    Value padding =
+        arith::ConstantOp::create(b, b.getIntegerAttr(i8, flip ? -128 : 0));
+    Value signBits = arith::ConstantOp::create(
+        b, DenseElementsAttr::get(vec(chunk, i8), APInt(8, 0x80)));
+    Value lhs = op.getLhs();
+    auto rowLoop = scf::ForOp::create(b, index(0), index(m), index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rowLoop.getBody());
+    Value row = rowLoop.getInductionVar();
+    auto chunkLoop = scf::ForOp::create(
+        b, index(0), index(groups), index(chunk / kGroup), ValueRange{i32(0)});
+    b.setInsertionPointToStart(chunkLoop.getBody());
+    Value group = chunkLoop.getInductionVar();
+    Value column = arith::MulIOp::create(b, group, index(kGroup));
+    Value bytes = vector::TransferReadOp::create(
+        b, vec(chunk, i8), lhs, ValueRange{row, column}, padding,
+        ArrayRef<bool>{false});
+    if (flip)
+      bytes = arith::XOrIOp::create(b, bytes, signBits);
+    Value sum = chunkLoop.getRegionIterArgs()[0];
+    if (rowSums) {
+      Value widened = arith::ExtUIOp::create(b, vec(chunk, i32Type), bytes);
+      Value partial =
+          vector::ReductionOp::create(b, vector::CombiningKind::ADD, widened);
+      sum = arith::AddIOp::create(b, sum, partial);
+    }
+    Value quads =
+        vector::BitCastOp::create(b, vec(chunk / kGroup, i32Type), bytes);
+    vector::TransferWriteOp::create(b, quads, packedLhs, ValueRange{row, group},
+                                    ArrayRef<bool>{false});
+    scf::YieldOp::create(b, sum);
+    b.setInsertionPointAfter(chunkLoop);
+    if (rowSums)
+      memref::StoreOp::create(b, chunkLoop.getResult(0), rowSums, row);
+    return packedLhs;
+  }
+
+  /// acc + sum over 4-byte groups of u8(a) * s8(w), lane by lane.
+  Value dot4(Value acc, Value a, Value w) {
+    VectorType accType = vec(kLanes, b.getI32Type());
+    if (vnni)
+      return LLVM::CallIntrinsicOp::create(
+                 b, accType, b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                 ValueRange{acc, a, w})
+          .getResult(0);
+    // Portable form: widen, multiply, and add the 4 products of each lane.
+    VectorType wide = vec(kLanes * kGroup, b.getI32Type());
+    Value products =
+        arith::MulIOp::create(b, arith::ExtUIOp::create(b, wide, a),
+                              arith::ExtSIOp::create(b, wide, w));
+    for (int64_t i = 0; i < kGroup; ++i) {
+      SmallVector<int64_t> lanes;
+      for (int64_t lane = 0; lane < kLanes; ++lane)
+        lanes.push_back(lane * kGroup + i);
+      acc = arith::AddIOp::create(
+          b, acc, vector::ShuffleOp::create(b, products, products, lanes));
+    }
+    return acc;
+  }
+
+  /// The rows x vectors tile at (row, tile) of the integer form.
+  void emitIntegerTile(Value lhs, Value row, int64_t rows, Value tile,
+                       int64_t vectors) {
+    Type i8 = b.getI8Type(), i32Type = b.getI32Type();
+    VectorType accType = vec(kLanes, i32Type);
+    VectorType bytesType = vec(kLanes * kGroup, i8);
+    Value zero = arith::ConstantOp::create(
+        b, DenseElementsAttr::get(accType, APInt(32, 0)));
+    SmallVector<Value> init(rows * vectors, zero);
+    auto loop = scf::ForOp::create(b, index(0), index(groups), index(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value group = loop.getInductionVar();
+      SmallVector<Value> weights;
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value t = arith::AddIOp::create(b, tile, index(v));
+        weights.push_back(vector::LoadOp::create(
+            b, bytesType, op.getPackedRhs(), ValueRange{t, group, index(0)}));
+      }
+      SmallVector<Value> accs(loop.getRegionIterArgs());
+      for (int64_t r = 0; r < rows; ++r) {
+        Value rowIndex = arith::AddIOp::create(b, row, index(r));
+        Value quad =
+            memref::LoadOp::create(b, lhs, ValueRange{rowIndex, group});
+        Value a = vector::BitCastOp::create(
+            b, bytesType, vector::BroadcastOp::create(b, accType, quad));
+        for (int64_t v = 0; v < vectors; ++v)
+          accs[r * vectors + v] = dot4(accs[r * vectors + v], a, weights[v]);
+      }
+      scf::YieldOp::create(b, accs);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v)
+        emitRequantizeAndStore(loop.getResult(r * vectors + v),
+                               arith::AddIOp::create(b, row, index(r)),
+                               arith::AddIOp::create(b, tile, index(v)));
+  }
+
+  /// y = clamp(round_half_to_even(f64(acc + offsets + R * factors) * mult)
+  ///           + zp), stored as 16 bytes of row `row`, column tile `tile`.
+  void emitRequantizeAndStore(Value acc, Value row, Value tile) {
+    Type i32Type = b.getI32Type(), f64 = b.getF64Type();
+    VectorType accType = vec(kLanes, i32Type);
+    Value column = arith::MulIOp::create(b, tile, index(kLanes));
+    acc = arith::AddIOp::create(
+        b, acc, vector::LoadOp::create(b, accType, op.getColOffsets(), column));
+    if (rowSums) {
+      Value sum = vector::BroadcastOp::create(
+          b, accType, memref::LoadOp::create(b, rowSums, row));
+      Value factors =
+          vector::LoadOp::create(b, accType, op.getRowSumFactors(), column);
+      acc =
+          arith::AddIOp::create(b, acc, arith::MulIOp::create(b, sum, factors));
+    }
+    VectorType wideType = vec(kLanes, f64);
+    Value scaled = arith::MulFOp::create(
+        b, arith::SIToFPOp::create(b, wideType, acc),
+        vector::LoadOp::create(b, wideType, op.getMultipliers(), column));
+    Value rounded = math::RoundEvenOp::create(b, scaled);
+    // Clamping before adding the zero point keeps the conversion in range;
+    // both bounds are small integers, exact in f64.
+    // (The I64Attr getters return uint64_t.)
+    int64_t zp = int64_t(*op.getOutputZeroPoint());
+    int64_t lo = int64_t(*op.getOutputMin()), hi = int64_t(*op.getOutputMax());
+    auto splat = [&](double v) {
+      return arith::ConstantOp::create(
+          b, DenseElementsAttr::get(wideType, b.getF64FloatAttr(v)));
+    };
+    rounded = arith::MaximumFOp::create(b, rounded, splat(double(lo - zp)));
+    rounded = arith::MinimumFOp::create(b, rounded, splat(double(hi - zp)));
+    Value result = arith::AddIOp::create(
+        b, arith::FPToSIOp::create(b, accType, rounded),
+        arith::ConstantOp::create(
+            b, DenseElementsAttr::get(accType, APInt(32, zp, true))));
+    result = arith::TruncIOp::create(b, vec(kLanes, b.getI8Type()), result);
+    store(result, row, column);
+  }
+
+  /// Stores 16 results at (row, column); masked when N is not a multiple of
+  /// 16 (the last column tile is partial).
+  void store(Value values, Value row, Value column) {
+    if (n % kLanes == 0) {
+      vector::StoreOp::create(b, values, op.getInit(), ValueRange{row, column});
+      return;
+    }
+    vector::TransferWriteOp::create(b, values, op.getInit(),
+                                    ValueRange{row, column},
+                                    ArrayRef<bool>{false});
+  }
+
+  Value load(VectorType type, Value row, Value column) {
+    if (n % kLanes == 0)
+      return vector::LoadOp::create(b, type, op.getInit(),
+                                    ValueRange{row, column});
+    Value padding = arith::ConstantOp::create(
+        b, b.getFloatAttr(type.getElementType(), 0.0));
+    return vector::TransferReadOp::create(b, type, op.getInit(),
+                                          ValueRange{row, column}, padding,
+                                          ArrayRef<bool>{false});
+  }
+
+  /// The rows x vectors tile at (row, tile) of the f32 form: init + lhs * W.
+  void emitFloatTile(Value row, int64_t rows, Value tile, int64_t vectors) {
+    VectorType accType = vec(kLanes, b.getF32Type());
+    SmallVector<Value> init;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v)
+        init.push_back(load(
+            accType, arith::AddIOp::create(b, row, index(r)),
+            arith::MulIOp::create(b, arith::AddIOp::create(b, tile, index(v)),
+                                  index(kLanes))));
+    auto loop = scf::ForOp::create(b, index(0), index(k), index(1), init);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value kk = loop.getInductionVar();
+      SmallVector<Value> weights;
+      for (int64_t v = 0; v < vectors; ++v) {
+        Value t = arith::AddIOp::create(b, tile, index(v));
+        weights.push_back(vector::LoadOp::create(b, accType, op.getPackedRhs(),
+                                                 ValueRange{t, kk, index(0)}));
+      }
+      SmallVector<Value> accs(loop.getRegionIterArgs());
+      for (int64_t r = 0; r < rows; ++r) {
+        Value rowIndex = arith::AddIOp::create(b, row, index(r));
+        Value a = vector::BroadcastOp::create(
+            b, accType,
+            memref::LoadOp::create(b, op.getLhs(), ValueRange{rowIndex, kk}));
+        for (int64_t v = 0; v < vectors; ++v)
+          accs[r * vectors + v] =
+              vector::FMAOp::create(b, a, weights[v], accs[r * vectors + v]);
+      }
+      scf::YieldOp::create(b, accs);
+    }
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t v = 0; v < vectors; ++v)
+        store(loop.getResult(r * vectors + v),
+              arith::AddIOp::create(b, row, index(r)),
+              arith::MulIOp::create(b, arith::AddIOp::create(b, tile, index(v)),
+                                    index(kLanes)));
+  }
+
+  ImplicitLocOpBuilder b;
+  qnn::PackedMatmulOp op;
+  bool vnni;
+  int64_t m, k, n, tiles, groups;
+  TileShape shape;
+  Value packedLhs, rowSums;
+};
+
+/// The vector ops read rows contiguously.
+bool hasUnitInnerStride(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  return type && type.isLastDimUnitStride();
+}
+
+struct ConvertQnnPackedMatmulToVectorPass
+    : quantopt::impl::ConvertQnnPackedMatmulToVectorPassBase<
+          ConvertQnnPackedMatmulToVectorPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (target != "vnni" && target != "generic") {
+      getOperation().emitError()
+          << "unknown target '" << target << "' (expected vnni or generic)";
+      return signalPassFailure();
+    }
+    if (rows < 0 || vectors < 0 || vectors * std::max<int64_t>(rows, 1) > 28) {
+      getOperation().emitError()
+          << "rows and vectors must be >= 0 with rows * vectors <= 28 "
+             "(accumulators must fit the 32 vector registers)";
+      return signalPassFailure();
+    }
+    WalkResult result = getOperation().walk([&](qnn::PackedMatmulOp op) {
+      if (op.getResult())
+        return op.emitOpError("must be bufferized first (run "
+                              "one-shot-bufferize)"),
+               WalkResult::interrupt();
+      for (Value operand : op->getOperands())
+        if (!hasUnitInnerStride(operand))
+          return op.emitOpError("needs memrefs whose rows are contiguous"),
+                 WalkResult::interrupt();
+      KernelEmitter(op, target == "vnni", rows, vectors).emit();
+      op.erase();
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,63 @@
+// RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector=target=vnni --split-input-file | FileCheck %s --check-prefix=VNNI
+// RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector=target=generic --split-input-file | FileCheck %s --check-prefix=GENERIC
+// RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector="target=vnni rows=2 vectors=1" --split-input-file | FileCheck %s --check-prefix=TILE
+
+// M = 3, K = 8 (2 groups of 4), N = 20 (2 column tiles, the second partial).
+// Activations are packed once (sign bit flipped), then each register tile
+// keeps its accumulators in vectors across the K loop, and the requantize
+// epilogue ends in one (masked, N % 16 != 0) store per vector.
+// VNNI-LABEL: func @integer
+// VNNI: memref.alloc() {alignment = 64 : i64} : memref<3x2xi32>
+// VNNI: vector.transfer_read %{{.*}} : memref<3x8xi8>, vector<64xi8>
+// VNNI: arith.xori
+// VNNI: vector.bitcast {{.*}} : vector<64xi8> to vector<16xi32>
+// VNNI: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// VNNI-COUNT-2: vector.load {{.*}} : memref<2x2x64xi8>, vector<64xi8>
+// VNNI-COUNT-6: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI: scf.yield
+// VNNI: vector.load {{.*}} : memref<32xi32>, vector<16xi32>
+// VNNI: arith.sitofp {{.*}} : vector<16xi32> to vector<16xf64>
+// VNNI: math.roundeven {{.*}} : vector<16xf64>
+// VNNI: arith.trunci {{.*}} : vector<16xi32> to vector<16xi8>
+// VNNI: vector.transfer_write {{.*}} : vector<16xi8>, memref<3x20xi8>
+// VNNI-NOT: qnn.packed_matmul
+// VNNI: memref.dealloc
+// GENERIC-LABEL: func @integer
+// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC: arith.extui {{.*}} : vector<64xi8> to vector<64xi32>
+// GENERIC: arith.extsi {{.*}} : vector<64xi8> to vector<64xi32>
+// GENERIC: vector.shuffle
+// GENERIC-NOT: llvm.call_intrinsic
+// A forced 2 x 1 tile: a loop over row pairs, then the remainder row.
+// TILE-LABEL: func @integer
+// TILE: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>)
+// TILE: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>)
+func.func @integer(%a: memref<3x8xi8>, %w: memref<2x2x64xi8>, %o: memref<32xi32>, %m: memref<32xf64>, %y: memref<3x20xi8>) {
+  qnn.packed_matmul ins(%a, %w : memref<3x8xi8>, memref<2x2x64xi8>) requantize(%o, %m : memref<32xi32>, memref<32xf64>) outs(%y : memref<3x20xi8>) {lhs_sign_flip, output_zero_point = 3 : i64, output_min = -128 : i64, output_max = 127 : i64}
+  return
+}
+
+// -----
+
+// Weight zero points: the packing loop also sums each row.
+// VNNI-LABEL: func @row_sums
+// VNNI: vector.reduction <add>
+// VNNI: memref.store {{.*}} : memref<1xi32>
+// VNNI: arith.muli {{.*}} : vector<16xi32>
+func.func @row_sums(%a: memref<1x4xi8>, %w: memref<1x1x64xi8>, %o: memref<16xi32>, %m: memref<16xf64>, %r: memref<16xi32>, %y: memref<1x16xi8>) {
+  qnn.packed_matmul ins(%a, %w : memref<1x4xi8>, memref<1x1x64xi8>) requantize(%o, %m : memref<16xi32>, memref<16xf64>) row_sums(%r : memref<16xi32>) outs(%y : memref<1x16xi8>) {output_unsigned, output_zero_point = 128 : i64, output_min = 0 : i64, output_max = 255 : i64}
+  return
+}
+
+// -----
+
+// f32: accumulators start from the init and take one fma per k.
+// VNNI-LABEL: func @float
+// VNNI: vector.load {{.*}} : memref<2x32xf32>, vector<16xf32>
+// VNNI: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// VNNI-COUNT-4: vector.fma
+// VNNI: vector.store {{.*}} : memref<2x32xf32>, vector<16xf32>
+func.func @float(%a: memref<2x5xf32>, %w: memref<2x5x16xf32>, %y: memref<2x32xf32>) {
+  qnn.packed_matmul ins(%a, %w : memref<2x5xf32>, memref<2x5x16xf32>) outs(%y : memref<2x32xf32>)
+  return
+}

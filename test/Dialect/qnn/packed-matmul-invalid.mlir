@@ -1,0 +1,71 @@
+// RUN: quant-opt %s --split-input-file --verify-diagnostics
+
+func.func @packed_shape(%a: tensor<3x5xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<3x2xi8>) -> tensor<3x2xi8> {
+  // expected-error @+1 {{packed_rhs must have shape 1x2x64}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x5xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<3x2xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}
+
+// -----
+
+func.func @missing_requantize(%a: tensor<3x2xi8>, %w: tensor<1x1x64xi8>, %i: tensor<3x2xi8>) -> tensor<3x2xi8> {
+  // expected-error @+1 {{the i8 form needs col_offsets, multipliers, output_zero_point, output_min and output_max}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) outs(%i : tensor<3x2xi8>) -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}
+
+// -----
+
+func.func @offsets_size(%a: tensor<3x2xi8>, %w: tensor<1x1x64xi8>, %o: tensor<2xi32>, %m: tensor<16xf64>, %i: tensor<3x2xi8>) -> tensor<3x2xi8> {
+  // expected-error @+1 {{col_offsets must be 16 x 'i32' (N rounded up to 16)}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<2xi32>, tensor<16xf64>) outs(%i : tensor<3x2xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}
+
+// -----
+
+func.func @output_range(%a: tensor<3x2xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<3x2xi8>) -> tensor<3x2xi8> {
+  // expected-error @+1 {{output zero point and range must lie in [0, 255] with min <= max}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<3x2xi8>) {output_unsigned, output_zero_point = -1 : i64, output_min = 0 : i64, output_max = 255 : i64} -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}
+
+// -----
+
+func.func @float_with_requantize(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{the f32 form takes no requantize operands or attributes}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @mixed_types(%a: tensor<3x2xf32>, %w: tensor<1x1x64xi8>, %i: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{lhs, packed_rhs and init must have one element type}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x1x64xi8>) outs(%i : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @dynamic(%a: tensor<?x2xf32>, %w: tensor<1x2x16xf32>, %i: tensor<?x2xf32>) -> tensor<?x2xf32> {
+  // expected-error @+1 {{lhs must have a static shape}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<?x2xf32>, tensor<1x2x16xf32>) outs(%i : tensor<?x2xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}
+
+// -----
+
+func.func @rows(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %i: tensor<4x2xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{lhs and init disagree on the number of rows}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%i : tensor<4x2xf32>) -> tensor<4x2xf32>
+  return %y : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @tensor_without_result(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %i: tensor<3x2xf32>) {
+  // expected-error @+1 {{a tensor init needs a result}}
+  qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%i : tensor<3x2xf32>)
+  return
+}

@@ -1,0 +1,168 @@
+"""Execution test of the CPU micro-kernels (quant-pack-matmuls +
+convert-qnn-packed-matmul-to-vector) against NumPy.
+
+  packed_matmul.py model DIR        writes DIR/<case>.mlir (constant weights)
+                                    and DIR/in-<case>.npy for every case
+  packed_matmul.py check DIR TAG    compares DIR/out-<case>-TAG.npy bit for bit
+                                    (integer cases) or to 1e-5 (f32 cases)
+  packed_matmul.py run DIR TAG QUANT_RUN [FLAGS...]
+                                    runs every case with quant-run and FLAGS,
+                                    writing DIR/out-<case>-TAG.npy
+
+Integer cases are checked against ONNX QLinearMatMul (python/quantopt/
+reference.py); the shapes cover every remainder of the register tiles: M = 1
+and M not a multiple of the tile rows, N below / not a multiple of 16, K not a
+multiple of 4, and wider than one 64-byte activation chunk.
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
+from quantopt import reference as ref  # noqa: E402
+
+
+def qtype(storage, scale, zp, axis=None):
+    if axis is None:
+        return f"!quant.uniform<{storage}:f32, {scale!r}:{zp}>"
+    pairs = ", ".join(f"{s!r}:{z}" for s, z in zip(scale, zp))
+    return f"!quant.uniform<{storage}:f32:{axis}, {{{pairs}}}>"
+
+
+def dense(values):
+    return "[" + ", ".join(dense(v) for v in values) + "]" if isinstance(values, list) \
+        else repr(values)
+
+
+def make_cases():
+    rng = np.random.default_rng(5)
+    cases = []
+
+    def add(name, M, K, N, a="i8", w="i8", y="i8", per_channel=True, w_zp=False,
+            bias=True, clamp=None):
+        a_signed, y_signed = a == "i8", y == "i8"
+        x = rng.integers(-128 if a_signed else 0, 128 if a_signed else 256, (M, K))
+        lo_w, hi_w = (-127, 128) if w == "i8" else (0, 256)
+        b = rng.integers(lo_w, hi_w, (K, N))
+        a_scale = 0.01 + rng.random() * 0.05
+        a_zp = int(rng.integers(-20, 20)) + (0 if a_signed else 128)
+        w_mid = 0 if w == "i8" else 128
+        if per_channel:
+            b_scale = list(0.0005 + rng.random(N) * 0.002)
+            b_zp = [int(z) + w_mid for z in rng.integers(-5, 6, N)] if w_zp else [w_mid] * N
+        else:
+            b_scale = 0.001 + rng.random() * 0.002
+            b_zp = int(rng.integers(-5, 6)) + w_mid if w_zp else w_mid
+        y_scale = 0.05 + rng.random() * 0.2
+        y_zp = int(rng.integers(-10, 10)) + (0 if y_signed else 128)
+        qmin, qmax = (-128, 127) if y_signed else (0, 255)
+        bias_vals = rng.integers(-5000, 5000, N).astype(np.int32) if bias else None
+        lo, hi = clamp if clamp else (None, None)
+        expected = ref.qlinear_matmul(x, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp,
+                                      qmin, qmax, bias_vals, lo, hi)
+        cases.append(dict(name=name, kind="int", M=M, K=K, N=N, x=x, b=b, bias=bias_vals,
+                          a_t=qtype(a, a_scale, a_zp),
+                          b_t=qtype(w, b_scale, b_zp, 1 if per_channel else None),
+                          w_storage=w, y_t=qtype(y, y_scale, y_zp), clamp=clamp,
+                          x_dtype=np.int8 if a_signed else np.uint8, expected=expected))
+
+    def add_float(name, M, K, N):
+        x = rng.standard_normal((M, K)).astype(np.float32)
+        b = rng.standard_normal((K, N)).astype(np.float32)
+        expected = x.astype(np.float64) @ b.astype(np.float64)
+        cases.append(dict(name=name, kind="f32", M=M, K=K, N=N, x=x, b=b, expected=expected))
+
+    add("tile_multiple", 12, 64, 64)
+    add("m1", 1, 768, 80)
+    add("m_tail", 7, 40, 48, per_channel=False)
+    add("n_tail", 6, 32, 37)
+    add("n_below_16", 3, 20, 5, bias=False)
+    add("odd_k", 5, 131, 33)
+    add("wide_k", 9, 300, 70)
+    add("u8_activations", 8, 48, 32, a="u8")
+    add("weight_zero_points", 7, 45, 40, w_zp=True)
+    add("u8_weights", 4, 37, 19, w="u8", w_zp=True, a="u8")
+    add("u8_output_relu6", 6, 60, 48, y="u8", clamp=(130, 200))
+    add("relu_per_tensor_zp", 13, 29, 21, per_channel=False, w_zp=True, clamp=(-3, None))
+    add_float("f32_tiles", 12, 64, 64)
+    add_float("f32_tails", 7, 33, 37)
+    add_float("f32_m1", 1, 100, 50)
+    return cases
+
+
+def model(d):
+    for c in make_cases():
+        M, K, N = c["M"], c["K"], c["N"]
+        if c["kind"] == "f32":
+            text = (f"""func.func @{c['name']}(%x: tensor<{M}x{K}xf32>) -> tensor<{M}x{N}xf32> {{
+  %w = arith.constant dense<{dense(c['b'].tolist())}> : tensor<{K}x{N}xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{M}x{N}xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{M}x{N}xf32>) -> tensor<{M}x{N}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{M}x{K}xf32>, tensor<{K}x{N}xf32>) outs(%init : tensor<{M}x{N}xf32>) -> tensor<{M}x{N}xf32>
+  return %y : tensor<{M}x{N}xf32>
+}}""")
+        else:
+            a_t = f"tensor<{M}x{K}x{c['a_t']}>"
+            b_t = f"tensor<{K}x{N}x{c['b_t']}>"
+            y_t = f"tensor<{M}x{N}x{c['y_t']}>"
+            # Storage constants are signless i8 (u8 values as their bit pattern).
+            w8 = c["b"].astype(np.uint8).astype(np.int8) if c["w_storage"] == "u8" else c["b"]
+            body = [f"  %w8 = arith.constant dense<{dense(w8.tolist())}> : tensor<{K}x{N}xi8>",
+                    f"  %w = quant.scast %w8 : tensor<{K}x{N}xi8> to {b_t}"]
+            operands, types = "%x, %w", f"{a_t}, {b_t}"
+            if c["bias"] is not None:
+                body.append(f"  %bias = arith.constant dense<{dense(c['bias'].tolist())}> : tensor<{N}xi32>")
+                operands += " bias %bias"
+                types += f", tensor<{N}xi32>"
+            attrs = ""
+            if c["clamp"]:
+                parts = [f"clamp_min = {c['clamp'][0]} : i64"]
+                if c["clamp"][1] is not None:
+                    parts.append(f"clamp_max = {c['clamp'][1]} : i64")
+                attrs = " {" + ", ".join(parts) + "}"
+            body.append(f"  %y = qnn.matmul {operands}{attrs} : {types} -> {y_t}")
+            text = (f"func.func @{c['name']}(%x: {a_t}) -> {y_t} {{\n" + "\n".join(body) +
+                    f"\n  return %y : {y_t}\n}}")
+        with open(os.path.join(d, f"{c['name']}.mlir"), "w") as f:
+            f.write(text + "\n")
+        np.save(os.path.join(d, f"in-{c['name']}.npy"),
+                c["x"] if c["kind"] == "f32" else c["x"].astype(c["x_dtype"]))
+
+
+def run(d, tag, quant_run, flags):
+    for c in make_cases():
+        name = c["name"]
+        subprocess.run([quant_run, os.path.join(d, f"{name}.mlir"), "-e", name,
+                        "--input", os.path.join(d, f"in-{name}.npy"),
+                        "--output", os.path.join(d, f"out-{name}-{tag}.npy"),
+                        "--no-progress", *flags], check=True, stdout=subprocess.DEVNULL)
+
+
+def check(d, tag):
+    bad = 0
+    for c in make_cases():
+        got = np.load(os.path.join(d, f"out-{c['name']}-{tag}.npy"))
+        if c["kind"] == "f32":
+            err = np.max(np.abs(got - c["expected"]) / (1 + np.abs(c["expected"])))
+            same = err < 1e-5
+            detail = f": relative error {err:.2e}"
+        else:
+            diff = got.astype(np.int64) != c["expected"]
+            same = not diff.any()
+            detail = f": {np.count_nonzero(diff)} of {diff.size} values differ"
+        print(f"{'ok' if same else 'FAIL'} {tag} {c['name']}" + ("" if same else detail))
+        bad += not same
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "run":
+        run(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
+        sys.exit(0)
+    if sys.argv[1] == "model":
+        model(sys.argv[2])
+        sys.exit(0)
+    sys.exit(check(sys.argv[2], sys.argv[3]))

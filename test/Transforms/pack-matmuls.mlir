@@ -1,0 +1,79 @@
+// RUN: quant-opt %s --quant-pack-matmuls --split-input-file | FileCheck %s
+
+// Weights W = [[1, 2], [3, 4]] (K = 2, N = 2) packed 16 columns x 4 steps per
+// 64 bytes: column j holds bytes 4j..4j+3 = W[0..3, j], zero-padded. The
+// signed activations (zero point 1) are read as u8 (+128), so the offsets
+// are bias - (128 + 1) * column_sum = 10 - 129 * 4 and -20 - 129 * 6.
+// CHECK-LABEL: func @packs_quantized_matmul
+// CHECK-SAME: (%[[A:.*]]: tensor<3x2x!quant.uniform<i8:f32, 5.000000e-01:1>>)
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1, 3, 0, 0, 2, 4, 0, 0, 0, {{.*}}]]]> : tensor<1x1x64xi8>
+// CHECK-DAG: %[[OFF:.*]] = arith.constant dense<[-506, -794, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<16xi32>
+// CHECK-DAG: %[[MUL:.*]] = arith.constant dense<[2.500000e-01, 2.500000e-01, 0.000000e+00, {{.*}}]> : tensor<16xf64>
+// CHECK: %[[A8:.*]] = quant.scast %[[A]] : tensor<3x2x!quant.uniform<i8:f32, 5.000000e-01:1>> to tensor<3x2xi8>
+// CHECK: %[[Y8:.*]] = qnn.packed_matmul ins(%[[A8]], %[[W]] : tensor<3x2xi8>, tensor<1x1x64xi8>)
+// CHECK-SAME: requantize(%[[OFF]], %[[MUL]] : tensor<16xi32>, tensor<16xf64>)
+// CHECK-NOT: row_sums
+// CHECK-SAME: outs(%{{.*}} : tensor<3x2xi8>) {lhs_sign_flip, output_max = 127 : i64, output_min = -2 : i64, output_zero_point = -2 : i64}
+// CHECK: %[[Y:.*]] = quant.scast %[[Y8]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8:f32, 2.000000e+00:-2>>
+// CHECK: return %[[Y]]
+func.func @packs_quantized_matmul(%a: tensor<3x2x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<3x2x!quant.uniform<i8:f32, 2.0:-2>> {
+  %w8 = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %w = quant.scast %w8 : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8:f32, 1.0>>
+  %b = arith.constant dense<[10, -20]> : tensor<2xi32>
+  %y = qnn.matmul %a, %w bias %b {clamp_min = -2 : i64} : tensor<3x2x!quant.uniform<i8:f32, 0.5:1>>, tensor<2x2x!quant.uniform<i8:f32, 1.0>>, tensor<2xi32> -> tensor<3x2x!quant.uniform<i8:f32, 2.0:-2>>
+  return %y : tensor<3x2x!quant.uniform<i8:f32, 2.0:-2>>
+}
+
+// -----
+
+// u8 activations need no shift; u8 weights become s8 (w - 128), and their
+// zero point (130 - 128 = 2) makes row sums necessary: factors -2.
+// CHECK-LABEL: func @u8_weights_with_zero_point
+// CHECK-DAG: arith.constant dense<{{\[\[\[}}126, -128, 0, {{.*}}]]]> : tensor<1x1x64xi8>
+// CHECK-DAG: %[[RF:.*]] = arith.constant dense<[-2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<16xi32>
+// CHECK: qnn.packed_matmul
+// CHECK-SAME: row_sums(%[[RF]] : tensor<16xi32>)
+// CHECK-NOT: lhs_sign_flip
+// CHECK-SAME: output_unsigned
+func.func @u8_weights_with_zero_point(%a: tensor<1x2x!quant.uniform<u8:f32, 0.5:128>>) -> tensor<1x1x!quant.uniform<u8:f32, 2.0:128>> {
+  %w8 = arith.constant dense<[[-2], [0]]> : tensor<2x1xi8>
+  %w = quant.scast %w8 : tensor<2x1xi8> to tensor<2x1x!quant.uniform<u8:f32, 1.0:130>>
+  %y = qnn.matmul %a, %w : tensor<1x2x!quant.uniform<u8:f32, 0.5:128>>, tensor<2x1x!quant.uniform<u8:f32, 1.0:130>> -> tensor<1x1x!quant.uniform<u8:f32, 2.0:128>>
+  return %y : tensor<1x1x!quant.uniform<u8:f32, 2.0:128>>
+}
+
+// -----
+
+// f32 weights become 16-column panels: packed[t, k, j] = W[k, 16t + j].
+// CHECK-LABEL: func @packs_float_matmul
+// CHECK: %[[W:.*]] = arith.constant dense<{{\[\[\[}}1.000000e+00, 2.000000e+00, 0.000000e+00{{.*}}], [3.000000e+00, 4.000000e+00, 0.000000e+00{{.*}}]]]> : tensor<1x2x16xf32>
+// CHECK: qnn.packed_matmul ins(%{{.*}}, %[[W]] : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%{{.*}} : tensor<3x2xf32>) -> tensor<3x2xf32>
+// CHECK-NOT: linalg.matmul
+func.func @packs_float_matmul(%a: tensor<3x2xf32>, %init: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %y = linalg.matmul ins(%a, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%init : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// Left for the generic lowering: weights that are not constant, dynamic
+// shapes, a 16-bit result, a transposed float matmul.
+// CHECK-LABEL: func @left_alone
+// CHECK-NOT: qnn.packed_matmul
+// CHECK-COUNT-3: qnn.matmul
+// CHECK: linalg.matmul
+// CHECK-NOT: qnn.packed_matmul
+func.func @left_alone(%a: tensor<3x2x!quant.uniform<i8:f32, 0.5>>, %w: tensor<2x2x!quant.uniform<i8:f32, 1.0>>,
+                      %d: tensor<?x2x!quant.uniform<i8:f32, 0.5>>, %f: tensor<3x2xf32>, %init: tensor<3x3xf32>)
+    -> (tensor<3x2x!quant.uniform<i8:f32, 2.0>>, tensor<?x2x!quant.uniform<i8:f32, 2.0>>, tensor<3x2x!quant.uniform<i16:f32, 2.0>>, tensor<3x3xf32>) {
+  %y0 = qnn.matmul %a, %w : tensor<3x2x!quant.uniform<i8:f32, 0.5>>, tensor<2x2x!quant.uniform<i8:f32, 1.0>> -> tensor<3x2x!quant.uniform<i8:f32, 2.0>>
+  %w8 = arith.constant dense<1> : tensor<2x2xi8>
+  %wc = quant.scast %w8 : tensor<2x2xi8> to tensor<2x2x!quant.uniform<i8:f32, 1.0>>
+  %y1 = qnn.matmul %d, %wc : tensor<?x2x!quant.uniform<i8:f32, 0.5>>, tensor<2x2x!quant.uniform<i8:f32, 1.0>> -> tensor<?x2x!quant.uniform<i8:f32, 2.0>>
+  %y2 = qnn.matmul %a, %wc : tensor<3x2x!quant.uniform<i8:f32, 0.5>>, tensor<2x2x!quant.uniform<i8:f32, 1.0>> -> tensor<3x2x!quant.uniform<i16:f32, 2.0>>
+  %wt = arith.constant dense<1.0> : tensor<3x2xf32>
+  %y3 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%f, %wt : tensor<3x2xf32>, tensor<3x2xf32>) outs(%init : tensor<3x3xf32>) -> tensor<3x3xf32>
+  return %y0, %y1, %y2, %y3 : tensor<3x2x!quant.uniform<i8:f32, 2.0>>, tensor<?x2x!quant.uniform<i8:f32, 2.0>>, tensor<3x2x!quant.uniform<i16:f32, 2.0>>, tensor<3x3xf32>
+}
