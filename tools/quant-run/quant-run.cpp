@@ -457,7 +457,7 @@ int main(int argc, char **argv) {
     llvm::errs() << "\n";
 
   llvm::outs() << llvm::formatv(
-      "quant-run: @{0}: {1} calls, {2:f3} ms per call (min {3:f3} ms)\n",
+      "quant-run: @{0}: {1} calls, {2:f4} ms per call (min {3:f4} ms)\n",
       function, total, totalMs / double(total), minMs);
 
   for (auto [i, path] : llvm::enumerate(outputs))

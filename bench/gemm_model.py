@@ -1,0 +1,49 @@
+"""Writes the GEMM benchmark models: one INT8 (qnn.matmul, per-channel
+constant i8 weights, i8 activations, bias) and one FP32 (linalg.matmul,
+constant weights) function per shape, plus random inputs.
+
+  gemm_model.py DIR M K N      writes DIR/int8.mlir, DIR/f32.mlir,
+                               DIR/x_i8.npy, DIR/x_f32.npy
+"""
+import os
+import sys
+
+import numpy as np
+
+
+def main(d, m, k, n):
+    rng = np.random.default_rng(0)
+    os.makedirs(d, exist_ok=True)
+    w = rng.integers(-127, 128, (k, n), dtype=np.int8)
+    bias = rng.integers(-1000, 1000, n, dtype=np.int32)
+    scales = ", ".join(f"{s!r}" for s in (0.001 + rng.random(n) * 0.001))
+    a_t = f"tensor<{m}x{k}x!quant.uniform<i8:f32, 0.05:3>>"
+    w_t = f"tensor<{k}x{n}x!quant.uniform<i8<-127:127>:f32:1, {{{scales}}}>>"
+    y_t = f"tensor<{m}x{n}x!quant.uniform<i8:f32, 0.5:-2>>"
+    # Weights as hex blobs keep large models quick to parse.
+    with open(os.path.join(d, "int8.mlir"), "w") as f:
+        f.write(f"""func.func @main(%x: {a_t}) -> {y_t} {{
+  %w8 = arith.constant dense<"0x{w.tobytes().hex().upper()}"> : tensor<{k}x{n}xi8>
+  %w = quant.scast %w8 : tensor<{k}x{n}xi8> to {w_t}
+  %b = arith.constant dense<"0x{bias.tobytes().hex().upper()}"> : tensor<{n}xi32>
+  %y = qnn.matmul %x, %w bias %b : {a_t}, {w_t}, tensor<{n}xi32> -> {y_t}
+  return %y : {y_t}
+}}
+""")
+    wf = (rng.standard_normal((k, n)) * 0.05).astype(np.float32)
+    with open(os.path.join(d, "f32.mlir"), "w") as f:
+        f.write(f"""func.func @main(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
+  %w = arith.constant dense<"0x{wf.tobytes().hex().upper()}"> : tensor<{k}x{n}xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%init : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+""")
+    np.save(os.path.join(d, "x_i8.npy"), rng.integers(-128, 128, (m, k), dtype=np.int8))
+    np.save(os.path.join(d, "x_f32.npy"), rng.standard_normal((m, k)).astype(np.float32))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], *map(int, sys.argv[2:5]))
