@@ -53,6 +53,12 @@ def _unit_groups(rank, axes):
     return [sorted(g) for g in groups]
 
 
+# Operators emitted on f32 tensors only.
+FLOAT_OPS = {"Gemm", "MatMul", "Conv", "BatchNormalization", "MaxPool", "AveragePool", "GlobalAveragePool",
+             "Softmax", "LayerNormalization", "ReduceMean", "Add", "Sub", "Mul", "Div", "Pow", "Sqrt", "Erf",
+             "Relu", "Clip", "Sigmoid", "Tanh", "Transpose"}
+
+
 class Importer:
     def __init__(self, model, batch, expose=()):
         self.model = model
@@ -375,8 +381,6 @@ class Importer:
         self.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
         if self.attr(node, "group", 1) != 1:
             self.fail(node, "grouped convolutions are not supported")
-        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-            self.fail(node, "auto_pad is not supported")
         qx = self.qtype(node, node.input[1], node.input[2])
         w_const = self.const_value(node.input[3])
         qw = self.qtype(node, node.input[4], node.input[5], 0)
@@ -385,9 +389,9 @@ class Importer:
         w, ws = self.quantized(node, node.input[3], qw)
         if len(xs) != 4 or len(ws) != 4:
             self.fail(node, "only 2-D convolutions (NCHW) are supported")
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
         strides = list(self.attr(node, "strides", [1, 1]))
         dil = list(self.attr(node, "dilations", [1, 1]))
+        pads = self.pads_of(node, xs[2:], ws[2:], strides, dil)
         oh = (xs[2] + pads[0] + pads[2] - dil[0] * (ws[2] - 1) - 1) // strides[0] + 1
         ow = (xs[3] + pads[1] + pads[3] - dil[1] * (ws[3] - 1) - 1) // strides[1] + 1
         out = [xs[0], ws[0], oh, ow]
@@ -486,8 +490,6 @@ class Importer:
 
     def op_ConvInteger(self, node):
         self.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
-        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-            self.fail(node, "auto_pad is not supported")
         xzp, wzp = self.zero_point(node, 2), self.zero_point(node, 3)
         ws = self.shape_of(node.input[1])
         if xzp.size != 1:
@@ -501,9 +503,9 @@ class Importer:
         group = self.attr(node, "group", 1)
         if xs[1] != ws[1] * group or ws[0] % group:
             self.fail(node, f"channels of {xs} and {ws} do not match group {group}")
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
         strides = list(self.attr(node, "strides", [1, 1]))
         dil = list(self.attr(node, "dilations", [1, 1]))
+        pads = self.pads_of(node, xs[2:], ws[2:], strides, dil)
         # Zero-point-subtracted inputs pad with 0, as ONNX pads x with its
         # zero point.
         x, xs = self.pad(x, xs, pads, self.once("%zero_i32", "%zero_i32 = arith.constant 0 : i32"), "i32")
@@ -588,10 +590,18 @@ class Importer:
                   f"outs({z} : {_ttype([m, n])}) -> {_ttype([m, n])} loc(\"{node.name}\")")
         if bias is None:
             return r, [m, n]
-        bias = np.broadcast_to(np.asarray(bias, np.float32).reshape(-1), (n,)).copy()
+        bias = np.asarray(bias, np.float32)
+        try:
+            np.broadcast_shapes(bias.shape, (m, n))
+        except ValueError:
+            self.fail(node, f"bias of shape {list(bias.shape)} does not broadcast to {[m, n]}")
+        if bias.ndim == 2 and bias.shape[0] != 1:  # a per-row or full-matrix bias
+            bshape = list(bias.shape)
+        else:  # one value per column: what quant-fuse-layers folds
+            bias, bshape = np.broadcast_to(bias.reshape(-1), (n,)).copy(), [n]
         bssa = self.fresh("b")
-        self.emit(f"{bssa} = arith.constant dense<{_dense(bias)}> : {_ttype([n])}")
-        out = self.elementwise(node, [(r, [m, n]), (bssa, [n])],
+        self.emit(f"{bssa} = arith.constant dense<{_dense(bias)}> : {_ttype(bshape)}")
+        out = self.elementwise(node, [(r, [m, n]), (bssa, bshape)],
                                ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], [m, n],
                                loc=f"{node.name}.bias")
         return out, [m, n]
@@ -726,8 +736,6 @@ class Importer:
 
     def op_LayerNormalization(self, node):
         self.check_attrs(node, {"axis", "epsilon", "stash_type"})
-        if any(node.output[1:]):
-            self.fail(node, "the Mean and InvStdDev outputs are not supported")
         if self.attr(node, "stash_type", 1) != 1:
             self.fail(node, "only float statistics (stash_type 1) are supported")
         x, xs = self.materialize(node.input[0], node)
@@ -749,6 +757,12 @@ class Importer:
                                 "%ve = arith.addf %var, %eps : f32", "%sd = math.sqrt %ve : f32",
                                 "%y = arith.divf %one, %sd : f32", "linalg.yield %y : f32"], keep,
                                loc=f"{node.name}.invstd")
+        if len(node.output) > 1 and node.output[1]:
+            self.values[node.output[1]] = (self.elementwise(
+                node, [(s, keep)], [f"%n = arith.constant {count!r} : f32", "%y = arith.divf %a0, %n : f32",
+                                    "linalg.yield %y : f32"], keep, loc=f"{node.name}.mean"), keep)
+        if len(node.output) > 2 and node.output[2]:
+            self.values[node.output[2]] = (inv, keep)
         inputs = [(d, xs), (inv, keep), self.materialize(node.input[1], node)]
         body = ["%nrm = arith.mulf %a0, %a1 : f32", "%y = arith.mulf %nrm, %a2 : f32"]
         if len(node.input) > 2 and node.input[2]:
@@ -761,14 +775,12 @@ class Importer:
         self.check_attrs(node, {"kernel_shape", "pads", "strides", "auto_pad", "ceil_mode", "count_include_pad"})
         if self.attr(node, "ceil_mode", 0):
             self.fail(node, "ceil_mode is not supported")
-        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-            self.fail(node, "auto_pad is not supported")
         x, xs = self.materialize(node.input[0], node)
         k = list(self.attr(node, "kernel_shape"))
         if len(xs) != 4 or len(k) != 2:
             self.fail(node, "only 2-D pooling (NCHW) is supported")
         strides = list(self.attr(node, "strides", [1, 1]))
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
+        pads = self.pads_of(node, xs[2:], k, strides, [1, 1])
         h, w = xs[2], xs[3]
         x, xs = self.pad(x, xs, pads, "%zero")
         oh = (xs[2] - k[0]) // strides[0] + 1
@@ -970,8 +982,6 @@ class Importer:
 
     def op_Conv(self, node):
         self.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
-        if self.attr(node, "auto_pad", b"NOTSET") not in (b"NOTSET", "NOTSET"):
-            self.fail(node, "auto_pad is not supported")
         x, xs = self.materialize(node.input[0], node)
         w = self.const_value(node.input[1])
         if w is None or w.ndim != 4 or len(xs) != 4:
@@ -984,9 +994,9 @@ class Importer:
             bias = self.const_value(node.input[2])
             if bias is None:
                 self.fail(node, "the bias must be a constant")
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
         strides = list(self.attr(node, "strides", [1, 1]))
         dil = list(self.attr(node, "dilations", [1, 1]))
+        pads = self.pads_of(node, xs[2:], w.shape[2:], strides, dil)
         if group > 1 and group == xs[1] == w.shape[0]:
             return self.depthwise_conv(node, x, xs, w, bias, pads, strides, dil)
         x, xs = self.pad(x, xs, pads, "%zero")
@@ -1037,6 +1047,25 @@ class Importer:
                   f"{_ttype(shape)} into {_ttype(new_shape)}")
         return r
 
+    def pads_of(self, node, size, kernel, strides, dil):
+        """Top, left, bottom, right padding of a 2-D window op: its 'pads',
+        or what auto_pad asks for (SAME_UPPER puts the odd one at the end)."""
+        auto = self.attr(node, "auto_pad", b"NOTSET")
+        auto = auto.decode() if isinstance(auto, bytes) else auto
+        if auto == "NOTSET":
+            return list(self.attr(node, "pads", [0, 0, 0, 0]))
+        if auto == "VALID":
+            return [0, 0, 0, 0]
+        if auto not in ("SAME_UPPER", "SAME_LOWER"):
+            self.fail(node, f"auto_pad {auto} is not supported")
+        begin, end = [], []
+        for n, k, s, d in zip(size, kernel, strides, dil):
+            total = max((-(-n // s) - 1) * s + (k - 1) * d + 1 - n, 0)
+            small, large = total // 2, total - total // 2
+            begin.append(small if auto == "SAME_UPPER" else large)
+            end.append(large if auto == "SAME_UPPER" else small)
+        return begin + end
+
     def pad(self, x, shape, pads, value, elem="f32"):
         """Pads H and W of an NCHW tensor (ONNX pads: top, left, bottom, right)."""
         top, left, bottom, right = pads
@@ -1086,10 +1115,10 @@ class Importer:
         x, xs = self.materialize(node.input[0], node)
         k = list(self.attr(node, "kernel_shape"))
         strides = list(self.attr(node, "strides", [1, 1]))
-        dil = list(self.attr(node, "dilations", [1, 1]))
-        pads = list(self.attr(node, "pads", [0, 0, 0, 0]))
         if len(xs) != 4 or len(k) != 2:
             self.fail(node, "only 2-D pooling (NCHW) is supported")
+        dil = list(self.attr(node, "dilations", [1, 1]))
+        pads = self.pads_of(node, xs[2:], k, strides, dil)
         self.once("%ninf", "%ninf = arith.constant 0xFF800000 : f32")
         x, xs = self.pad(x, xs, pads, "%ninf")
         oh = (xs[2] - dil[0] * (k[0] - 1) - 1) // strides[0] + 1
@@ -1256,6 +1285,10 @@ class Importer:
             handler = getattr(self, f"op_{node.op_type}", None)
             if handler is None or node.domain not in ("", "ai.onnx"):
                 self.fail(node, "unsupported operator")
+            if node.op_type in FLOAT_OPS:
+                for name in node.input:
+                    if name in self.values and self.elem(name) != "f32":
+                        self.fail(node, f"input '{name}' is {self.elem(name)}: only float tensors are supported")
             result = handler(node)
             if result is not None:
                 self.values[node.output[0]] = result
