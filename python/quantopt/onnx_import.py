@@ -316,7 +316,7 @@ class Importer:
         qa = self.qtype(node, node.input[1], node.input[2])
         qb = self.qtype(node, node.input[4], node.input[5], -1, b_shape)
         qy = self.qtype(node, node.input[6], node.input[7])
-        if ":f32:" in qb and len(b_shape) != 2:
+        if ":f32:" in qb and b_shape is not None and len(b_shape) != 2:
             self.fail(node, "per-column scales of b need a 2-D b")
         a, a_shape = self.quantized(node, node.input[0], qa)
         b, b_shape = self.quantized(node, node.input[3], qb)

@@ -270,7 +270,8 @@ def integer_case():
     qm = reference.qlinear_matmul(a, *qa, b, *qb, *qy, 0, 255).astype(np.uint8)
     qm2 = reference.qlinear_matmul(a3, *qa, b2, *qb2, *qy, 0, 255).astype(np.uint8)
     mi = reference.matmul_integer(a3, b3, 7).astype(np.int32)
-    outputs = [("ci", [1, 6, 4, 3], ci), ("cu", [1, 3, 3, 3], cu), ("qm", [2, 3, 3, 5], qm), ("qm2", [2, 3, 5], qm2), ("mi", [2, 3, 5], mi)]
+    outputs = [("ci", [1, 6, 4, 3], ci), ("cu", [1, 3, 3, 3], cu), ("qm", [2, 3, 3, 5], qm),
+               ("qm2", [2, 3, 5], qm2), ("mi", [2, 3, 5], mi)]
     # MatMulInteger reads plain uint8, QLinearMatMul quantized values: each
     # graph input feeds one kind.
     inputs = [("x", x), ("xu", xu), ("wu", wu), ("a", a), ("b", b), ("a3", a3), ("m3", a3.copy()), ("b3", b3)]
