@@ -14,6 +14,7 @@
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -86,6 +87,9 @@ static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
         true; // write straight into the caller's buffer
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }
+  // Frees every temporary buffer (one-shot bufferization only allocates):
+  // without it each call leaks its intermediates.
+  bufferization::buildBufferDeallocationPipeline(pm);
 }
 
 /// Loops, then everything to the LLVM dialect.
@@ -128,6 +132,8 @@ void quantopt::buildLowerToCpuPipeline(
   pm.addPass(createConvertQnnToLinalgPass(
       ConvertQnnToLinalgPassOptions{options.requantizeMode}));
   pm.addPass(createConvertElementwiseToLinalgPass());
+  if (options.approximateMath)
+    pm.addPass(createApproximateMathPass());
   addBufferize(pm, options.resultsAsOutParams);
 
   ConvertQnnPackedMatmulToVectorPassOptions kernels;

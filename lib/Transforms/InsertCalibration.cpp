@@ -132,8 +132,9 @@ private:
       }
       if (outputs)
         for (OpResult result : op->getResults())
-          observeValue(result, base + ".out" +
-                                   std::to_string(result.getResultNumber()));
+          observeValue(unitOutput(result),
+                       base + ".out" +
+                           std::to_string(result.getResultNumber()));
     }
 
     if (functionBoundaries)
@@ -141,6 +142,21 @@ private:
         for (auto [index, operand] : llvm::enumerate(ret.getOperands()))
           observeValue(operand, prefix + ".result" + std::to_string(index));
       });
+  }
+
+  /// The value a quantization unit made by quant-fuse-layers produces: the
+  /// result of the epilogue a fused op feeds, unless the epilogue is
+  /// observed under its own name anyway (elementwise ops enabled); else
+  /// `result` itself.
+  Value unitOutput(OpResult result) const {
+    if (!result.getOwner()->hasAttr(quantopt::kFusedAttrName) ||
+        !result.hasOneUse())
+      return result;
+    Operation *epilogue = *result.getUsers().begin();
+    if (epilogue->getNumResults() != 1 ||
+        enabledKinds.contains(classifyOp(epilogue)))
+      return result;
+    return epilogue->getResult(0);
   }
 
   /// "fc1" for an op at loc("fc1"), else "main.linalg.matmul#2".

@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
@@ -214,10 +215,134 @@ struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
   }
 };
 
+/// f32 linalg.batch_matmul (plain, or reading the right operand transposed as
+/// attention's Q K^T does) -> the right operand packed at run time into
+/// 16-column panels, then one float qnn.packed_matmul per batch.
+struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::BatchMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "not on tensors");
+    MLIRContext *ctx = op.getContext();
+    AffineExpr b, m, n, k;
+    bindDims(ctx, b, m, n, k);
+    auto maps = op.getIndexingMapsArray();
+    auto map = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(4, 0, results, ctx);
+    };
+    if (maps[0] != map({b, m, k}) || maps[2] != map({b, m, n}))
+      return rewriter.notifyMatchFailure(op, "unsupported indexing maps");
+    bool transposed = maps[1] == map({b, n, k});
+    if (!transposed && maps[1] != map({b, k, n}))
+      return rewriter.notifyMatchFailure(op, "unsupported indexing maps");
+    Value lhs = op.getInputs()[0], rhs = op.getInputs()[1],
+          init = op.getDpsInits()[0];
+    auto lhsType = cast<RankedTensorType>(lhs.getType());
+    auto rhsType = cast<RankedTensorType>(rhs.getType());
+    auto initType = cast<RankedTensorType>(init.getType());
+    for (RankedTensorType type : {lhsType, rhsType, initType})
+      if (!type.getElementType().isF32() || !type.hasStaticShape())
+        return rewriter.notifyMatchFailure(op, "not f32 with static shapes");
+
+    Location loc = op.getLoc();
+    int64_t batch = lhsType.getDimSize(0), rows = lhsType.getDimSize(1),
+            depth = lhsType.getDimSize(2), cols = initType.getDimSize(2);
+    int64_t tiles = llvm::divideCeilSigned(cols, kPanel);
+    Type f32 = rewriter.getF32Type();
+    Value packed = packAtRunTime(rewriter, loc, rhs, transposed, batch, tiles,
+                                 depth, cols);
+
+    // One packed matmul per batch, on slices of the same buffers.
+    auto index = [&](int64_t v) {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+    auto loop = scf::ForOp::create(
+        rewriter, loc, index(0), index(batch), index(1), ValueRange{init},
+        [&](OpBuilder &nb, Location l, Value i, ValueRange iterArgs) {
+          SmallVector<OpFoldResult> ones(3, nb.getIndexAttr(1));
+          auto slice = [&](Value source, ArrayRef<int64_t> shape) {
+            SmallVector<OpFoldResult> offsets(shape.size(), nb.getIndexAttr(0));
+            offsets[0] = i;
+            SmallVector<OpFoldResult> sizes{nb.getIndexAttr(1)};
+            for (int64_t d : shape.drop_front())
+              sizes.push_back(nb.getIndexAttr(d));
+            auto type = RankedTensorType::get(shape.drop_front(), f32);
+            return tensor::ExtractSliceOp::create(
+                nb, l, type, source, offsets, sizes,
+                SmallVector<OpFoldResult>(shape.size(), nb.getIndexAttr(1)));
+          };
+          Value a = slice(lhs, {batch, rows, depth});
+          Value w = slice(packed, {batch, tiles, depth, kPanel});
+          Value c = slice(iterArgs[0], {batch, rows, cols});
+          Value y = qnn::PackedMatmulOp::create(
+                        nb, l, c.getType(), a, w, Value(), Value(), Value(), c,
+                        /*lhs_sign_flip=*/false, /*output_unsigned=*/false,
+                        IntegerAttr(), IntegerAttr(), IntegerAttr())
+                        .getResult();
+          SmallVector<OpFoldResult> offsets(3, nb.getIndexAttr(0));
+          offsets[0] = i;
+          SmallVector<OpFoldResult> sizes{
+              nb.getIndexAttr(1), nb.getIndexAttr(rows), nb.getIndexAttr(cols)};
+          Value updated = tensor::InsertSliceOp::create(nb, l, y, iterArgs[0],
+                                                        offsets, sizes, ones);
+          scf::YieldOp::create(nb, l, updated);
+        });
+    rewriter.replaceOp(op, loop.getResult(0));
+    return success();
+  }
+
+  /// packed[b, t, k, j] = rhs[b, k, 16t + j] (rhs[b, 16t + j, k] when
+  /// transposed), zero beyond the last column.
+  static Value packAtRunTime(PatternRewriter &rewriter, Location loc, Value rhs,
+                             bool transposed, int64_t batch, int64_t tiles,
+                             int64_t depth, int64_t cols) {
+    Type f32 = rewriter.getF32Type();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc, SmallVector<int64_t>{batch, tiles, depth, kPanel}, f32);
+    auto identity = AffineMap::getMultiDimIdentityMap(4, rewriter.getContext());
+    return linalg::GenericOp::create(
+               rewriter, loc, empty.getType(), ValueRange{}, ValueRange{empty},
+               ArrayRef<AffineMap>{identity},
+               SmallVector<utils::IteratorType>(4,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange) {
+                 Value b = linalg::IndexOp::create(nb, l, 0);
+                 Value t = linalg::IndexOp::create(nb, l, 1);
+                 Value k = linalg::IndexOp::create(nb, l, 2);
+                 Value j = linalg::IndexOp::create(nb, l, 3);
+                 auto c = [&](int64_t v) {
+                   return arith::ConstantIndexOp::create(nb, l, v);
+                 };
+                 Value col = arith::AddIOp::create(
+                     nb, l, arith::MulIOp::create(nb, l, t, c(kPanel)), j);
+                 Value inside = arith::CmpIOp::create(
+                     nb, l, arith::CmpIPredicate::ult, col, c(cols));
+                 // Clamped, so that the read stays in bounds; the select
+                 // zeroes the padding.
+                 Value safeCol =
+                     arith::MinUIOp::create(nb, l, col, c(cols - 1));
+                 SmallVector<Value> indices =
+                     transposed ? SmallVector<Value>{b, safeCol, k}
+                                : SmallVector<Value>{b, k, safeCol};
+                 Value v = tensor::ExtractOp::create(nb, l, rhs, indices);
+                 Value zero = arith::ConstantOp::create(
+                     nb, l, nb.getFloatAttr(f32, 0.0));
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::SelectOp::create(nb, l, inside, v, zero)
+                         .getResult());
+               })
+        .getResult(0);
+  }
+};
+
 struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackQuantizedMatmul, PackFloatMatmul>(&getContext());
+    patterns.add<PackQuantizedMatmul, PackFloatMatmul, PackFloatBatchMatmul>(
+        &getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

@@ -77,3 +77,26 @@ func.func @left_alone(%a: tensor<3x2x!quant.uniform<i8:f32, 0.5>>, %w: tensor<2x
       ins(%f, %wt : tensor<3x2xf32>, tensor<3x2xf32>) outs(%init : tensor<3x3xf32>) -> tensor<3x3xf32>
   return %y0, %y1, %y2, %y3 : tensor<3x2x!quant.uniform<i8:f32, 2.0>>, tensor<?x2x!quant.uniform<i8:f32, 2.0>>, tensor<3x2x!quant.uniform<i16:f32, 2.0>>, tensor<3x3xf32>
 }
+
+// -----
+
+// A batch matmul reading its right operand transposed (attention's Q K^T):
+// packed at run time by a generic that clamps its reads and zeroes the
+// padding columns, then one packed matmul per batch on slices.
+// CHECK-LABEL: func @packs_batch_matmul_at_run_time
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x1x4x16xf32>)
+// CHECK: arith.minui
+// CHECK: tensor.extract %arg1
+// CHECK: arith.select
+// CHECK: scf.for {{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<2x3x5xf32>)
+// CHECK: %[[A:.*]] = tensor.extract_slice %arg0{{.*}} to tensor<3x4xf32>
+// CHECK: %[[W:.*]] = tensor.extract_slice %[[P]]{{.*}} to tensor<1x4x16xf32>
+// CHECK: %[[C:.*]] = tensor.extract_slice %[[ACC]]{{.*}} to tensor<3x5xf32>
+// CHECK: qnn.packed_matmul ins(%[[A]], %[[W]] : tensor<3x4xf32>, tensor<1x4x16xf32>) outs(%[[C]] : tensor<3x5xf32>)
+// CHECK: tensor.insert_slice
+// CHECK-NOT: linalg.batch_matmul
+func.func @packs_batch_matmul_at_run_time(%q: tensor<2x3x4xf32>, %k: tensor<2x5x4xf32>, %init: tensor<2x3x5xf32>) -> tensor<2x3x5xf32> {
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+      ins(%q, %k : tensor<2x3x4xf32>, tensor<2x5x4xf32>) outs(%init : tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
+  return %s : tensor<2x3x5xf32>
+}

@@ -66,6 +66,11 @@ struct LowerToCpuPipelineOptions
       *this, "vectors",
       llvm::cl::desc("Register tile width in 16-lane vectors (0: automatic)"),
       llvm::cl::init(0)};
+  PassOptions::Option<bool> approximateMath{
+      *this, "approximate-math",
+      llvm::cl::desc("Polynomial f32 exp/tanh/erf so that float loops "
+                     "vectorize (a few ulp from libm)"),
+      llvm::cl::init(true)};
 };
 
 struct StaticInt8PipelineOptions

@@ -278,6 +278,10 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       bit-identical to `convert-qnn-to-linalg`'s float-mode lowering.
     - f32 `linalg.matmul` (default indexing maps): the weights become
       16-column panels.
+    - f32 `linalg.batch_matmul` (plain, or with the right operand read
+      transposed, as attention's Q K^T): the right operand is packed into
+      the same panels at run time (a `linalg.generic`), then a loop over
+      the batch runs one float `qnn.packed_matmul` per batch.
 
     Everything else (dynamic shapes, non-constant weights, 16-bit results,
     transposed matmuls) is left for the generic lowering.
@@ -299,7 +303,25 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
   let dependentDialects = ["::mlir::qnn::QnnDialect",
                            "::mlir::quant::QuantDialect",
                            "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
+}
+
+def ApproximateMathPass : Pass<"quant-approximate-math"> {
+  let summary = "Replace f32 transcendental math ops by polynomial approximations";
+  let description = [{
+    Rewrites f32 `math.exp`, `math.tanh`, `math.erf`, `math.log` (and the
+    other functions upstream MLIR approximates) into polynomials of
+    arithmetic ops (MLIR's `populateMathPolynomialApproximationPatterns`),
+    so that the loops holding them vectorize instead of calling libm once
+    per element: softmax, GELU and sigmoid in the float parts of a model. The
+    approximations are accurate to a few ulp, not bit-identical to libm;
+    integer (quantized) arithmetic is untouched.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

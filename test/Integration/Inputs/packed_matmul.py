@@ -9,6 +9,8 @@ convert-qnn-packed-matmul-to-vector) against NumPy.
                                     runs every case with quant-run and FLAGS,
                                     writing DIR/out-<case>-TAG.npy
 
+Float cases (matmuls with constant weights; batch matmuls, plain and with
+the right operand transposed, packed at run time) are checked to 1e-5.
 Integer cases are checked against ONNX QLinearMatMul (python/quantopt/
 reference.py); the shapes cover every remainder of the register tiles: M = 1
 and M not a multiple of the tile rows, N below / not a multiple of 16, K not a
@@ -74,6 +76,14 @@ def make_cases():
         expected = x.astype(np.float64) @ b.astype(np.float64)
         cases.append(dict(name=name, kind="f32", M=M, K=K, N=N, x=x, b=b, expected=expected))
 
+    def add_batch(name, B, M, K, N, transposed):
+        x = rng.standard_normal((B, M, K)).astype(np.float32)
+        y = rng.standard_normal((B, N, K) if transposed else (B, K, N)).astype(np.float32)
+        rhs = y.transpose(0, 2, 1) if transposed else y
+        expected = x.astype(np.float64) @ rhs.astype(np.float64)
+        cases.append(dict(name=name, kind="batch", B=B, M=M, K=K, N=N, x=x, y=y,
+                          transposed=transposed, expected=expected))
+
     add("tile_multiple", 12, 64, 64)
     add("m1", 1, 768, 80)
     add("m_tail", 7, 40, 48, per_channel=False)
@@ -89,12 +99,30 @@ def make_cases():
     add_float("f32_tiles", 12, 64, 64)
     add_float("f32_tails", 7, 33, 37)
     add_float("f32_m1", 1, 100, 50)
+    add_batch("batch_f32", 3, 7, 20, 18, False)
+    add_batch("batch_f32_transposed", 2, 9, 16, 33, True)
     return cases
 
 
 def model(d):
     for c in make_cases():
         M, K, N = c["M"], c["K"], c["N"]
+        if c["kind"] == "batch":
+            B = c["B"]
+            y_shape = f"{B}x{N}x{K}" if c["transposed"] else f"{B}x{K}x{N}"
+            rhs_map = "(b, n, k)" if c["transposed"] else "(b, k, n)"
+            text = f"""func.func @{c['name']}(%x: tensor<{B}x{M}x{K}xf32>, %y: tensor<{y_shape}xf32>) -> tensor<{B}x{M}x{N}xf32> {{
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{B}x{M}x{N}xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{B}x{M}x{N}xf32>) -> tensor<{B}x{M}x{N}xf32>
+  %r = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> {rhs_map}>, affine_map<(b, m, n, k) -> (b, m, n)>]
+      ins(%x, %y : tensor<{B}x{M}x{K}xf32>, tensor<{y_shape}xf32>) outs(%init : tensor<{B}x{M}x{N}xf32>) -> tensor<{B}x{M}x{N}xf32>
+  return %r : tensor<{B}x{M}x{N}xf32>
+}}"""
+            with open(os.path.join(d, f"{c['name']}.mlir"), "w") as f:
+                f.write(text + "\n")
+            np.savez(os.path.join(d, f"in-{c['name']}.npz"), x=c["x"], y=c["y"])
+            continue
         if c["kind"] == "f32":
             text = (f"""func.func @{c['name']}(%x: tensor<{M}x{K}xf32>) -> tensor<{M}x{N}xf32> {{
   %w = arith.constant dense<{dense(c['b'].tolist())}> : tensor<{K}x{N}xf32>
@@ -135,8 +163,9 @@ def model(d):
 def run(d, tag, quant_run, flags):
     for c in make_cases():
         name = c["name"]
+        ext = "npz" if c["kind"] == "batch" else "npy"
         subprocess.run([quant_run, os.path.join(d, f"{name}.mlir"), "-e", name,
-                        "--input", os.path.join(d, f"in-{name}.npy"),
+                        "--input", os.path.join(d, f"in-{name}.{ext}"),
                         "--output", os.path.join(d, f"out-{name}-{tag}.npy"),
                         "--no-progress", *flags], check=True, stdout=subprocess.DEVNULL)
 
@@ -145,7 +174,7 @@ def check(d, tag):
     bad = 0
     for c in make_cases():
         got = np.load(os.path.join(d, f"out-{c['name']}-{tag}.npy"))
-        if c["kind"] == "f32":
+        if c["kind"] in ("f32", "batch"):
             err = np.max(np.abs(got - c["expected"]) / (1 + np.abs(c["expected"])))
             same = err < 1e-5
             detail = f": relative error {err:.2e}"
