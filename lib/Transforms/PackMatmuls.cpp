@@ -82,7 +82,8 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     RankedTensorType lhsType = op.getLhs().getType(),
                      rhsType = op.getRhs().getType(), resultType = op.getType();
-    if (!lhsType.hasStaticShape() || !rhsType.hasStaticShape())
+    // Only the number of rows may be dynamic (a batch dimension).
+    if (lhsType.isDynamicDim(1) || !rhsType.hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     auto lhsQ = cast<quant::UniformQuantizedType>(lhsType.getElementType());
     auto rhsQ = cast<quant::QuantizedType>(rhsType.getElementType());
@@ -94,8 +95,7 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
     std::optional<SmallVector<int64_t>> weights = constantStorage(op.getRhs());
     if (!weights)
       return rewriter.notifyMatchFailure(op, "weights are not constant");
-    int64_t m = lhsType.getDimSize(0), k = lhsType.getDimSize(1),
-            n = rhsType.getDimSize(1);
+    int64_t k = lhsType.getDimSize(1), n = rhsType.getDimSize(1);
     SmallVector<int64_t> bias(n, 0);
     if (Value b = op.getBias()) {
       std::optional<SmallVector<int64_t>> values = constantStorage(b);
@@ -163,7 +163,9 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
         anyWeightZp
             ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, rowFactors)
             : Value();
-    Value init = tensor::EmptyOp::create(rewriter, loc, {m, n}, i8);
+    SmallVector<OpFoldResult> initSizes{
+        tensor::getMixedSize(rewriter, loc, lhs, 0), rewriter.getIndexAttr(n)};
+    Value init = tensor::EmptyOp::create(rewriter, loc, initSizes, i8);
     auto packedOp = qnn::PackedMatmulOp::create(
         rewriter, loc, init.getType(), lhs, packedRhs, offsetsValue,
         multipliersValue, rowFactorsValue, init,
@@ -192,9 +194,9 @@ struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(op, "weights are not constant");
     if (!lhsType.getElementType().isF32() ||
         !weights.getElementType().isF32() ||
-        !initType.getElementType().isF32() || !lhsType.hasStaticShape() ||
-        !initType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "not f32 with static shapes");
+        !initType.getElementType().isF32() || lhsType.isDynamicDim(1) ||
+        initType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "not f32 with static K and N");
 
     int64_t k = lhsType.getDimSize(1), n = initType.getDimSize(1);
     int64_t tiles = llvm::divideCeilSigned(n, kPanel);

@@ -602,11 +602,8 @@ LogicalResult PackedMatmulOp::verify() {
   auto lhs = cast<ShapedType>(getLhs().getType());
   auto packed = cast<ShapedType>(getPackedRhs().getType());
   auto init = cast<ShapedType>(getInit().getType());
-  for (auto [role, type] : {std::pair<StringRef, ShapedType>{"lhs", lhs},
-                            {"packed_rhs", packed},
-                            {"init", init}})
-    if (!type.hasStaticShape())
-      return emitOpError() << role << " must have a static shape";
+  if (!packed.hasStaticShape())
+    return emitOpError("packed_rhs must have a static shape");
   if (getResult() && getResult().getType() != init)
     return emitOpError("result type must be the init type");
   if (!getResult() && !isa<MemRefType>(init))
@@ -614,7 +611,11 @@ LogicalResult PackedMatmulOp::verify() {
   if (lhs.getRank() != 2 || init.getRank() != 2)
     return emitOpError("expects rank-2 lhs and init");
   int64_t m = lhs.getDimSize(0), k = lhs.getDimSize(1), n = init.getDimSize(1);
-  if (init.getDimSize(0) != m)
+  // Only the number of rows may be dynamic.
+  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
+    return emitOpError("lhs columns and init columns must be static");
+  if (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(init.getDimSize(0)) &&
+      init.getDimSize(0) != m)
     return emitOpError("lhs and init disagree on the number of rows");
 
   Type element = lhs.getElementType();

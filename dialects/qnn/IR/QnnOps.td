@@ -350,7 +350,8 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
     The form `quant-pack-matmuls` gives a matmul whose weights are constant,
     for `convert-qnn-packed-matmul-to-vector` to compile into a register-tiled
     micro-kernel. It is destination style and works on tensors and, after
-    bufferization, on memrefs (then without a result). Shapes are static.
+    bufferization, on memrefs (then without a result). Shapes are static
+    except the number of rows M (a batch dimension).
 
     Integer form (`lhs` i8, `init` i8): `packed_rhs` (NT x KG x 64, i8, with
     NT = ceil(N / 16) and KG = ceil(K / 4)) holds the s8 weights W (K x N)

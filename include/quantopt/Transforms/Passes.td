@@ -283,8 +283,9 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       the same panels at run time (a `linalg.generic`), then a loop over
       the batch runs one float `qnn.packed_matmul` per batch.
 
-    Everything else (dynamic shapes, non-constant weights, 16-bit results,
-    transposed matmuls) is left for the generic lowering.
+    Everything else (dynamic K or N, non-constant weights, 16-bit results,
+    transposed matmuls) is left for the generic lowering; a dynamic number
+    of rows (a batch dimension) is fine.
 
     Before:
     ```mlir

@@ -39,6 +39,8 @@ struct TileShape {
 /// broadcast, within the 32 zmm registers); with fewer rows, more vectors so
 /// that enough independent dot products are in flight to hide latency.
 TileShape chooseTile(int64_t m, int64_t tiles, int64_t rows, int64_t vectors) {
+  if (ShapedType::isDynamic(m))
+    m = 6; // unknown: tile for many rows (remainders go row by row)
   TileShape shape;
   shape.rows = rows > 0 ? rows : std::min<int64_t>(m, 6);
   if (vectors > 0)
@@ -65,6 +67,9 @@ public:
     tiles = llvm::divideCeilSigned(n, kLanes);
     groups = llvm::divideCeilSigned(k, kGroup);
     shape = chooseTile(m, tiles, rows, vectors);
+    numRows = ShapedType::isDynamic(m)
+                  ? memref::DimOp::create(b, op.getLhs(), 0).getResult()
+                  : index(m);
   }
 
   void emit() {
@@ -72,7 +77,7 @@ public:
     // Column blocks outermost: one block of packed weights is reused by
     // every row tile while it is in cache.
     forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
-      forBlocks(m, shape.rows, [&](Value row, int64_t rows) {
+      forRowBlocks([&](Value row, int64_t rows) {
         if (op.isInteger())
           emitIntegerTile(lhs, row, rows, tile, vectors);
         else
@@ -109,6 +114,26 @@ private:
       body(index(full), total - full);
   }
 
+  /// forBlocks over the rows; with a dynamic M, the remainder rows are done
+  /// one at a time.
+  void forRowBlocks(function_ref<void(Value, int64_t)> body) {
+    if (!ShapedType::isDynamic(m))
+      return forBlocks(m, shape.rows, body);
+    Value step = index(shape.rows);
+    Value full = arith::MulIOp::create(
+        b, arith::DivUIOp::create(b, numRows, step), step);
+    auto blocks = scf::ForOp::create(b, index(0), full, step);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(blocks.getBody());
+      body(blocks.getInductionVar(), shape.rows);
+    }
+    auto rest = scf::ForOp::create(b, full, numRows, index(1));
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(rest.getBody());
+    body(rest.getInductionVar(), 1);
+  }
+
   /// Copies the activations into an M x KG i32 buffer of u8 quadruples
   /// (zero-padded beyond K, sign bit flipped for s8), and sums each row
   /// when the weights have zero points.
@@ -116,18 +141,22 @@ private:
     Type i8 = b.getI8Type(), i32Type = b.getI32Type();
     constexpr int64_t chunk = 64; // bytes per step, 16 quadruples
     bool flip = op.getLhsSignFlip();
-    packedLhs = memref::AllocOp::create(
-        b, MemRefType::get({m, groups}, i32Type), b.getI64IntegerAttr(64));
+    SmallVector<Value> dynamicRows;
+    if (ShapedType::isDynamic(m))
+      dynamicRows.push_back(numRows);
+    packedLhs =
+        memref::AllocOp::create(b, MemRefType::get({m, groups}, i32Type),
+                                dynamicRows, b.getI64IntegerAttr(64));
     if (op.getRowSumFactors())
       rowSums = memref::AllocOp::create(b, MemRefType::get({m}, i32Type),
-                                        b.getI64IntegerAttr(64));
+                                        dynamicRows, b.getI64IntegerAttr(64));
     // Padding reads as 0 after the flip.
     Value padding =
         arith::ConstantOp::create(b, b.getIntegerAttr(i8, flip ? -128 : 0));
     Value signBits = arith::ConstantOp::create(
         b, DenseElementsAttr::get(vec(chunk, i8), APInt(8, 0x80)));
     Value lhs = op.getLhs();
-    auto rowLoop = scf::ForOp::create(b, index(0), index(m), index(1));
+    auto rowLoop = scf::ForOp::create(b, index(0), numRows, index(1));
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(rowLoop.getBody());
     Value row = rowLoop.getInductionVar();
@@ -330,6 +359,7 @@ private:
   bool vnni;
   int64_t m, k, n, tiles, groups;
   TileShape shape;
+  Value numRows; // M as an index value (dynamic or constant)
   Value packedLhs, rowSums;
 };
 

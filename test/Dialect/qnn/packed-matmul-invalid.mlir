@@ -48,10 +48,10 @@ func.func @mixed_types(%a: tensor<3x2xf32>, %w: tensor<1x1x64xi8>, %i: tensor<3x
 
 // -----
 
-func.func @dynamic(%a: tensor<?x2xf32>, %w: tensor<1x2x16xf32>, %i: tensor<?x2xf32>) -> tensor<?x2xf32> {
-  // expected-error @+1 {{lhs must have a static shape}}
-  %y = qnn.packed_matmul ins(%a, %w : tensor<?x2xf32>, tensor<1x2x16xf32>) outs(%i : tensor<?x2xf32>) -> tensor<?x2xf32>
-  return %y : tensor<?x2xf32>
+func.func @dynamic(%a: tensor<3x?xf32>, %w: tensor<1x2x16xf32>, %i: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{lhs columns and init columns must be static}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x?xf32>, tensor<1x2x16xf32>) outs(%i : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
 }
 
 // -----

@@ -43,7 +43,7 @@ def make_cases():
     cases = []
 
     def add(name, M, K, N, a="i8", w="i8", y="i8", per_channel=True, w_zp=False,
-            bias=True, clamp=None):
+            bias=True, clamp=None, dynamic_rows=False):
         a_signed, y_signed = a == "i8", y == "i8"
         x = rng.integers(-128 if a_signed else 0, 128 if a_signed else 256, (M, K))
         lo_w, hi_w = (-127, 128) if w == "i8" else (0, 256)
@@ -68,13 +68,15 @@ def make_cases():
                           a_t=qtype(a, a_scale, a_zp),
                           b_t=qtype(w, b_scale, b_zp, 1 if per_channel else None),
                           w_storage=w, y_t=qtype(y, y_scale, y_zp), clamp=clamp,
-                          x_dtype=np.int8 if a_signed else np.uint8, expected=expected))
+                          x_dtype=np.int8 if a_signed else np.uint8, expected=expected,
+                          dynamic_rows=dynamic_rows))
 
-    def add_float(name, M, K, N):
+    def add_float(name, M, K, N, dynamic_rows=False):
         x = rng.standard_normal((M, K)).astype(np.float32)
         b = rng.standard_normal((K, N)).astype(np.float32)
         expected = x.astype(np.float64) @ b.astype(np.float64)
-        cases.append(dict(name=name, kind="f32", M=M, K=K, N=N, x=x, b=b, expected=expected))
+        cases.append(dict(name=name, kind="f32", M=M, K=K, N=N, x=x, b=b, expected=expected,
+                          dynamic_rows=dynamic_rows))
 
     def add_batch(name, B, M, K, N, transposed):
         x = rng.standard_normal((B, M, K)).astype(np.float32)
@@ -99,6 +101,8 @@ def make_cases():
     add_float("f32_tiles", 12, 64, 64)
     add_float("f32_tails", 7, 33, 37)
     add_float("f32_m1", 1, 100, 50)
+    add("dynamic_rows", 15, 70, 40, w_zp=True, dynamic_rows=True)
+    add_float("f32_dynamic_rows", 9, 30, 20, dynamic_rows=True)
     add_batch("batch_f32", 3, 7, 20, 18, False)
     add_batch("batch_f32_transposed", 2, 9, 16, 33, True)
     return cases
@@ -107,6 +111,9 @@ def make_cases():
 def model(d):
     for c in make_cases():
         M, K, N = c["M"], c["K"], c["N"]
+        rows = M
+        if c.get("dynamic_rows"):
+            M = "?"  # the batch dimension: rows known at run time
         if c["kind"] == "batch":
             B = c["B"]
             y_shape = f"{B}x{N}x{K}" if c["transposed"] else f"{B}x{K}x{N}"
@@ -127,7 +134,9 @@ def model(d):
             text = (f"""func.func @{c['name']}(%x: tensor<{M}x{K}xf32>) -> tensor<{M}x{N}xf32> {{
   %w = arith.constant dense<{dense(c['b'].tolist())}> : tensor<{K}x{N}xf32>
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<{M}x{N}xf32>
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : tensor<{M}x{K}xf32>
+  %e = tensor.empty({"%m" if M == "?" else ""}) : tensor<{M}x{N}xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{M}x{N}xf32>) -> tensor<{M}x{N}xf32>
   %y = linalg.matmul ins(%x, %w : tensor<{M}x{K}xf32>, tensor<{K}x{N}xf32>) outs(%init : tensor<{M}x{N}xf32>) -> tensor<{M}x{N}xf32>
   return %y : tensor<{M}x{N}xf32>
@@ -154,6 +163,17 @@ def model(d):
             body.append(f"  %y = qnn.matmul {operands}{attrs} : {types} -> {y_t}")
             text = (f"func.func @{c['name']}(%x: {a_t}) -> {y_t} {{\n" + "\n".join(body) +
                     f"\n  return %y : {y_t}\n}}")
+        if c.get("dynamic_rows"):
+            # quant-run calls functions of static shapes: casts around the
+            # dynamic body.
+            x_t = f"tensor<{rows}x{K}x{c['a_t']}>" if c["kind"] == "int" else f"tensor<{rows}x{K}xf32>"
+            y_t = f"tensor<{rows}x{N}x{c['y_t']}>" if c["kind"] == "int" else f"tensor<{rows}x{N}xf32>"
+            dx_t, dy_t = x_t.replace(f"<{rows}x", "<?x"), y_t.replace(f"<{rows}x", "<?x")
+            head, body = text.split("\n", 1)
+            head = head.replace(f"(%x: {dx_t}) -> {dy_t}", f"(%xs: {x_t}) -> {y_t}")
+            body = body.replace(f"  return %y : {dy_t}",
+                                f"  %ys = tensor.cast %y : {dy_t} to {y_t}\n  return %ys : {y_t}")
+            text = f"{head}\n  %x = tensor.cast %xs : {x_t} to {dx_t}\n{body}"
         with open(os.path.join(d, f"{c['name']}.mlir"), "w") as f:
             f.write(text + "\n")
         np.save(os.path.join(d, f"in-{c['name']}.npy"),
