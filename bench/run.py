@@ -70,8 +70,50 @@ def main():
             print(f"{row[0]:<16} {row[1]:>8.4f} {row[2]:>5.0f} {row[3]:>5.0f} {row[4]:>8.4f} "
                   f"{row[5]:>8.2f}x {row[6]:>8.4f} {row[7]:>5.0f} {row[8]:>8.4f} {row[9]:>8.2f}x "
                   f"{row[10]:>8.2f}x", flush=True)
+        bert_layer(tools, bench_bin, tmp, env1, scale)
     print("\n'vs oneDNN' = oneDNN time / our time (above 1: we are faster); "
           "INT8/FP32 = our FP32 time / our INT8 time.")
+
+
+def bert_layer(tools, bench_bin, tmp, env1, scale):
+    """The DistilBERT-sized layer end to end: FP32, and static INT8 (matmuls
+    in INT8, attention, softmax, layernorm, GELU in float) after calibration
+    on one input. oneDNN has no such layer; its column is the time of the
+    layer's six GEMMs alone in oneDNN (a lower bound for a oneDNN-based
+    layer)."""
+    import numpy as np
+    d = os.path.join(tmp, "bert")
+    run([sys.executable, os.path.join(HERE, "bert_layer.py"), d])
+    opt = os.path.join(tools, "quant-opt")
+    qrun = os.path.join(tools, "quant-run")
+    p = lambda name: os.path.join(d, name)  # noqa: E731
+    run([opt, p("bert.mlir"), "--quant-fuse-layers", "--quant-insert-calibration=ops=matmul",
+         "-o", p("inst.mlir")])
+    run([qrun, p("inst.mlir"), "--input", p("calib.npy"), "--calibrate", p("stats.json"),
+         "--pipeline=cpu", "--no-progress"])
+    run([opt, p("inst.mlir"),
+         f"--quant-static-int8-pipeline=stats={p('stats.json')} scheme=symmetric lower-qnn=false",
+         "-o", p("int8.mlir")])
+    reps = 20 * scale
+    ours32 = float(re.search(r"min ([0-9.]+) ms", run(
+        [qrun, p("bert.mlir"), "--input", p("x.npy"), "--output", p("y32.npy"), "--pipeline=cpu",
+         f"--repeat={reps}", "--no-progress"])).group(1))
+    ours8 = float(re.search(r"min ([0-9.]+) ms", run(
+        [qrun, p("int8.mlir"), "--input", p("x.npy"), "--output", p("y8.npy"), "--pipeline=cpu",
+         f"--repeat={reps}", "--no-progress"])).group(1))
+    lib = {"int8": 0.0, "f32": 0.0}
+    for (m, k, n), count in [((128, 768, 768), 4), ((128, 768, 3072), 1), ((128, 3072, 768), 1)]:
+        for kind, ms in re.findall(r"onednn (\w+) \d+ \d+ \d+ ([0-9.]+)", run(
+                [os.path.join(bench_bin, "onednn-gemm"), str(m), str(k), str(n), str(20 * scale)],
+                env=env1)):
+            lib[kind] += count * float(ms)
+    y32, y8 = np.load(p("y32.npy")), np.load(p("y8.npy"))
+    rel = np.linalg.norm(y8 - y32) / np.linalg.norm(y32)
+    print(f"\n{'DistilBERT layer':<18} {'INT8 ms':>8} {'FP32 ms':>8} {'INT8/FP32':>9} "
+          f"{'oneDNN GEMMs INT8':>17} {'FP32':>8}")
+    print(f"{'seq 128, batch 1':<18} {ours8:>8.3f} {ours32:>8.3f} {ours32 / ours8:>8.2f}x "
+          f"{lib['int8']:>17.3f} {lib['f32']:>8.3f}")
+    print(f"INT8 vs FP32 output: relative L2 error {rel:.4f}")
 
 
 if __name__ == "__main__":
