@@ -80,7 +80,9 @@ def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
     subprocess.run([tool("quant-run"), inst, "--input", calib, "--calibrate", stats],
                    check=True, stdout=subprocess.DEVNULL)
     progress(f"quantizing (method={method}, scheme={scheme})")
-    options = f"stats={stats} method={method} scheme={scheme} percentile={percentile}"
+    # Stops at the qnn ops: quant-run's CPU pipeline packs their weights.
+    options = (f"stats={stats} method={method} scheme={scheme} percentile={percentile} "
+               "lower-qnn=false")
     run([tool("quant-opt"), inst, f"--quant-static-int8-pipeline={options}", "-o", output],
         "quantizing")
     return float_mlir
@@ -101,7 +103,7 @@ def run_model(mlir_path, x, work, name, results=1):
     inp = os.path.join(work, f"{name}-in.npy")
     outs = [os.path.join(work, f"{name}-out{i}.npy") for i in range(results)]
     np.save(inp, x.astype(np.float32))
-    args = [tool("quant-run"), mlir_path, "--input", inp, "--no-progress"]
+    args = [tool("quant-run"), mlir_path, "--input", inp, "--no-progress", "--pipeline=cpu"]
     for out in outs:
         args += ["--output", out]
     text = run(args, f"running {mlir_path}")
@@ -135,7 +137,7 @@ def evaluate(float_model, int8_mlir, data, work=None):
     fb, qb = weight_bytes(float_model), weight_bytes(int8_mlir)
     rows = [("accuracy", f"{100 * f_acc:.2f} %", f"{100 * q_acc:.2f} %"),
             ("weight bytes", f"{fb}", f"{qb} ({fb / max(qb, 1):.2f}x smaller)"),
-            ("latency per call", f"{f_ms:.3f} ms", f"{q_ms:.3f} ms"),
+            ("latency per call", f"{f_ms * 1000:.1f} us", f"{q_ms * 1000:.1f} us"),
             ("top-1 agreement", "", f"{100 * agree:.2f} %"),
             ("max |output error|", "", f"{err:.4f}"),
             ("output SQNR", "", f"{sqnr:.1f} dB")]
