@@ -42,14 +42,14 @@ TileShape chooseTile(int64_t m, int64_t tiles, int64_t rows, int64_t vectors) {
   if (ShapedType::isDynamic(m))
     m = 6; // unknown: tile for many rows (remainders go row by row)
   TileShape shape;
-  shape.rows = rows > 0 ? rows : std::min<int64_t>(m, 6);
+  shape.rows = rows > 0 ? rows : std::clamp<int64_t>(m, 1, 6);
   if (vectors > 0)
     shape.vectors = vectors;
   else
     shape.vectors =
         shape.rows >= 5 ? 4 : std::min<int64_t>(12, 24 / shape.rows);
-  shape.rows = std::min(shape.rows, m);
-  shape.vectors = std::min(shape.vectors, tiles);
+  shape.rows = std::max<int64_t>(1, std::min(shape.rows, m));
+  shape.vectors = std::max<int64_t>(1, std::min(shape.vectors, tiles));
   return shape;
 }
 
@@ -395,7 +395,10 @@ struct ConvertQnnPackedMatmulToVectorPass
         if (!hasUnitInnerStride(operand))
           return op.emitOpError("needs memrefs whose rows are contiguous"),
                  WalkResult::interrupt();
-      KernelEmitter(op, target == "vnni", rows, vectors).emit();
+      // Empty results need no code (and no tile of zero rows).
+      auto init = cast<MemRefType>(op.getInit().getType());
+      if (init.getDimSize(0) != 0 && init.getDimSize(1) != 0)
+        KernelEmitter(op, target == "vnni", rows, vectors).emit();
       op.erase();
       return WalkResult::advance();
     });

@@ -61,3 +61,13 @@ func.func @float(%a: memref<2x5xf32>, %w: memref<2x5x16xf32>, %y: memref<2x32xf3
   qnn.packed_matmul ins(%a, %w : memref<2x5xf32>, memref<2x5x16xf32>) outs(%y : memref<2x32xf32>)
   return
 }
+
+// -----
+
+// No rows: nothing to compute, no loops.
+// VNNI-LABEL: func @empty
+// VNNI-NEXT: return
+func.func @empty(%a: memref<0x5xf32>, %w: memref<1x5x16xf32>, %y: memref<0x3xf32>) {
+  qnn.packed_matmul ins(%a, %w : memref<0x5xf32>, memref<1x5x16xf32>) outs(%y : memref<0x3xf32>)
+  return
+}
