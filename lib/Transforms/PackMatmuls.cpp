@@ -178,6 +178,173 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
   }
 };
 
+/// qnn.conv2d (NHWC/HWCF or NCHW/FCHW, constant filter) -> im2col of the
+/// input (padding with the input zero point, as the convolution pads) and a
+/// qnn.matmul with the filter flattened to (KH * KW * C) x F, which the
+/// pattern above then packs. Same sums, same requantize: bit-identical.
+struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::Conv2DOp op,
+                                PatternRewriter &rewriter) const override {
+    StringRef layout = op.getLayout();
+    if (layout != "nhwc_hwcf" && layout != "nchw_fchw")
+      return rewriter.notifyMatchFailure(op, "depthwise stays a convolution");
+    bool nchw = layout == "nchw_fchw";
+    RankedTensorType inputType = op.getInput().getType(),
+                     filterType = op.getFilter().getType(),
+                     resultType = op.getType();
+    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    auto inQ = cast<quant::UniformQuantizedType>(inputType.getElementType());
+    auto wQ = cast<quant::QuantizedType>(filterType.getElementType());
+    auto outQ = cast<quant::UniformQuantizedType>(resultType.getElementType());
+    if (inQ.getStorageTypeIntegralWidth() != 8 ||
+        wQ.getStorageTypeIntegralWidth() != 8 ||
+        outQ.getStorageTypeIntegralWidth() != 8)
+      return rewriter.notifyMatchFailure(op, "not 8-bit");
+    std::optional<SmallVector<int64_t>> filter =
+        constantStorage(op.getFilter());
+    if (!filter)
+      return rewriter.notifyMatchFailure(op, "filter is not constant");
+
+    qnn::Conv2DOp::Dims dims = *qnn::Conv2DOp::getDims(layout);
+    ArrayRef<int64_t> in = inputType.getShape(), fs = filterType.getShape(),
+                      out = resultType.getShape();
+    int64_t batch = in[0], h = in[dims.inputH], w = in[dims.inputW],
+            c = in[dims.inputC], kh = fs[dims.filterH], kw = fs[dims.filterW],
+            f = fs[dims.filterOut], oh = out[dims.resultH],
+            ow = out[dims.resultW];
+    int64_t rows = batch * oh * ow, depth = kh * kw * c;
+
+    // Filter as depth x F, depth ordered (kh, kw, c) as the im2col columns.
+    SmallVector<int8_t> flat(depth * f);
+    for (int64_t y = 0; y < kh; ++y)
+      for (int64_t x = 0; x < kw; ++x)
+        for (int64_t ci = 0; ci < c; ++ci)
+          for (int64_t fo = 0; fo < f; ++fo) {
+            int64_t source = nchw ? ((fo * c + ci) * kh + y) * kw + x
+                                  : ((y * kw + x) * c + ci) * f + fo;
+            flat[((y * kw + x) * c + ci) * f + fo] = int8_t((*filter)[source]);
+          }
+    Type flatQ = wQ;
+    if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(wQ))
+      flatQ = quant::UniformQuantizedPerAxisType::get(
+          perAxis.getFlags(), perAxis.getStorageType(),
+          perAxis.getExpressedType(), perAxis.getScales(),
+          perAxis.getZeroPoints(), /*quantizedDimension=*/1,
+          perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
+
+    Location loc = op.getLoc();
+    Type i8 = rewriter.getI8Type();
+    Value columns = im2col(rewriter, loc, op, nchw, {batch, h, w, c}, {kh, kw},
+                           {oh, ow}, int8_t(inQ.getZeroPoint()));
+    Value lhs = quant::StorageCastOp::create(
+        rewriter, loc, RankedTensorType::get({rows, depth}, inQ), columns);
+    Value rhs = quant::StorageCastOp::create(
+        rewriter, loc, RankedTensorType::get({depth, f}, flatQ),
+        denseConstant<int8_t>(rewriter, loc, {depth, f}, i8, flat));
+    Value product = qnn::MatmulOp::create(
+        rewriter, loc, RankedTensorType::get({rows, f}, outQ), lhs, rhs,
+        op.getBias(), op.getClampMinAttr(), op.getClampMaxAttr());
+
+    // rows x F -> N x OH x OW x F (-> N x F x OH x OW), on storage integers.
+    Value y = quant::StorageCastOp::create(
+        rewriter, loc, RankedTensorType::get({rows, f}, i8), product);
+    auto nhwcType = RankedTensorType::get({batch, oh, ow, f}, i8);
+    y = tensor::ExpandShapeOp::create(
+        rewriter, loc, nhwcType, y,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
+    if (nchw) {
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, SmallVector<int64_t>{batch, f, oh, ow}, i8);
+      y = linalg::TransposeOp::create(rewriter, loc, y, empty,
+                                      ArrayRef<int64_t>{0, 3, 1, 2})
+              .getResult()[0];
+    }
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, y);
+    return success();
+  }
+
+  /// columns[(n, oy, ox), (ky, kx, ci)] = input[n, iy, ix, ci] (NCHW:
+  /// input[n, ci, iy, ix]) with iy = oy * sy + ky * dy - pad_top and
+  /// ix likewise, and the input zero point outside the image.
+  static Value im2col(PatternRewriter &rewriter, Location loc, qnn::Conv2DOp op,
+                      bool nchw, std::array<int64_t, 4> nhwc,
+                      std::array<int64_t, 2> k, std::array<int64_t, 2> o,
+                      int8_t zeroPoint) {
+    auto [batch, h, w, c] = nhwc;
+    Type i8 = rewriter.getI8Type();
+    Value input = quant::StorageCastOp::create(
+        rewriter, loc,
+        RankedTensorType::get(op.getInput().getType().getShape(), i8),
+        op.getInput());
+    ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
+                      padding = op.getPadding();
+    Value empty = tensor::EmptyOp::create(
+        rewriter, loc,
+        SmallVector<int64_t>{batch * o[0] * o[1], k[0] * k[1] * c}, i8);
+    auto identity = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
+    return linalg::GenericOp::create(
+               rewriter, loc, empty.getType(), ValueRange{}, ValueRange{empty},
+               ArrayRef<AffineMap>{identity},
+               SmallVector<utils::IteratorType>(2,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location l, ValueRange) {
+                 auto cst = [&](int64_t v) {
+                   return arith::ConstantIndexOp::create(nb, l, v);
+                 };
+                 auto div = [&](Value a, int64_t b) {
+                   return arith::DivUIOp::create(nb, l, a, cst(b));
+                 };
+                 auto rem = [&](Value a, int64_t b) {
+                   return arith::RemUIOp::create(nb, l, a, cst(b));
+                 };
+                 Value row = linalg::IndexOp::create(nb, l, 0);
+                 Value col = linalg::IndexOp::create(nb, l, 1);
+                 Value n = div(row, o[0] * o[1]);
+                 Value pixel = rem(row, o[0] * o[1]);
+                 Value ky = div(col, k[1] * c);
+                 Value kx = rem(div(col, c), k[1]);
+                 Value ci = rem(col, c);
+                 // Image coordinate along one axis, whether it is inside,
+                 // and the clamped coordinate that is safe to read.
+                 auto coordinate = [&](Value out, Value kernel, int64_t axis,
+                                       int64_t size) {
+                   Value v = arith::AddIOp::create(
+                       nb, l,
+                       arith::MulIOp::create(nb, l, out, cst(strides[axis])),
+                       arith::MulIOp::create(nb, l, kernel,
+                                             cst(dilations[axis])));
+                   v = arith::SubIOp::create(nb, l, v, cst(padding[axis]));
+                   Value inside = arith::AndIOp::create(
+                       nb, l,
+                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge,
+                                             v, cst(0)),
+                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
+                                             v, cst(size)));
+                   Value safe = arith::MaxSIOp::create(
+                       nb, l, cst(0),
+                       arith::MinSIOp::create(nb, l, v, cst(size - 1)));
+                   return std::pair<Value, Value>{inside, safe};
+                 };
+                 auto [insideY, iy] = coordinate(div(pixel, o[1]), ky, 0, h);
+                 auto [insideX, ix] = coordinate(rem(pixel, o[1]), kx, 1, w);
+                 SmallVector<Value> indices =
+                     nchw ? SmallVector<Value>{n, ci, iy, ix}
+                          : SmallVector<Value>{n, iy, ix, ci};
+                 Value v = tensor::ExtractOp::create(nb, l, input, indices);
+                 Value zp = arith::ConstantOp::create(
+                     nb, l, nb.getIntegerAttr(i8, zeroPoint));
+                 Value inside = arith::AndIOp::create(nb, l, insideY, insideX);
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::SelectOp::create(nb, l, inside, v, zp).getResult());
+               })
+        .getResult(0);
+  }
+};
+
 /// f32 linalg.matmul with constant weights -> float qnn.packed_matmul.
 struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -343,8 +510,8 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
 struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackQuantizedMatmul, PackFloatMatmul, PackFloatBatchMatmul>(
-        &getContext());
+    patterns.add<Conv2DToIm2colMatmul, PackQuantizedMatmul, PackFloatMatmul,
+                 PackFloatBatchMatmul>(&getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

@@ -115,3 +115,23 @@ func.func @packs_batch_matmul_at_run_time(%q: tensor<2x3x4xf32>, %k: tensor<2x5x
       ins(%q, %k : tensor<2x3x4xf32>, tensor<2x5x4xf32>) outs(%init : tensor<2x3x5xf32>) -> tensor<2x3x5xf32>
   return %s : tensor<2x3x5xf32>
 }
+
+// -----
+
+// A convolution with a constant filter: im2col (the input zero point, 3, as
+// padding) and a packed matmul over (KH * KW * C) = 4 columns; the rows
+// x F result is reshaped back, and transposed for NCHW.
+// CHECK-LABEL: func @conv_via_im2col
+// CHECK: %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x4xi8>)
+// CHECK: tensor.extract {{.*}} : tensor<1x1x2x2xi8>
+// CHECK: arith.select {{.*}}, %{{.*}}, %c3_i8 : i8
+// CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xi8>, tensor<1x1x64xi8>)
+// CHECK: tensor.expand_shape {{.*}} into tensor<1x2x2x1xi8>
+// CHECK: linalg.transpose ins({{.*}} : tensor<1x2x2x1xi8>) outs({{.*}} : tensor<1x1x2x2xi8>) permutation = [0, 3, 1, 2]
+// CHECK-NOT: qnn.conv2d
+func.func @conv_via_im2col(%x: tensor<1x1x2x2x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x1x2x2x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<[[[[1, 2], [3, 4]]]]> : tensor<1x1x2x2xi8>
+  %w = quant.scast %w8 : tensor<1x1x2x2xi8> to tensor<1x1x2x2x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nchw_fchw", padding = array<i64: 0, 0, 1, 1>} : tensor<1x1x2x2x!quant.uniform<i8:f32, 0.5:3>>, tensor<1x1x2x2x!quant.uniform<i8:f32, 1.0>> -> tensor<1x1x2x2x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x1x2x2x!quant.uniform<i8:f32, 2.0>>
+}

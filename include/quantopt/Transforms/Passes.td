@@ -276,6 +276,11 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       the i32 accumulator is folded into per-column offsets (plus per-column
       row-sum factors when weight zero points are non-zero). The result is
       bit-identical to `convert-qnn-to-linalg`'s float-mode lowering.
+    - `qnn.conv2d` (NHWC/HWCF or NCHW/FCHW, constant filter): im2col of
+      the input (padding with its zero point) and a `qnn.matmul` with the
+      filter flattened to (KH * KW * C) x F, packed as above; the result
+      is reshaped (and for NCHW transposed) back. Depthwise convolutions
+      stay convolutions.
     - f32 `linalg.matmul` (default indexing maps): the weights become
       16-column panels.
     - f32 `linalg.batch_matmul` (plain, or with the right operand read

@@ -1,6 +1,8 @@
 """Execution test of qnn.conv2d against ONNX QLinearConv in NumPy.
 
   qlinear_conv.py model DIR   writes DIR/model.mlir, DIR/in-<case>.npz; prints case names
+  qlinear_conv.py model-constant-weights DIR
+                              the same with filters and biases as constants
   qlinear_conv.py check DIR   compares DIR/out-<case>.npy bit for bit
 """
 import os
@@ -65,7 +67,15 @@ def shape(a):
     return "x".join(str(d) for d in a.shape)
 
 
-def model(d):
+def dense(values):
+    return "[" + ", ".join(dense(v) for v in values) + "]" if isinstance(values, list) \
+        else repr(values)
+
+
+def model(d, constant_weights=False):
+    """One function per case; with constant_weights the filter and bias are
+    constants in the function (as after quantization), the input its only
+    argument."""
     lines = []
     for c in build():
         x_t = f"tensor<{shape(c['x'])}x{c['x_t']}>"
@@ -85,13 +95,24 @@ def model(d):
                 attrs.append(f"clamp_min = {c['clamp'][0]} : i64")
             if c["clamp"][1] is not None:
                 attrs.append(f"clamp_max = {c['clamp'][1]} : i64")
+        consts = ""
+        if constant_weights:
+            args = f"%x: {x_t}"
+            w8_t = f"tensor<{shape(c['w'])}xi8>"
+            consts = (f"  %w8 = arith.constant dense<{dense(c['w'].tolist())}> : {w8_t}\n"
+                      f"  %w = quant.scast %w8 : {w8_t} to {w_t}\n")
+            if c["bias"] is not None:
+                consts += (f"  %b = arith.constant dense<{dense(c['bias'].tolist())}> : "
+                           f"tensor<{c['bias'].size}xi32>\n")
         lines.append(f"""func.func @{c['name']}({args}) -> {y_t} {{
-  %y = qnn.conv2d {ops} {{{', '.join(attrs)}}} : {types} -> {y_t}
+{consts}  %y = qnn.conv2d {ops} {{{', '.join(attrs)}}} : {types} -> {y_t}
   return %y : {y_t}
 }}""")
-        arrays = dict(x=c["x"].astype(c["dtype"]), w=c["w"].astype(np.int8))
-        if c["bias"] is not None:
-            arrays["b"] = c["bias"]
+        arrays = dict(x=c["x"].astype(c["dtype"]))
+        if not constant_weights:
+            arrays["w"] = c["w"].astype(np.int8)
+            if c["bias"] is not None:
+                arrays["b"] = c["bias"]
         np.savez(os.path.join(d, f"in-{c['name']}.npz"), **arrays)
     with open(os.path.join(d, "model.mlir"), "w") as f:
         f.write("\n\n".join(lines) + "\n")
@@ -108,7 +129,7 @@ def check(d):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "model":
-        model(sys.argv[2])
+    if sys.argv[1] in ("model", "model-constant-weights"):
+        model(sys.argv[2], constant_weights=sys.argv[1] == "model-constant-weights")
         sys.exit(0)
     sys.exit(check(sys.argv[2]))
