@@ -24,18 +24,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
 from quantopt import reference as ref  # noqa: E402
-
-
-def qtype(storage, scale, zp, axis=None):
-    if axis is None:
-        return f"!quant.uniform<{storage}:f32, {scale!r}:{zp}>"
-    pairs = ", ".join(f"{s!r}:{z}" for s, z in zip(scale, zp))
-    return f"!quant.uniform<{storage}:f32:{axis}, {{{pairs}}}>"
-
-
-def dense(values):
-    return "[" + ", ".join(dense(v) for v in values) + "]" if isinstance(values, list) \
-        else repr(values)
+from mlir_text import dense, qtype  # noqa: E402
 
 
 def make_cases():

@@ -12,12 +12,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
 from quantopt import reference as ref  # noqa: E402
-
-
-def qtype(storage, scale, zp, axis=None):
-    if axis is None:
-        return f"!quant.uniform<{storage}:f32, {scale!r}:{zp}>"
-    return f"!quant.uniform<{storage}:f32:{axis}, {{{', '.join(f'{s!r}:{z}' for s, z in zip(scale, zp))}}}>"
+from mlir_text import dense, qtype  # noqa: E402
 
 
 CASES = [
@@ -65,11 +60,6 @@ def build(seed=7):
 
 def shape(a):
     return "x".join(str(d) for d in a.shape)
-
-
-def dense(values):
-    return "[" + ", ".join(dense(v) for v in values) + "]" if isinstance(values, list) \
-        else repr(values)
 
 
 def model(d, constant_weights=False):

@@ -10,14 +10,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
 from quantopt import reference as ref  # noqa: E402
+from mlir_text import qtype  # noqa: E402
 
 rng = np.random.default_rng(11)
-
-
-def qtype(storage, scale, zp, axis=None):
-    if axis is None:
-        return f"!quant.uniform<{storage}:f32, {scale!r}:{zp}>"
-    return f"!quant.uniform<{storage}:f32:{axis}, {{{', '.join(f'{s!r}:{z}' for s, z in zip(scale, zp))}}}>"
 
 
 def make_cases():
