@@ -211,51 +211,74 @@ private:
     return acc;
   }
 
+  /// The first column of vector `v` of the tile starting at column tile
+  /// `tile`.
+  Value columnOf(Value tile, int64_t v) {
+    return arith::MulIOp::create(b, arith::AddIOp::create(b, tile, index(v)),
+                                 index(kLanes));
+  }
+
+  /// The reduction loop of a rows x vectors register tile, shared by both
+  /// forms: the accumulators (row-major, `init`) stay in registers across
+  /// `steps` iterations; each loads one packed weight vector per column
+  /// vector, gets one broadcast activation per row from `activation(row,
+  /// step)`, and combines them with `accumulate(acc, a, w)`.
+  SmallVector<Value>
+  emitReduction(Value row, int64_t rows, Value tile, int64_t vectors,
+                int64_t steps, VectorType weightType, ValueRange init,
+                function_ref<Value(Value, Value)> activation,
+                function_ref<Value(Value, Value, Value)> accumulate) {
+    auto loop = scf::ForOp::create(b, index(0), index(steps), index(1), init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value step = loop.getInductionVar();
+    SmallVector<Value> weights;
+    for (int64_t v = 0; v < vectors; ++v)
+      weights.push_back(vector::LoadOp::create(
+          b, weightType, op.getPackedRhs(),
+          ValueRange{arith::AddIOp::create(b, tile, index(v)), step,
+                     index(0)}));
+    SmallVector<Value> accs(loop.getRegionIterArgs());
+    for (int64_t r = 0; r < rows; ++r) {
+      Value a = activation(arith::AddIOp::create(b, row, index(r)), step);
+      for (int64_t v = 0; v < vectors; ++v)
+        accs[r * vectors + v] =
+            accumulate(accs[r * vectors + v], a, weights[v]);
+    }
+    scf::YieldOp::create(b, accs);
+    return loop.getResults();
+  }
+
   /// The rows x vectors tile at (row, tile) of the integer form.
   void emitIntegerTile(Value lhs, Value row, int64_t rows, Value tile,
                        int64_t vectors) {
-    Type i8 = b.getI8Type(), i32Type = b.getI32Type();
-    VectorType accType = vec(kLanes, i32Type);
-    VectorType bytesType = vec(kLanes * kGroup, i8);
+    VectorType accType = vec(kLanes, b.getI32Type());
+    VectorType bytesType = vec(kLanes * kGroup, b.getI8Type());
     Value zero = arith::ConstantOp::create(
         b, DenseElementsAttr::get(accType, APInt(32, 0)));
     SmallVector<Value> init(rows * vectors, zero);
-    auto loop = scf::ForOp::create(b, index(0), index(groups), index(1), init);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value group = loop.getInductionVar();
-      SmallVector<Value> weights;
-      for (int64_t v = 0; v < vectors; ++v) {
-        Value t = arith::AddIOp::create(b, tile, index(v));
-        weights.push_back(vector::LoadOp::create(
-            b, bytesType, op.getPackedRhs(), ValueRange{t, group, index(0)}));
-      }
-      SmallVector<Value> accs(loop.getRegionIterArgs());
-      for (int64_t r = 0; r < rows; ++r) {
-        Value rowIndex = arith::AddIOp::create(b, row, index(r));
-        Value quad =
-            memref::LoadOp::create(b, lhs, ValueRange{rowIndex, group});
-        Value a = vector::BitCastOp::create(
-            b, bytesType, vector::BroadcastOp::create(b, accType, quad));
-        for (int64_t v = 0; v < vectors; ++v)
-          accs[r * vectors + v] = dot4(accs[r * vectors + v], a, weights[v]);
-      }
-      scf::YieldOp::create(b, accs);
-    }
+    SmallVector<Value> accs = emitReduction(
+        row, rows, tile, vectors, groups, bytesType, init,
+        [&](Value rowIndex, Value group) -> Value {
+          // 4 activation bytes, repeated in every lane.
+          Value quad =
+              memref::LoadOp::create(b, lhs, ValueRange{rowIndex, group});
+          return vector::BitCastOp::create(
+              b, bytesType, vector::BroadcastOp::create(b, accType, quad));
+        },
+        [&](Value acc, Value a, Value w) { return dot4(acc, a, w); });
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        emitRequantizeAndStore(loop.getResult(r * vectors + v),
+        emitRequantizeAndStore(accs[r * vectors + v],
                                arith::AddIOp::create(b, row, index(r)),
-                               arith::AddIOp::create(b, tile, index(v)));
+                               columnOf(tile, v));
   }
 
   /// y = clamp(round_half_to_even(f64(acc + offsets + R * factors) * mult)
-  ///           + zp), stored as 16 bytes of row `row`, column tile `tile`.
-  void emitRequantizeAndStore(Value acc, Value row, Value tile) {
+  ///           + zp), stored as 16 bytes of row `row` from column `column`.
+  void emitRequantizeAndStore(Value acc, Value row, Value column) {
     Type i32Type = b.getI32Type(), f64 = b.getF64Type();
     VectorType accType = vec(kLanes, i32Type);
-    Value column = arith::MulIOp::create(b, tile, index(kLanes));
     acc = arith::AddIOp::create(
         b, acc, vector::LoadOp::create(b, accType, op.getColOffsets(), column));
     if (rowSums) {
@@ -319,39 +342,22 @@ private:
     SmallVector<Value> init;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        init.push_back(load(
-            accType, arith::AddIOp::create(b, row, index(r)),
-            arith::MulIOp::create(b, arith::AddIOp::create(b, tile, index(v)),
-                                  index(kLanes))));
-    auto loop = scf::ForOp::create(b, index(0), index(k), index(1), init);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(loop.getBody());
-      Value kk = loop.getInductionVar();
-      SmallVector<Value> weights;
-      for (int64_t v = 0; v < vectors; ++v) {
-        Value t = arith::AddIOp::create(b, tile, index(v));
-        weights.push_back(vector::LoadOp::create(b, accType, op.getPackedRhs(),
-                                                 ValueRange{t, kk, index(0)}));
-      }
-      SmallVector<Value> accs(loop.getRegionIterArgs());
-      for (int64_t r = 0; r < rows; ++r) {
-        Value rowIndex = arith::AddIOp::create(b, row, index(r));
-        Value a = vector::BroadcastOp::create(
-            b, accType,
-            memref::LoadOp::create(b, op.getLhs(), ValueRange{rowIndex, kk}));
-        for (int64_t v = 0; v < vectors; ++v)
-          accs[r * vectors + v] =
-              vector::FMAOp::create(b, a, weights[v], accs[r * vectors + v]);
-      }
-      scf::YieldOp::create(b, accs);
-    }
+        init.push_back(load(accType, arith::AddIOp::create(b, row, index(r)),
+                            columnOf(tile, v)));
+    SmallVector<Value> accs = emitReduction(
+        row, rows, tile, vectors, k, accType, init,
+        [&](Value rowIndex, Value kk) -> Value {
+          return vector::BroadcastOp::create(
+              b, accType,
+              memref::LoadOp::create(b, op.getLhs(), ValueRange{rowIndex, kk}));
+        },
+        [&](Value acc, Value a, Value w) -> Value {
+          return vector::FMAOp::create(b, a, w, acc);
+        });
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        store(loop.getResult(r * vectors + v),
-              arith::AddIOp::create(b, row, index(r)),
-              arith::MulIOp::create(b, arith::AddIOp::create(b, tile, index(v)),
-                                    index(kLanes)));
+        store(accs[r * vectors + v], arith::AddIOp::create(b, row, index(r)),
+              columnOf(tile, v));
   }
 
   ImplicitLocOpBuilder b;
