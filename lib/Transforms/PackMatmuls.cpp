@@ -50,6 +50,13 @@ static std::optional<SmallVector<int64_t>> constantStorage(Value v) {
   return values;
 }
 
+/// The micro-kernel reads and writes 8-bit storage only.
+static bool allEightBit(ArrayRef<quant::QuantizedType> types) {
+  return llvm::all_of(types, [](quant::QuantizedType type) {
+    return type.getStorageTypeIntegralWidth() == 8;
+  });
+}
+
 /// Scales and zero points of a per-tensor or per-axis type, one per column.
 static void channelParams(Type element, int64_t columns,
                           SmallVector<double> &scales,
@@ -88,9 +95,7 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
     auto lhsQ = cast<quant::UniformQuantizedType>(lhsType.getElementType());
     auto rhsQ = cast<quant::QuantizedType>(rhsType.getElementType());
     auto outQ = cast<quant::UniformQuantizedType>(resultType.getElementType());
-    if (lhsQ.getStorageTypeIntegralWidth() != 8 ||
-        rhsQ.getStorageTypeIntegralWidth() != 8 ||
-        outQ.getStorageTypeIntegralWidth() != 8)
+    if (!allEightBit({lhsQ, rhsQ, outQ}))
       return rewriter.notifyMatchFailure(op, "not 8-bit");
     std::optional<SmallVector<int64_t>> weights = constantStorage(op.getRhs());
     if (!weights)
@@ -199,9 +204,7 @@ struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
     auto inQ = cast<quant::UniformQuantizedType>(inputType.getElementType());
     auto wQ = cast<quant::QuantizedType>(filterType.getElementType());
     auto outQ = cast<quant::UniformQuantizedType>(resultType.getElementType());
-    if (inQ.getStorageTypeIntegralWidth() != 8 ||
-        wQ.getStorageTypeIntegralWidth() != 8 ||
-        outQ.getStorageTypeIntegralWidth() != 8)
+    if (!allEightBit({inQ, wQ, outQ}))
       return rewriter.notifyMatchFailure(op, "not 8-bit");
     std::optional<SmallVector<int64_t>> filter =
         constantStorage(op.getFilter());

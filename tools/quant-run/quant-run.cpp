@@ -337,18 +337,20 @@ int main(int argc, char **argv) {
 
   // Compile.
   PassManager pm(&context);
+  auto setCommon = [&](auto &options) {
+    options.requantizeMode = requantizeMode;
+    options.resultsAsOutParams = true; // the buffers quant-run allocates
+  };
   if (pipeline == "cpu") {
     LowerToCpuPipelineOptions pipelineOptions;
-    pipelineOptions.requantizeMode = requantizeMode;
-    pipelineOptions.resultsAsOutParams = true;
+    setCommon(pipelineOptions);
     pipelineOptions.target = target;
     pipelineOptions.rows = tileRows;
     pipelineOptions.vectors = tileVectors;
     buildLowerToCpuPipeline(pm, pipelineOptions);
   } else {
     LowerToLLVMPipelineOptions pipelineOptions;
-    pipelineOptions.requantizeMode = requantizeMode;
-    pipelineOptions.resultsAsOutParams = true;
+    setCommon(pipelineOptions);
     buildLowerToLLVMPipeline(pm, pipelineOptions);
   }
   if (failed(pm.run(*module)))

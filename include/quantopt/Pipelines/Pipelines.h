@@ -28,14 +28,18 @@ struct WithRequantizeMode : public mlir::PassPipelineOptions<Derived> {
                      "Q31 multiplier and shift"))};
 };
 
-struct LowerToLLVMPipelineOptions
-    : public WithRequantizeMode<LowerToLLVMPipelineOptions> {
-  PassOptions::Option<bool> resultsAsOutParams{
+/// The options every lowering to LLVM has.
+template <typename Derived>
+struct WithLowering : public WithRequantizeMode<Derived> {
+  mlir::detail::PassOptions::Option<bool> resultsAsOutParams{
       *this, "results-as-out-params",
       llvm::cl::desc("Return results through caller-allocated buffers "
                      "(as quant-run calls functions)"),
       llvm::cl::init(false)};
 };
+
+struct LowerToLLVMPipelineOptions
+    : public WithLowering<LowerToLLVMPipelineOptions> {};
 
 /// The lower-qnn option of the INT8 pipelines.
 template <typename Derived>
@@ -48,12 +52,7 @@ struct WithLowerQnn : public WithRequantizeMode<Derived> {
 };
 
 struct LowerToCpuPipelineOptions
-    : public WithRequantizeMode<LowerToCpuPipelineOptions> {
-  PassOptions::Option<bool> resultsAsOutParams{
-      *this, "results-as-out-params",
-      llvm::cl::desc("Return results through caller-allocated buffers "
-                     "(as quant-run calls functions)"),
-      llvm::cl::init(false)};
+    : public WithLowering<LowerToCpuPipelineOptions> {
   PassOptions::Option<std::string> target{
       *this, "target",
       llvm::cl::desc("Micro-kernel instructions: host (detected now), vnni "

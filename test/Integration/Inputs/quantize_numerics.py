@@ -15,6 +15,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "python"))
 from quantopt import reference as ref  # noqa: E402
+from mlir_text import qtype  # noqa: E402
 
 rng = np.random.default_rng(20261123)
 
@@ -38,13 +39,6 @@ class Case:
 
 def shape_str(shape):
     return "x".join(str(d) for d in shape) + "x"
-
-
-def qtype(storage, scale, zp, axis=None):
-    if axis is None:
-        return f"!quant.uniform<{storage}:f32, {scale!r}:{zp}>"
-    pairs = ", ".join(f"{s!r}:{z}" for s, z in zip(scale, zp))
-    return f"!quant.uniform<{storage}:f32:{axis}, {{{pairs}}}>"
 
 
 def build_cases(mode):
