@@ -2,32 +2,37 @@
 FFN 3072, GELU (tanh form), post-LayerNorm; sequence 128, batch 1) as a float
 linalg-on-tensors function, with random BERT-like weights, and inputs.
 
-  bert_layer.py DIR [--seq S]   writes DIR/bert.mlir, DIR/x.npy (an input),
-                                DIR/calib.npy (calibration input)
-
-`reference(x)` is the same layer in NumPy (used by the benchmark's sanity
-check of the compiled code).
+  bert_layer.py DIR [--seq S] [--hidden H --heads N --ffn F]
+      writes DIR/bert.mlir, DIR/x.npy (an input), DIR/calib.npy (calibration
+      input); smaller sizes make the execution test's layer
+  bert_layer.py DIR [sizes] --compare Y.npy --tol T
+      checks Y.npy (the compiled layer's output on DIR/x.npy) against
+      `reference`, the same layer in NumPy: prints the relative L2 error and
+      fails if it is above T
 """
 import argparse
 import os
+import sys
+from collections import namedtuple
 
 import numpy as np
 
-HIDDEN, HEADS, FFN = 768, 12, 3072
-HEAD = HIDDEN // HEADS
+Dims = namedtuple("Dims", "hidden heads ffn")
+DISTILBERT = Dims(768, 12, 3072)
 
 
-def weights(seed=0):
+def weights(d, seed=0):
     rng = np.random.default_rng(seed)
     w = {}
-    for name, shape in [("q", (HIDDEN, HIDDEN)), ("k", (HIDDEN, HIDDEN)), ("v", (HIDDEN, HIDDEN)),
-                        ("o", (HIDDEN, HIDDEN)), ("ffn1", (HIDDEN, FFN)), ("ffn2", (FFN, HIDDEN))]:
+    H, F = d.hidden, d.ffn
+    for name, shape in [("q", (H, H)), ("k", (H, H)), ("v", (H, H)),
+                        ("o", (H, H)), ("ffn1", (H, F)), ("ffn2", (F, H))]:
         w[name] = (rng.standard_normal(shape) * 0.02).astype(np.float32)
         w[name + "_b"] = (rng.standard_normal(shape[1]) * 0.02).astype(np.float32)
     return w
 
 
-def reference(x, w):
+def reference(x, w, d):
     def ln(v):
         mean = v.mean(-1, keepdims=True)
         var = ((v - mean) ** 2).mean(-1, keepdims=True)
@@ -35,11 +40,12 @@ def reference(x, w):
 
     s = x.shape[0]
     q, k, v = (x @ w[n] + w[n + "_b"] for n in "qkv")
-    heads = lambda t: t.reshape(s, HEADS, HEAD).transpose(1, 0, 2)  # noqa: E731
-    scores = heads(q) @ heads(k).transpose(0, 2, 1) * (1.0 / np.sqrt(HEAD))
+    head = d.hidden // d.heads
+    heads = lambda t: t.reshape(s, d.heads, head).transpose(1, 0, 2)  # noqa: E731
+    scores = heads(q) @ heads(k).transpose(0, 2, 1) * (1.0 / np.sqrt(head))
     p = np.exp(scores - scores.max(-1, keepdims=True))
     p = p / p.sum(-1, keepdims=True)
-    ctx = (p @ heads(v)).transpose(1, 0, 2).reshape(s, HIDDEN)
+    ctx = (p @ heads(v)).transpose(1, 0, 2).reshape(s, d.hidden)
     h1 = ln(x + ctx @ w["o"] + w["o_b"])
     f = h1 @ w["ffn1"] + w["ffn1_b"]
     f = 0.5 * f * (1 + np.tanh(0.7978845608 * (f + 0.044715 * f ** 3)))
@@ -51,8 +57,8 @@ def hex_const(name, a):
     return f'  %{name} = arith.constant dense<"0x{a.tobytes().hex().upper()}"> : tensor<{dims}xf32>'
 
 
-def mlir(s, w):
-    H, F, NH, D = HIDDEN, FFN, HEADS, HEAD
+def mlir(s, w, d):
+    H, F, NH, D = d.hidden, d.ffn, d.heads, d.hidden // d.heads
     t = lambda *dims: "tensor<" + "x".join(map(str, dims)) + "xf32>"  # noqa: E731
     lines = [f"func.func @main(%x: {t(s, H)}) -> {t(s, H)} {{"]
     lines += [hex_const("w_" + n, a) for n, a in w.items()]
@@ -182,15 +188,28 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir")
     ap.add_argument("--seq", type=int, default=128)
+    ap.add_argument("--hidden", type=int, default=DISTILBERT.hidden)
+    ap.add_argument("--heads", type=int, default=DISTILBERT.heads)
+    ap.add_argument("--ffn", type=int, default=DISTILBERT.ffn)
+    ap.add_argument("--compare", help="output of the compiled layer to check")
+    ap.add_argument("--tol", type=float, default=1e-5)
     args = ap.parse_args()
+    d = Dims(args.hidden, args.heads, args.ffn)
+    w = weights(d)
+    if args.compare:
+        want = reference(np.load(os.path.join(args.dir, "x.npy")).astype(np.float64), w, d)
+        got = np.load(args.compare)
+        rel = np.linalg.norm(got - want) / np.linalg.norm(want)
+        print(f"{'ok' if rel <= args.tol else 'FAIL'} relative L2 error {rel:.2e} "
+              f"(tolerance {args.tol:.0e})")
+        sys.exit(0 if rel <= args.tol else 1)
     os.makedirs(args.dir, exist_ok=True)
-    w = weights()
     with open(os.path.join(args.dir, "bert.mlir"), "w") as f:
-        f.write(mlir(args.seq, w))
+        f.write(mlir(args.seq, w, d))
     rng = np.random.default_rng(1)
-    np.save(os.path.join(args.dir, "x.npy"), rng.standard_normal((args.seq, HIDDEN)).astype(np.float32))
+    np.save(os.path.join(args.dir, "x.npy"), rng.standard_normal((args.seq, d.hidden)).astype(np.float32))
     np.save(os.path.join(args.dir, "calib.npy"),
-            rng.standard_normal((args.seq, HIDDEN)).astype(np.float32))
+            rng.standard_normal((args.seq, d.hidden)).astype(np.float32))
 
 
 if __name__ == "__main__":

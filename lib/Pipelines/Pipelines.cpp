@@ -132,8 +132,15 @@ void quantopt::buildLowerToCpuPipeline(
   pm.addPass(createConvertQnnToLinalgPass(
       ConvertQnnToLinalgPassOptions{options.requantizeMode}));
   pm.addPass(createConvertElementwiseToLinalgPass());
-  if (options.approximateMath)
+  if (options.approximateMath) {
     pm.addPass(createApproximateMathPass());
+    pm.addPass(createReassociateFloatReductionsPass());
+  }
+  // Chains of elementwise ops (dequantize, bias, activation, quantize, the
+  // residual add, transposes) become one loop nest each: one pass over
+  // memory instead of one per op.
+  pm.addPass(createLinalgGeneralizeNamedOpsPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
   addBufferize(pm, options.resultsAsOutParams);
 
   ConvertQnnPackedMatmulToVectorPassOptions kernels;

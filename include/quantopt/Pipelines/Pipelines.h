@@ -67,8 +67,9 @@ struct LowerToCpuPipelineOptions
       llvm::cl::init(0)};
   PassOptions::Option<bool> approximateMath{
       *this, "approximate-math",
-      llvm::cl::desc("Polynomial f32 exp/tanh/erf so that float loops "
-                     "vectorize (a few ulp from libm)"),
+      llvm::cl::desc("Polynomial f32 exp/tanh/erf and reassociated float "
+                     "reductions, so that float loops vectorize (a few ulp "
+                     "from libm and from sequential sums)"),
       llvm::cl::init(true)};
 };
 

@@ -330,4 +330,19 @@ def ApproximateMathPass : Pass<"quant-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def ReassociateFloatReductionsPass
+    : Pass<"quant-reassociate-float-reductions"> {
+  let summary = "Let float reductions in linalg.generic be reassociated";
+  let description = [{
+    Marks the combiner of each float reduction in a `linalg.generic` (the
+    `arith.addf`, `mulf`, `maximumf`, `minimumf`, `maxnumf` or `minnumf` that
+    folds an element into the output) with `fastmath<reassoc>`. Without the
+    flag LLVM must add the elements one by one in order and cannot vectorize
+    the loop; with it, the sums and maxima of softmax and layer norm run as
+    vector code. Sums then round in a different order (a few ulp);
+    maxima and minima are unchanged. Other ops keep their flags.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

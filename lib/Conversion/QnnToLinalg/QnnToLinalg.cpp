@@ -23,6 +23,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <cmath>
+
 namespace quantopt {
 #define GEN_PASS_DEF_CONVERTQNNTOLINALGPASS
 #include "quantopt/Conversion/Passes.h.inc"
@@ -217,31 +219,64 @@ static Value constI64(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
 }
 
+/// The integer type that holds every sum and difference of storage values,
+/// zero points and clamp bounds exactly: i32 up to 16-bit storage (twice as
+/// many vector lanes as i64), i64 beyond.
+static IntegerType workTypeFor(Type storageType) {
+  unsigned width = storageType.getIntOrFloatBitWidth() <= 16 ? 32 : 64;
+  return IntegerType::get(storageType.getContext(), width);
+}
+
+/// `zeroPoint` (any integer type, its value in the storage range) in `type`.
+static Value castZeroPoint(OpBuilder &b, Location loc, Value zeroPoint,
+                           IntegerType type) {
+  unsigned width = zeroPoint.getType().getIntOrFloatBitWidth();
+  if (width > type.getWidth())
+    return arith::TruncIOp::create(b, loc, type, zeroPoint);
+  if (width < type.getWidth())
+    return arith::ExtSIOp::create(b, loc, type, zeroPoint);
+  return zeroPoint;
+}
+
+/// q - zeroPoint, exact, in the work type of q's storage.
+static Value subtractZeroPoint(OpBuilder &b, Location loc, Value q,
+                               bool isSigned, Value zeroPoint) {
+  IntegerType work = workTypeFor(q.getType());
+  Value wide = isSigned ? arith::ExtSIOp::create(b, loc, work, q).getResult()
+                        : arith::ExtUIOp::create(b, loc, work, q).getResult();
+  return arith::SubIOp::create(b, loc, wide,
+                               castZeroPoint(b, loc, zeroPoint, work));
+}
+
 /// clamp(round_half_to_even(v) + zeroPoint, range) as storage integer. NaN
 /// gives the zero point; +-inf and huge values saturate.
 static Value emitRoundAddClamp(OpBuilder &b, Location loc, Value v,
                                Value zeroPoint, StorageRange range,
                                Type storageType) {
   auto floatType = cast<FloatType>(v.getType());
-  // +-2^62 is beyond every storage range and exact in every float type, so
-  // clamping to it first keeps fptosi defined.
-  constexpr double kLimit = 4611686018427387904.0;
+  IntegerType work = workTypeFor(storageType);
+  // +-2^(width-2) is beyond every storage range of the work type and exact
+  // in every float type, so clamping to it first keeps fptosi defined and
+  // the zero point's addition from overflowing.
+  double limit = std::ldexp(1.0, work.getWidth() - 2);
   Value rounded = math::RoundEvenOp::create(b, loc, v);
   Value isNan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, v, v);
   Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, 0));
   rounded = arith::SelectOp::create(b, loc, isNan, zero, rounded);
   rounded = arith::MaximumFOp::create(
       b, loc, rounded,
-      arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, -kLimit)));
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, -limit)));
   rounded = arith::MinimumFOp::create(
       b, loc, rounded,
-      arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, kLimit)));
-  Value asInt = arith::FPToSIOp::create(b, loc, b.getI64Type(), rounded);
-  Value shifted = arith::AddIOp::create(b, loc, asInt, zeroPoint);
-  Value clamped =
-      arith::MaxSIOp::create(b, loc, shifted, constI64(b, loc, range.min));
-  clamped =
-      arith::MinSIOp::create(b, loc, clamped, constI64(b, loc, range.max));
+      arith::ConstantOp::create(b, loc, b.getFloatAttr(floatType, limit)));
+  Value asInt = arith::FPToSIOp::create(b, loc, work, rounded);
+  Value shifted = arith::AddIOp::create(b, loc, asInt,
+                                        castZeroPoint(b, loc, zeroPoint, work));
+  auto bound = [&](int64_t v) {
+    return arith::ConstantOp::create(b, loc, IntegerAttr::get(work, v));
+  };
+  Value clamped = arith::MaxSIOp::create(b, loc, shifted, bound(range.min));
+  clamped = arith::MinSIOp::create(b, loc, clamped, bound(range.max));
   return arith::TruncIOp::create(b, loc, storageType, clamped);
 }
 
@@ -252,10 +287,10 @@ static Value emitQuantize(OpBuilder &b, Location loc, Value input,
   FloatType computeType = computeTypeFor(expressed);
   // Scales are applied in the compute type, as ONNX applies an f32 scale.
   ChannelConstant scales = ChannelConstant::floats(computeType, params.scales);
-  ChannelConstant zeroPoints =
-      ChannelConstant::ints(b.getI64Type(), params.zeroPoints);
-  StorageRange range = qnn::getStorageRange(params.type);
   Type storageType = params.type.getStorageType();
+  ChannelConstant zeroPoints =
+      ChannelConstant::ints(workTypeFor(storageType), params.zeroPoints);
+  StorageRange range = qnn::getStorageRange(params.type);
   return ElementwiseBuilder::build(
       b, loc, input, resultType, params.axis, {scales, zeroPoints},
       [&](OpBuilder &b, Location loc, Value x, ArrayRef<Value> p) {
@@ -272,14 +307,13 @@ static Value emitDequantize(OpBuilder &b, Location loc, Value input,
   auto expressed = cast<FloatType>(params.type.getExpressedType());
   FloatType computeType = computeTypeFor(expressed);
   ChannelConstant scales = ChannelConstant::floats(computeType, params.scales);
-  ChannelConstant zeroPoints =
-      ChannelConstant::ints(b.getI64Type(), params.zeroPoints);
+  ChannelConstant zeroPoints = ChannelConstant::ints(
+      workTypeFor(params.type.getStorageType()), params.zeroPoints);
   bool isSigned = params.type.isSigned();
   return ElementwiseBuilder::build(
       b, loc, input, resultType, params.axis, {scales, zeroPoints},
       [&](OpBuilder &b, Location loc, Value q, ArrayRef<Value> p) {
-        Value centered = arith::SubIOp::create(
-            b, loc, widenStorage(b, loc, q, isSigned), p[1]);
+        Value centered = subtractZeroPoint(b, loc, q, isSigned, p[1]);
         Value asFloat = arith::SIToFPOp::create(b, loc, computeType, centered);
         Value result = arith::MulFOp::create(b, loc, asFloat, p[0]);
         if (computeType != expressed)
@@ -332,13 +366,14 @@ static Value emitRequantizeFloat(OpBuilder &b, Location loc, Value input,
                                  Type resultType, const RequantizeSpec &spec) {
   FloatType f64 = b.getF64Type();
   ChannelConstant m = ChannelConstant::floats(f64, spec.floatMultipliers);
-  ChannelConstant zpIn = ChannelConstant::ints(b.getI64Type(), spec.zpIn);
-  ChannelConstant zpOut = ChannelConstant::ints(b.getI64Type(), spec.zpOut);
+  ChannelConstant zpIn = ChannelConstant::ints(
+      workTypeFor(getElementTypeOrSelf(input.getType())), spec.zpIn);
+  ChannelConstant zpOut =
+      ChannelConstant::ints(workTypeFor(spec.storageType), spec.zpOut);
   return ElementwiseBuilder::build(
       b, loc, input, resultType, spec.axis, {m, zpIn, zpOut},
       [&](OpBuilder &b, Location loc, Value q, ArrayRef<Value> p) {
-        Value centered = arith::SubIOp::create(
-            b, loc, widenStorage(b, loc, q, spec.inputSigned), p[1]);
+        Value centered = subtractZeroPoint(b, loc, q, spec.inputSigned, p[1]);
         Value asFloat = arith::SIToFPOp::create(b, loc, f64, centered);
         Value scaled = arith::MulFOp::create(b, loc, asFloat, p[0]);
         return emitRoundAddClamp(b, loc, scaled, p[2], spec.outRange,
@@ -1012,9 +1047,8 @@ struct ElementwiseBinaryLowering : OpConversionPattern<OpTy> {
             [&](OpBuilder &b, Location l, ValueRange args) {
               FloatType f32 = b.getF32Type();
               auto dequantize = [&](Value q, quant::UniformQuantizedType t) {
-                Value centered = arith::SubIOp::create(
-                    b, l, widenStorage(b, l, q, t.isSigned()),
-                    constI64(b, l, t.getZeroPoint()));
+                Value centered = subtractZeroPoint(
+                    b, l, q, t.isSigned(), constI64(b, l, t.getZeroPoint()));
                 Value f = arith::SIToFPOp::create(b, l, f32, centered);
                 return arith::MulFOp::create(
                            b, l, f,

@@ -9,22 +9,46 @@
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[ID1]], #[[ID1]]], iterator_types = ["parallel"]} ins(%[[X]] : tensor<4xf32>) outs(%[[E]] : tensor<4xi8>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: i8):
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 5.000000e-01 : f32
-// CHECK-DAG: %[[ZP:.*]] = arith.constant -1 : i64
+// CHECK-DAG: %[[ZP:.*]] = arith.constant -1 : i32
 // CHECK: %[[DIV:.*]] = arith.divf %[[IN]], %[[SCALE]] : f32
 // CHECK: %[[RND:.*]] = math.roundeven %[[DIV]] : f32
 // CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[DIV]], %[[DIV]] : f32
 // CHECK: %[[SEL:.*]] = arith.select %[[NAN]], %{{.*}}, %[[RND]] : f32
 // CHECK: arith.maximumf %[[SEL]]
-// CHECK: %[[INT:.*]] = arith.fptosi %{{.*}} : f32 to i64
-// CHECK: %[[ADD:.*]] = arith.addi %[[INT]], %[[ZP]] : i64
-// CHECK: %[[LO:.*]] = arith.maxsi %[[ADD]], %{{.*}} : i64
-// CHECK: %[[HI:.*]] = arith.minsi %[[LO]], %{{.*}} : i64
-// CHECK: %[[T:.*]] = arith.trunci %[[HI]] : i64 to i8
+// CHECK: %[[INT:.*]] = arith.fptosi %{{.*}} : f32 to i32
+// CHECK: %[[ADD:.*]] = arith.addi %[[INT]], %[[ZP]] : i32
+// CHECK: %[[LO:.*]] = arith.maxsi %[[ADD]], %{{.*}} : i32
+// CHECK: %[[HI:.*]] = arith.minsi %[[LO]], %{{.*}} : i32
+// CHECK: %[[T:.*]] = arith.trunci %[[HI]] : i32 to i8
 // CHECK: linalg.yield %[[T]] : i8
 // CHECK: return %[[G]] : tensor<4xi8>
 func.func @quantize_per_tensor(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:f32, 0.5:-1>> {
   %q = qnn.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i8:f32, 0.5:-1>>
   return %q : tensor<4x!quant.uniform<i8:f32, 0.5:-1>>
+}
+
+// -----
+
+// Up to 16-bit storage the integer steps are i32 (clamped first to +-2^30);
+// 32-bit storage needs i64 (clamped first to +-2^62).
+// CHECK-LABEL: func @quantize_i16
+// CHECK: arith.constant -1.07374182E+9 : f32
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
+// CHECK: arith.constant -32768 : i32
+// CHECK: arith.trunci %{{.*}} : i32 to i16
+func.func @quantize_i16(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i16:f32, 0.5:7>> {
+  %q = qnn.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i16:f32, 0.5:7>>
+  return %q : tensor<4x!quant.uniform<i16:f32, 0.5:7>>
+}
+// CHECK-LABEL: func @quantize_i32
+// CHECK: arith.constant -4.61168602E+18 : f32
+// CHECK: arith.fptosi %{{.*}} : f32 to i64
+// CHECK: arith.addi %{{.*}}, %{{.*}} : i64
+// CHECK: arith.constant -2147483648 : i64
+// CHECK: arith.trunci %{{.*}} : i64 to i32
+func.func @quantize_i32(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i32:f32, 0.5:7>> {
+  %q = qnn.quantize %x : tensor<4xf32> -> tensor<4x!quant.uniform<i32:f32, 0.5:7>>
+  return %q : tensor<4x!quant.uniform<i32:f32, 0.5:7>>
 }
 
 // -----
@@ -36,15 +60,15 @@ func.func @quantize_per_tensor(%x: tensor<4xf32>) -> tensor<4x!quant.uniform<i8:
 // CHECK-LABEL: func @quantize_per_axis_dynamic
 // CHECK-SAME: (%[[X:.*]]: tensor<?x3xf32>) -> tensor<?x3xi8>
 // CHECK-DAG: %[[SCALES:.*]] = arith.constant dense<[1.000000e-01, 2.000000e-01, 3.000000e-01]> : tensor<3xf32>
-// CHECK-DAG: %[[ZPS:.*]] = arith.constant dense<[128, 120, 0]> : tensor<3xi64>
+// CHECK-DAG: %[[ZPS:.*]] = arith.constant dense<[128, 120, 0]> : tensor<3xi32>
 // CHECK: %[[DIM:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3xf32>
 // CHECK: %[[E:.*]] = tensor.empty(%[[DIM]]) : tensor<?x3xi8>
-// CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[CH]], #[[CH]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[SCALES]], %[[ZPS]] : tensor<?x3xf32>, tensor<3xf32>, tensor<3xi64>) outs(%[[E]] : tensor<?x3xi8>)
-// CHECK: ^bb0(%[[IN:.*]]: f32, %[[S:.*]]: f32, %[[Z:.*]]: i64, %{{.*}}: i8):
+// CHECK: linalg.generic {indexing_maps = [#[[ID2]], #[[CH]], #[[CH]], #[[ID2]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[SCALES]], %[[ZPS]] : tensor<?x3xf32>, tensor<3xf32>, tensor<3xi32>) outs(%[[E]] : tensor<?x3xi8>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[S:.*]]: f32, %[[Z:.*]]: i32, %{{.*}}: i8):
 // CHECK: arith.divf %[[IN]], %[[S]] : f32
-// CHECK: arith.addi %{{.*}}, %[[Z]] : i64
-// CHECK: arith.constant 0 : i64
-// CHECK: arith.constant 255 : i64
+// CHECK: arith.addi %{{.*}}, %[[Z]] : i32
+// CHECK: arith.constant 0 : i32
+// CHECK: arith.constant 255 : i32
 func.func @quantize_per_axis_dynamic(%x: tensor<?x3xf32>) -> tensor<?x3x!quant.uniform<u8:f32:1, {0.1:128, 0.2:120, 0.3}>> {
   %q = qnn.quantize %x : tensor<?x3xf32> -> tensor<?x3x!quant.uniform<u8:f32:1, {0.1:128, 0.2:120, 0.3}>>
   return %q : tensor<?x3x!quant.uniform<u8:f32:1, {0.1:128, 0.2:120, 0.3}>>
@@ -69,10 +93,10 @@ func.func @quantize_f16(%x: tensor<4xf16>) -> tensor<4x!quant.uniform<i8:f16, 0.
 // CHECK-SAME: (%[[Q:.*]]: tensor<4xi8>) -> tensor<4xf32>
 // CHECK: ^bb0(%[[IN:.*]]: i8, %{{.*}}: f32):
 // CHECK-DAG: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
-// CHECK-DAG: %[[ZP:.*]] = arith.constant 128 : i64
-// CHECK: %[[EXT:.*]] = arith.extui %[[IN]] : i8 to i64
-// CHECK: %[[SUB:.*]] = arith.subi %[[EXT]], %[[ZP]] : i64
-// CHECK: %[[F:.*]] = arith.sitofp %[[SUB]] : i64 to f32
+// CHECK-DAG: %[[ZP:.*]] = arith.constant 128 : i32
+// CHECK: %[[EXT:.*]] = arith.extui %[[IN]] : i8 to i32
+// CHECK: %[[SUB:.*]] = arith.subi %[[EXT]], %[[ZP]] : i32
+// CHECK: %[[F:.*]] = arith.sitofp %[[SUB]] : i32 to f32
 // CHECK: %[[M:.*]] = arith.mulf %[[F]], %[[SCALE]] : f32
 // CHECK: linalg.yield %[[M]] : f32
 func.func @dequantize_unsigned(%q: tensor<4x!quant.uniform<u8:f32, 0.25:128>>) -> tensor<4xf32> {
@@ -83,8 +107,8 @@ func.func @dequantize_unsigned(%q: tensor<4x!quant.uniform<u8:f32, 0.25:128>>) -
 // -----
 
 // CHECK-LABEL: func @dequantize_bf16_per_axis
-// CHECK: ^bb0(%[[IN:.*]]: i8, %[[S:.*]]: f32, %[[Z:.*]]: i64, %{{.*}}: bf16):
-// CHECK: arith.extsi %[[IN]] : i8 to i64
+// CHECK: ^bb0(%[[IN:.*]]: i8, %[[S:.*]]: f32, %[[Z:.*]]: i32, %{{.*}}: bf16):
+// CHECK: arith.extsi %[[IN]] : i8 to i32
 // CHECK: %[[M:.*]] = arith.mulf %{{.*}}, %[[S]] : f32
 // CHECK: %[[T:.*]] = arith.truncf %[[M]] : f32 to bf16
 // CHECK: linalg.yield %[[T]] : bf16
@@ -101,12 +125,13 @@ func.func @dequantize_bf16_per_axis(%q: tensor<2x4x!quant.uniform<i8:bf16:0, {0.
 // CHECK-SAME: (%{{.*}}: tensor<4xi32>) -> tensor<4xi8>
 // CHECK: ^bb0(%[[IN:.*]]: i32, %{{.*}}: i8):
 // CHECK-DAG: %[[MUL:.*]] = arith.constant 0.10000000149011612 : f64
-// CHECK-DAG: %[[ZPOUT:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[ZPOUT:.*]] = arith.constant 3 : i32
+// The input side stays in i64: differences of 32-bit storage values need it.
 // CHECK: arith.extsi %[[IN]] : i32 to i64
 // CHECK: %[[F:.*]] = arith.sitofp %{{.*}} : i64 to f64
 // CHECK: %[[P:.*]] = arith.mulf %[[F]], %[[MUL]] : f64
 // CHECK: math.roundeven %[[P]] : f64
-// CHECK: arith.addi %{{.*}}, %[[ZPOUT]] : i64
+// CHECK: arith.addi %{{.*}}, %[[ZPOUT]] : i32
 // FIXED-LABEL: func @requantize_float
 // FIXED-NOT: arith.mulf
 // FIXED-NOT: sitofp
@@ -268,8 +293,8 @@ func.func @qdq_pair_not_folded(%x: tensor<4xf32>) -> tensor<4xf32> {
 // CHECK: arith.addi
 // CHECK: linalg.generic {{.*}} ins(%[[ACC]], %{{.*}} : tensor<4x2xi32>, tensor<2xf64>{{.*}}) outs(%{{.*}} : tensor<4x2xi8>)
 // CHECK: math.roundeven %{{.*}} : f64
-// CHECK: arith.constant -5 : i64
-// CHECK: arith.constant 127 : i64
+// CHECK: arith.constant -5 : i32
+// CHECK: arith.constant 127 : i32
 // FIXED-LABEL: func @matmul
 // FIXED: arith.divsi
 !qa = !quant.uniform<i8:f32, 0.05:-5>
