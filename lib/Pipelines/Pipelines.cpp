@@ -10,8 +10,10 @@
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -92,9 +94,22 @@ static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
   bufferization::buildBufferDeallocationPipeline(pm);
 }
 
-/// Loops, then everything to the LLVM dialect.
-static void addLowerToLLVM(OpPassManager &pm) {
-  pm.addPass(createConvertLinalgToLoopsPass());
+/// Loops, then everything to the LLVM dialect (with OpenMP regions if the
+/// program has scf.parallel loops to run on `threads` threads).
+static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1) {
+  if (threads > 1) {
+    // Rows of elementwise ops and reductions are shared by the threads too.
+    pm.addPass(createConvertLinalgToParallelLoopsPass());
+    pm.addPass(quantopt::createParallelizeOuterLoopsPass());
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = threads;
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+    // Inlines the memref.alloca_scope the conversion wraps around each loop
+    // body (it must stay one block, which lowering scf.for inside breaks).
+    pm.addPass(createCanonicalizerPass());
+  } else {
+    pm.addPass(createConvertLinalgToLoopsPass());
+  }
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -105,6 +120,8 @@ static void addLowerToLLVM(OpPassManager &pm) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (threads > 1)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
@@ -148,11 +165,12 @@ void quantopt::buildLowerToCpuPipeline(
                                             : std::string(options.target);
   kernels.rows = options.rows;
   kernels.vectors = options.vectors;
+  kernels.parallel = options.threads > 1;
   pm.addPass(createConvertQnnPackedMatmulToVectorPass(kernels));
   // Kept apart from the vector lowering patterns (together they can loop).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addLowerToLLVM(pm);
+  addLowerToLLVM(pm, options.threads);
 }
 
 std::string quantopt::detectHostKernelTarget() {

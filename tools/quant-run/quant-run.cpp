@@ -27,6 +27,7 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
@@ -235,6 +236,11 @@ int main(int argc, char **argv) {
       "vectors",
       llvm::cl::desc("cpu pipeline: register tile width in vectors (0: auto)"),
       llvm::cl::init(0));
+  llvm::cl::opt<int64_t> threads(
+      "num-threads",
+      llvm::cl::desc("cpu pipeline: threads sharing each packed matmul's "
+                     "columns (OpenMP, needs libomp; default 1)"),
+      llvm::cl::init(1));
   llvm::cl::opt<bool> noProgress("no-progress",
                                  llvm::cl::desc("Do not show progress"));
   llvm::cl::AddExtraVersionPrinter(quantopt::printVersion);
@@ -251,6 +257,15 @@ int main(int argc, char **argv) {
     return error("--target must be host, vnni or generic");
   if (target == "vnni" && detectHostKernelTarget() != "vnni")
     return error("--target=vnni: this CPU has no AVX512-VNNI");
+  if (threads < 1)
+    return error("--num-threads must be at least 1");
+  if (threads > 1 && pipeline != "cpu")
+    return error("--num-threads needs --pipeline=cpu");
+  // The OpenMP runtime the threaded code calls (from libomp-22-dev).
+  std::string openmpRuntime = QUANTOPT_MLIR_LIB_DIR "/libomp.so";
+  if (threads > 1 && !llvm::sys::fs::exists(openmpRuntime))
+    return error("--num-threads: no OpenMP runtime at " + openmpRuntime +
+                 " (install libomp-22-dev)");
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
@@ -347,6 +362,7 @@ int main(int argc, char **argv) {
     pipelineOptions.target = target;
     pipelineOptions.rows = tileRows;
     pipelineOptions.vectors = tileVectors;
+    pipelineOptions.threads = threads;
     buildLowerToCpuPipeline(pm, pipelineOptions);
   } else {
     LowerToLLVMPipelineOptions pipelineOptions;
@@ -369,6 +385,8 @@ int main(int argc, char **argv) {
   engineOptions.transformer = transformer;
   std::string runnerUtils = QUANTOPT_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
   SmallVector<StringRef> libs{runnerUtils};
+  if (threads > 1)
+    libs.push_back(openmpRuntime);
   engineOptions.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)

@@ -135,6 +135,9 @@ def ConvertQnnPackedMatmulToVectorPass
            "Rows per register tile (0: chosen from M)">,
     Option<"vectors", "vectors", "int64_t", "0",
            "16-column vectors per register tile (0: chosen from M)">,
+    Option<"parallel", "parallel", "bool", "false",
+           "Emit the loop over column blocks as scf.parallel, so that "
+           "threads (convert-scf-to-openmp) share the output columns">,
   ];
 }
 

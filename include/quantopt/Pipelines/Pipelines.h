@@ -65,6 +65,12 @@ struct LowerToCpuPipelineOptions
       *this, "vectors",
       llvm::cl::desc("Register tile width in 16-lane vectors (0: automatic)"),
       llvm::cl::init(0)};
+  PassOptions::Option<int64_t> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads that share the output columns of each packed "
+                     "matmul (OpenMP; 1: no threading, and no libomp "
+                     "needed)"),
+      llvm::cl::init(1)};
   PassOptions::Option<bool> approximateMath{
       *this, "approximate-math",
       llvm::cl::desc("Polynomial f32 exp/tanh/erf and reassociated float "

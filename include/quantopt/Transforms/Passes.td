@@ -345,4 +345,27 @@ def ReassociateFloatReductionsPass
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def ParallelizeOuterLoopsPass : Pass<"quant-parallelize-outer-loops"> {
+  let summary = "Keep one parallel dimension per loop nest, where it pays";
+  let description = [{
+    Prepares `scf.parallel` loops (from `convert-linalg-to-parallel-loops`
+    and the packed-matmul kernels) for `convert-scf-to-openmp`, which turns
+    each one into a parallel region:
+    - the outermost dimension of an outermost `scf.parallel` stays parallel;
+      its other dimensions become `scf.for` loops inside, so that threads
+      split the rows and the innermost loop stays a plain loop that LLVM
+      vectorizes (a collapsed multi-dimensional OpenMP loop would not be);
+    - loops nested in another parallel loop, and nests that execute fewer
+      than `min-work` ops in all (each op of a loop body counted once per
+      iteration; where forking threads costs more than it saves), become
+      `scf.for` loops entirely.
+    Loops with reductions (results) are left as they are.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "65536",
+           "Fewest ops executed by a nest that are worth running on threads">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 #endif // QUANTOPT_TRANSFORMS_PASSES_TD

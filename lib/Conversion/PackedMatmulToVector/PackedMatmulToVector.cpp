@@ -57,8 +57,8 @@ TileShape chooseTile(int64_t m, int64_t tiles, int64_t rows, int64_t vectors) {
 class KernelEmitter {
 public:
   KernelEmitter(qnn::PackedMatmulOp op, bool vnni, int64_t rows,
-                int64_t vectors)
-      : b(op.getLoc(), op), op(op), vnni(vnni) {
+                int64_t vectors, bool parallel)
+      : b(op.getLoc(), op), op(op), vnni(vnni), parallel(parallel) {
     auto lhsType = cast<MemRefType>(op.getLhs().getType());
     auto initType = cast<MemRefType>(op.getInit().getType());
     m = lhsType.getDimSize(0);
@@ -75,15 +75,19 @@ public:
   void emit() {
     Value lhs = op.isInteger() ? packActivations() : Value();
     // Column blocks outermost: one block of packed weights is reused by
-    // every row tile while it is in cache.
-    forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
-      forRowBlocks([&](Value row, int64_t rows) {
-        if (op.isInteger())
-          emitIntegerTile(lhs, row, rows, tile, vectors);
-        else
-          emitFloatTile(row, rows, tile, vectors);
-      });
-    });
+    // every row tile while it is in cache, and threads that share the
+    // column blocks write disjoint outputs and read disjoint weights.
+    forBlocks(
+        tiles, shape.vectors,
+        [&](Value tile, int64_t vectors) {
+          forRowBlocks([&](Value row, int64_t rows) {
+            if (op.isInteger())
+              emitIntegerTile(lhs, row, rows, tile, vectors);
+            else
+              emitFloatTile(row, rows, tile, vectors);
+          });
+        },
+        parallel);
     if (packedLhs)
       memref::DeallocOp::create(b, packedLhs);
     if (rowSums)
@@ -100,11 +104,20 @@ private:
   }
 
   /// Calls `body(start, size)` for blocks of `step` over [0, total): a loop
-  /// over the full blocks, then the remainder block with its static size.
+  /// over the full blocks (scf.parallel if `isParallel`), then the remainder
+  /// block with its static size.
   void forBlocks(int64_t total, int64_t step,
-                 function_ref<void(Value, int64_t)> body) {
+                 function_ref<void(Value, int64_t)> body,
+                 bool isParallel = false) {
     int64_t full = total / step * step;
-    if (full > 0) {
+    if (full > 0 && isParallel) {
+      auto loop = scf::ParallelOp::create(b, ValueRange{index(0)},
+                                          ValueRange{index(full)},
+                                          ValueRange{index(step)});
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      body(loop.getInductionVars()[0], step);
+    } else if (full > 0) {
       auto loop = scf::ForOp::create(b, index(0), index(full), index(step));
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -362,7 +375,7 @@ private:
 
   ImplicitLocOpBuilder b;
   qnn::PackedMatmulOp op;
-  bool vnni;
+  bool vnni, parallel;
   int64_t m, k, n, tiles, groups;
   TileShape shape;
   Value numRows; // M as an index value (dynamic or constant)
@@ -404,7 +417,7 @@ struct ConvertQnnPackedMatmulToVectorPass
       // Empty results need no code (and no tile of zero rows).
       auto init = cast<MemRefType>(op.getInit().getType());
       if (init.getDimSize(0) != 0 && init.getDimSize(1) != 0)
-        KernelEmitter(op, target == "vnni", rows, vectors).emit();
+        KernelEmitter(op, target == "vnni", rows, vectors, parallel).emit();
       op.erase();
       return WalkResult::advance();
     });

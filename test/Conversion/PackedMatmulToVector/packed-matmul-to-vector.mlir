@@ -1,6 +1,7 @@
 // RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector=target=vnni --split-input-file | FileCheck %s --check-prefix=VNNI
 // RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector=target=generic --split-input-file | FileCheck %s --check-prefix=GENERIC
 // RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector="target=vnni rows=2 vectors=1" --split-input-file | FileCheck %s --check-prefix=TILE
+// RUN: quant-opt %s --convert-qnn-packed-matmul-to-vector="target=vnni vectors=1 parallel=true" --split-input-file | FileCheck %s --check-prefix=PAR
 
 // M = 3, K = 8 (2 groups of 4), N = 20 (2 column tiles, the second partial).
 // Activations are packed once (sign bit flipped), then each register tile
@@ -32,6 +33,16 @@
 // TILE-LABEL: func @integer
 // TILE: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>)
 // TILE: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>)
+// parallel=true: the loop over column blocks is an scf.parallel (one block
+// per vector here), the activation packing before it stays serial.
+// PAR-LABEL: func @integer
+// PAR: scf.for
+// PAR: arith.xori
+// PAR: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// PAR: scf.for {{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// PAR: vector.transfer_write
+// PAR: scf.reduce
+// PAR: memref.dealloc
 func.func @integer(%a: memref<3x8xi8>, %w: memref<2x2x64xi8>, %o: memref<32xi32>, %m: memref<32xf64>, %y: memref<3x20xi8>) {
   qnn.packed_matmul ins(%a, %w : memref<3x8xi8>, memref<2x2x64xi8>) requantize(%o, %m : memref<32xi32>, memref<32xf64>) outs(%y : memref<3x20xi8>) {lhs_sign_flip, output_zero_point = 3 : i64, output_min = -128 : i64, output_max = 127 : i64}
   return

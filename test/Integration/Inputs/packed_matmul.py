@@ -91,6 +91,8 @@ def make_cases():
     add_float("f32_tails", 7, 33, 37)
     add_float("f32_m1", 1, 100, 50)
     add("dynamic_rows", 15, 70, 40, w_zp=True, dynamic_rows=True)
+    # Enough work for --num-threads to share its column blocks.
+    add("wide", 24, 256, 200, w_zp=True)
     add_float("f32_dynamic_rows", 9, 30, 20, dynamic_rows=True)
     add_batch("batch_f32", 3, 7, 20, 18, False)
     add_batch("batch_f32_transposed", 2, 9, 16, 33, True)

@@ -1,0 +1,112 @@
+//===- ParallelizeOuterLoops.cpp - One parallel dimension per nest --------===//
+//
+// scf.parallel nests => the outermost dimension parallel, the rest scf.for,
+// ready for convert-scf-to-openmp. See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantopt/Transforms/Passes.h"
+
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_PARALLELIZEOUTERLOOPSPASS
+#include "quantopt/Transforms/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+
+/// Trip count of one loop dimension; unknown (dynamic) counts as many.
+static int64_t tripCount(Value lb, Value ub, Value step) {
+  std::optional<int64_t> l = getConstantIntValue(lb),
+                         u = getConstantIntValue(ub),
+                         s = getConstantIntValue(step);
+  if (!l || !u || !s || *s <= 0)
+    return 1 << 20;
+  return std::max<int64_t>(0, llvm::divideCeilSigned(*u - *l, *s));
+}
+
+/// Estimated work of the loop nest `op`: ops executed, counting each op in
+/// a loop body once per iteration.
+static int64_t nestWork(Operation *op) {
+  int64_t body = 0;
+  for (Region &region : op->getRegions())
+    region.walk<WalkOrder::PreOrder>([&](Operation *child) {
+      if (!isa<scf::ForOp, scf::ParallelOp>(child)) {
+        ++body;
+        return WalkResult::advance();
+      }
+      body += nestWork(child);
+      return WalkResult::skip();
+    });
+  int64_t work = std::max<int64_t>(body, 1);
+  auto times = [&](int64_t trips) {
+    work = std::min<int64_t>(work * trips, int64_t(1) << 40);
+  };
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    times(
+        tripCount(loop.getLowerBound(), loop.getUpperBound(), loop.getStep()));
+  if (auto loop = dyn_cast<scf::ParallelOp>(op))
+    for (auto [lb, ub, step] :
+         llvm::zip(loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
+      times(tripCount(lb, ub, step));
+  return work;
+}
+
+/// Rewrites `loop` (no results) as an scf.parallel over its first dimension
+/// (if `keepFirst`) around scf.for loops over the others.
+static void sequentialize(RewriterBase &rewriter, scf::ParallelOp loop,
+                          bool keepFirst) {
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  SmallVector<Value> ivs;
+  size_t dims = loop.getNumLoops();
+  for (size_t d = 0; d < dims; ++d) {
+    Value lb = loop.getLowerBound()[d], ub = loop.getUpperBound()[d],
+          step = loop.getStep()[d];
+    Block *body;
+    if (d == 0 && keepFirst) {
+      auto outer = scf::ParallelOp::create(rewriter, loc, ValueRange{lb},
+                                           ValueRange{ub}, ValueRange{step});
+      body = outer.getBody();
+      ivs.push_back(outer.getInductionVars()[0]);
+    } else {
+      auto inner = scf::ForOp::create(rewriter, loc, lb, ub, step);
+      body = inner.getBody();
+      ivs.push_back(inner.getInductionVar());
+    }
+    rewriter.setInsertionPoint(body->getTerminator());
+  }
+  Block *oldBody = loop.getBody();
+  rewriter.eraseOp(oldBody->getTerminator()); // an empty scf.reduce
+  rewriter.inlineBlockBefore(oldBody, rewriter.getInsertionBlock(),
+                             rewriter.getInsertionPoint(), ivs);
+  rewriter.eraseOp(loop);
+}
+
+namespace {
+struct ParallelizeOuterLoopsPass
+    : quantopt::impl::ParallelizeOuterLoopsPassBase<ParallelizeOuterLoopsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<scf::ParallelOp> loops;
+    getOperation()->walk([&](scf::ParallelOp loop) {
+      if (loop.getNumResults() == 0)
+        loops.push_back(loop);
+    });
+    IRRewriter rewriter(&getContext());
+    // Post-order: inner loops are rewritten before the loops around them.
+    for (scf::ParallelOp loop : loops) {
+      bool nested = loop->getParentOfType<scf::ParallelOp>() != nullptr;
+      bool worthThreads = nestWork(loop) >= minWork;
+      bool keepFirst = !nested && worthThreads;
+      if (keepFirst && loop.getNumLoops() == 1)
+        continue;
+      sequentialize(rewriter, loop, keepFirst);
+    }
+  }
+};
+} // namespace
