@@ -1,7 +1,8 @@
 """QuantOpt's CPU benchmark: our INT8 and FP32 code (quant-lower-to-cpu-
 pipeline, JIT-run by quant-run) against oneDNN INT8 and FP32 and against this
-core's measured peak, all measured in this run, single-threaded. Prints one
-table of times and ratios. Run through bench/run.sh (installs oneDNN).
+core's measured peak, all measured in this run: GEMMs, a conv2d layer and a
+DistilBERT-sized layer single-threaded, then 1 -> 2 thread scaling. Prints
+tables of times and ratios. Run through bench/run.sh (installs oneDNN).
 
 Times are the best of many calls (warm caches, steady clocks) for every
 column alike.
@@ -16,6 +17,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 GEMMS = [(1, 768, 768), (16, 768, 768), (128, 768, 768), (128, 768, 3072),
          (128, 3072, 768), (512, 1024, 1024)]
+CONV = (56, 56, 64, 64)  # 3x3, padding 1: H, W, C in, F out (a ResNet layer)
 
 
 def run(cmd, **kw):
@@ -70,9 +72,66 @@ def main():
             print(f"{row[0]:<16} {row[1]:>8.4f} {row[2]:>5.0f} {row[3]:>5.0f} {row[4]:>8.4f} "
                   f"{row[5]:>8.2f}x {row[6]:>8.4f} {row[7]:>5.0f} {row[8]:>8.4f} {row[9]:>8.2f}x "
                   f"{row[10]:>8.2f}x", flush=True)
-        bert_layer(tools, bench_bin, tmp, env1, scale)
+        conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8)
+        bert = bert_layer(tools, bench_bin, tmp, env1, scale)
+        scaling(tools, bench_bin, tmp, scale, bert)
     print("\n'vs oneDNN' = oneDNN time / our time (above 1: we are faster); "
           "INT8/FP32 = our FP32 time / our INT8 time.")
+
+
+def conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8):
+    """One 3x3 NHWC convolution (im2col + packed matmul in our code)."""
+    h, w, c, f = CONV
+    d = os.path.join(tmp, "conv")
+    run([sys.executable, os.path.join(HERE, "conv_model.py"), d, str(h), str(w), str(c), str(f)])
+    ops = 2.0 * h * w * c * f * 9
+    ours8 = quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"),
+                         20 * scale)
+    ours32 = quant_run_ms(tools, os.path.join(d, "f32.mlir"), os.path.join(d, "x_f32.npy"), 3)
+    lib = dict((kind, float(ms)) for kind, ms in re.findall(
+        r"onednn (\w+) \d+ \d+ \d+ \d+ ([0-9.]+)",
+        run([os.path.join(bench_bin, "onednn-conv"), str(h), str(w), str(c), str(f),
+             str(20 * scale)], env=env1)))
+    gops = ops / ours8 / 1e6
+    print(f"\n{'conv2d 3x3 NHWC':<16} {'INT8 ms':>8} {'GOPS':>5} {'%peak':>5} {'oneDNN':>8} "
+          f"{'vs oneDNN':>9} {'FP32 ms':>8} {'oneDNN':>8} {'vs oneDNN':>9} {'INT8/FP32':>9}")
+    print(f"{f'{h}x{w}x{c}->{f}':<16} {ours8:>8.4f} {gops:>5.0f} {100 * gops / peak_int8:>5.0f} "
+          f"{lib['int8']:>8.4f} {lib['int8'] / ours8:>8.2f}x {ours32:>8.3f} {lib['f32']:>8.4f} "
+          f"{lib['f32'] / ours32:>8.2f}x {ours32 / ours8:>8.2f}x")
+    print("(our FP32 convolution is not packed: linalg loops that LLVM vectorizes)")
+
+
+def scaling(tools, bench_bin, tmp, scale, bert):
+    """1 -> 2 threads (this machine has 2 cores): ours (--num-threads, OpenMP)
+    and oneDNN (OMP_NUM_THREADS), INT8."""
+    print(f"\n{'INT8, threads':<18} {'ours 1':>8} {'ours 2':>8} {'scaling':>8} "
+          f"{'oneDNN 1':>9} {'oneDNN 2':>9} {'scaling':>8}")
+    envs = [dict(os.environ, OMP_NUM_THREADS=str(t)) for t in (1, 2)]
+    rows = []
+    for m, k, n in [(128, 768, 768), (512, 1024, 1024)]:
+        d = os.path.join(tmp, f"{m}x{k}x{n}")
+        reps = max(20, int(2e9 / (2.0 * m * k * n))) * scale
+        ours = [quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"),
+                             reps, [f"--num-threads={t}"]) for t in (1, 2)]
+        lib = [float(re.search(r"onednn int8 \d+ \d+ \d+ ([0-9.]+)", run(
+            [os.path.join(bench_bin, "onednn-gemm"), str(m), str(k), str(n), str(reps)],
+            env=e)).group(1)) for e in envs]
+        rows.append((f"GEMM {m},{k},{n}", ours, lib))
+    h, w, c, f = CONV
+    d = os.path.join(tmp, "conv")
+    ours = [quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"),
+                         20 * scale, [f"--num-threads={t}"]) for t in (1, 2)]
+    lib = [float(re.search(r"onednn int8 \d+ \d+ \d+ \d+ ([0-9.]+)", run(
+        [os.path.join(bench_bin, "onednn-conv"), str(h), str(w), str(c), str(f),
+         str(20 * scale)], env=e)).group(1)) for e in envs]
+    rows.append((f"conv {h}x{w}x{c}->{f}", ours, lib))
+    model, inp = bert
+    ours = [quant_run_ms(tools, model, inp, 20 * scale, [f"--num-threads={t}"]) for t in (1, 2)]
+    rows.append(("DistilBERT layer", ours, None))
+    for name, ours, lib in rows:
+        libs = (f"{lib[0]:>9.4f} {lib[1]:>9.4f} {lib[0] / lib[1]:>7.2f}x" if lib
+                else f"{'-':>9} {'-':>9} {'-':>8}")
+        print(f"{name:<18} {ours[0]:>8.4f} {ours[1]:>8.4f} {ours[0] / ours[1]:>7.2f}x {libs}")
 
 
 def bert_layer(tools, bench_bin, tmp, env1, scale):
@@ -114,6 +173,7 @@ def bert_layer(tools, bench_bin, tmp, env1, scale):
     print(f"{'seq 128, batch 1':<18} {ours8:>8.3f} {ours32:>8.3f} {ours32 / ours8:>8.2f}x "
           f"{lib['int8']:>17.3f} {lib['f32']:>8.3f}")
     print(f"INT8 vs FP32 output: relative L2 error {rel:.4f}")
+    return p("int8.mlir"), p("x.npy")
 
 
 if __name__ == "__main__":

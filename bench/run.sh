@@ -17,5 +17,6 @@ mkdir -p "$build/bench"
 cxx=(clang++-22 -O2 -std=c++17 -fuse-ld=lld)
 "${cxx[@]}" "$root/bench/peak.cpp" -o "$build/bench/peak"
 "${cxx[@]}" "$root/bench/onednn_gemm.cpp" -ldnnl -o "$build/bench/onednn-gemm"
+"${cxx[@]}" "$root/bench/onednn_conv.cpp" -ldnnl -o "$build/bench/onednn-conv"
 
 exec /usr/bin/python3 "$root/bench/run.py" --build "$build" "$@"

@@ -269,9 +269,11 @@ struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
     return success();
   }
 
-  /// columns[(n, oy, ox), (ky, kx, ci)] = input[n, iy, ix, ci] (NCHW:
-  /// input[n, ci, iy, ix]) with iy = oy * sy + ky * dy - pad_top and
-  /// ix likewise, and the input zero point outside the image.
+  /// columns[(n, oy, ox), (ky, kx, ci)] = padded[n, oy * sy + ky * dy,
+  /// ox * sx + kx * dx, ci] (NCHW: padded[n, ci, ...]), where `padded` is the
+  /// input padded with its zero point. Built as an N x OH x OW x KH x KW x C
+  /// copy with affine indexing (no division per element; the C loop reads
+  /// contiguous NHWC bytes), then collapsed to rows x depth.
   static Value im2col(PatternRewriter &rewriter, Location loc, qnn::Conv2DOp op,
                       bool nchw, std::array<int64_t, 4> nhwc,
                       std::array<int64_t, 2> k, std::array<int64_t, 2> o,
@@ -283,68 +285,45 @@ struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
         RankedTensorType::get(op.getInput().getType().getShape(), i8),
         op.getInput());
     ArrayRef<int64_t> strides = op.getStrides(), dilations = op.getDilations(),
-                      padding = op.getPadding();
+                      padding = op.getPadding(); // top, left, bottom, right
+    int64_t hAxis = nchw ? 2 : 1, wAxis = nchw ? 3 : 2;
+    if (llvm::any_of(padding, [](int64_t p) { return p != 0; })) {
+      SmallVector<OpFoldResult> low(4, rewriter.getIndexAttr(0)), high = low;
+      low[hAxis] = rewriter.getIndexAttr(padding[0]);
+      low[wAxis] = rewriter.getIndexAttr(padding[1]);
+      high[hAxis] = rewriter.getIndexAttr(padding[2]);
+      high[wAxis] = rewriter.getIndexAttr(padding[3]);
+      Value zp = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getIntegerAttr(i8, zeroPoint));
+      input =
+          tensor::PadOp::create(rewriter, loc, Type(), input, low, high, zp);
+    }
+    // Iteration space (n, oy, ox, ky, kx, ci).
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr n, oy, ox, ky, kx, ci;
+    bindDims(ctx, n, oy, ox, ky, kx, ci);
+    AffineExpr iy = oy * strides[0] + ky * dilations[0];
+    AffineExpr ix = ox * strides[1] + kx * dilations[1];
+    AffineMap read = AffineMap::get(6, 0,
+                                    nchw ? ArrayRef<AffineExpr>{n, ci, iy, ix}
+                                         : ArrayRef<AffineExpr>{n, iy, ix, ci},
+                                    ctx);
+    AffineMap write = AffineMap::getMultiDimIdentityMap(6, ctx);
     Value empty = tensor::EmptyOp::create(
-        rewriter, loc,
-        SmallVector<int64_t>{batch * o[0] * o[1], k[0] * k[1] * c}, i8);
-    auto identity = AffineMap::getMultiDimIdentityMap(2, rewriter.getContext());
-    return linalg::GenericOp::create(
-               rewriter, loc, empty.getType(), ValueRange{}, ValueRange{empty},
-               ArrayRef<AffineMap>{identity},
-               SmallVector<utils::IteratorType>(2,
-                                                utils::IteratorType::parallel),
-               [&](OpBuilder &nb, Location l, ValueRange) {
-                 auto cst = [&](int64_t v) {
-                   return arith::ConstantIndexOp::create(nb, l, v);
-                 };
-                 auto div = [&](Value a, int64_t b) {
-                   return arith::DivUIOp::create(nb, l, a, cst(b));
-                 };
-                 auto rem = [&](Value a, int64_t b) {
-                   return arith::RemUIOp::create(nb, l, a, cst(b));
-                 };
-                 Value row = linalg::IndexOp::create(nb, l, 0);
-                 Value col = linalg::IndexOp::create(nb, l, 1);
-                 Value n = div(row, o[0] * o[1]);
-                 Value pixel = rem(row, o[0] * o[1]);
-                 Value ky = div(col, k[1] * c);
-                 Value kx = rem(div(col, c), k[1]);
-                 Value ci = rem(col, c);
-                 // Image coordinate along one axis, whether it is inside,
-                 // and the clamped coordinate that is safe to read.
-                 auto coordinate = [&](Value out, Value kernel, int64_t axis,
-                                       int64_t size) {
-                   Value v = arith::AddIOp::create(
-                       nb, l,
-                       arith::MulIOp::create(nb, l, out, cst(strides[axis])),
-                       arith::MulIOp::create(nb, l, kernel,
-                                             cst(dilations[axis])));
-                   v = arith::SubIOp::create(nb, l, v, cst(padding[axis]));
-                   Value inside = arith::AndIOp::create(
-                       nb, l,
-                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::sge,
-                                             v, cst(0)),
-                       arith::CmpIOp::create(nb, l, arith::CmpIPredicate::slt,
-                                             v, cst(size)));
-                   Value safe = arith::MaxSIOp::create(
-                       nb, l, cst(0),
-                       arith::MinSIOp::create(nb, l, v, cst(size - 1)));
-                   return std::pair<Value, Value>{inside, safe};
-                 };
-                 auto [insideY, iy] = coordinate(div(pixel, o[1]), ky, 0, h);
-                 auto [insideX, ix] = coordinate(rem(pixel, o[1]), kx, 1, w);
-                 SmallVector<Value> indices =
-                     nchw ? SmallVector<Value>{n, ci, iy, ix}
-                          : SmallVector<Value>{n, iy, ix, ci};
-                 Value v = tensor::ExtractOp::create(nb, l, input, indices);
-                 Value zp = arith::ConstantOp::create(
-                     nb, l, nb.getIntegerAttr(i8, zeroPoint));
-                 Value inside = arith::AndIOp::create(nb, l, insideY, insideX);
-                 linalg::YieldOp::create(
-                     nb, l,
-                     arith::SelectOp::create(nb, l, inside, v, zp).getResult());
-               })
-        .getResult(0);
+        rewriter, loc, SmallVector<int64_t>{batch, o[0], o[1], k[0], k[1], c},
+        i8);
+    Value patches =
+        linalg::GenericOp::create(
+            rewriter, loc, empty.getType(), ValueRange{input},
+            ValueRange{empty}, ArrayRef<AffineMap>{read, write},
+            SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+            [](OpBuilder &nb, Location l, ValueRange args) {
+              linalg::YieldOp::create(nb, l, args[0]);
+            })
+            .getResult(0);
+    return tensor::CollapseShapeOp::create(
+        rewriter, loc, patches,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
   }
 };
 

@@ -55,10 +55,20 @@ static int64_t nestWork(Operation *op) {
   return work;
 }
 
-/// Rewrites `loop` (no results) as an scf.parallel over its first dimension
-/// (if `keepFirst`) around scf.for loops over the others.
+/// The outermost dimension of `loop` with more than one iteration (batch
+/// dimensions of size 1 give threads nothing to share).
+static size_t firstSharedDim(scf::ParallelOp loop) {
+  for (size_t d = 0; d < loop.getNumLoops(); ++d)
+    if (tripCount(loop.getLowerBound()[d], loop.getUpperBound()[d],
+                  loop.getStep()[d]) > 1)
+      return d;
+  return 0;
+}
+
+/// Rewrites `loop` (no results) as scf.for loops, except dimension
+/// `parallelDim` (if any), which becomes an scf.parallel at its place.
 static void sequentialize(RewriterBase &rewriter, scf::ParallelOp loop,
-                          bool keepFirst) {
+                          std::optional<size_t> parallelDim) {
   Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
   SmallVector<Value> ivs;
@@ -67,7 +77,7 @@ static void sequentialize(RewriterBase &rewriter, scf::ParallelOp loop,
     Value lb = loop.getLowerBound()[d], ub = loop.getUpperBound()[d],
           step = loop.getStep()[d];
     Block *body;
-    if (d == 0 && keepFirst) {
+    if (d == parallelDim) {
       auto outer = scf::ParallelOp::create(rewriter, loc, ValueRange{lb},
                                            ValueRange{ub}, ValueRange{step});
       body = outer.getBody();
@@ -102,10 +112,12 @@ struct ParallelizeOuterLoopsPass
     for (scf::ParallelOp loop : loops) {
       bool nested = loop->getParentOfType<scf::ParallelOp>() != nullptr;
       bool worthThreads = nestWork(loop) >= minWork;
-      bool keepFirst = !nested && worthThreads;
-      if (keepFirst && loop.getNumLoops() == 1)
+      std::optional<size_t> parallelDim;
+      if (!nested && worthThreads)
+        parallelDim = firstSharedDim(loop);
+      if (parallelDim && loop.getNumLoops() == 1)
         continue;
-      sequentialize(rewriter, loop, keepFirst);
+      sequentialize(rewriter, loop, parallelDim);
     }
   }
 };

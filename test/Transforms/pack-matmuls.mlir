@@ -118,13 +118,17 @@ func.func @packs_batch_matmul_at_run_time(%q: tensor<2x3x4xf32>, %k: tensor<2x5x
 
 // -----
 
-// A convolution with a constant filter: im2col (the input zero point, 3, as
-// padding) and a packed matmul over (KH * KW * C) = 4 columns; the rows
-// x F result is reshaped back, and transposed for NCHW.
+// A convolution with a constant filter: the input padded with its zero
+// point (3; NCHW pads the last two dims), im2col as an affine copy into
+// N x OH x OW x KH x KW x C (NCHW reads channel, then the window position),
+// collapsed to rows x (KH * KW * C) = 4 x 4, and a packed matmul; the rows x
+// F result is reshaped back, and transposed for NCHW.
+// CHECK-DAG: #[[READ:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d1 + d3, d2 + d4)>
 // CHECK-LABEL: func @conv_via_im2col
-// CHECK: %[[COLS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x4xi8>)
-// CHECK: tensor.extract {{.*}} : tensor<1x1x2x2xi8>
-// CHECK: arith.select {{.*}}, %{{.*}}, %c3_i8 : i8
+// CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 0, 0] high[0, 0, 1, 1]
+// CHECK: tensor.yield %c3_i8 : i8
+// CHECK: linalg.generic {indexing_maps = [#[[READ]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[PAD]] : tensor<1x1x3x3xi8>) outs(%{{.*}} : tensor<1x2x2x2x2x1xi8>)
+// CHECK: tensor.collapse_shape {{.*}} into tensor<4x4xi8>
 // CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xi8>, tensor<1x1x64xi8>)
 // CHECK: tensor.expand_shape {{.*}} into tensor<1x2x2x1xi8>
 // CHECK: linalg.transpose ins({{.*}} : tensor<1x2x2x1xi8>) outs({{.*}} : tensor<1x1x2x2xi8>) permutation = [0, 3, 1, 2]

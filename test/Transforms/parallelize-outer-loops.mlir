@@ -109,3 +109,21 @@ func.func @dynamic_and_reduce(%y: memref<?x8xf32>, %n: index) -> f32 {
   }
   return %sum : f32
 }
+
+// -----
+
+// A batch dimension of 1 gives threads nothing to share: the next one does.
+// CHECK-LABEL: func @skip_unit_batch
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK-NEXT: scf.parallel (%{{.*}}) = (%{{.*}}) to (%{{.*}}) step (%{{.*}}) {
+// CHECK-NEXT: scf.for
+func.func @skip_unit_batch(%y: memref<1x100x100xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c100 = arith.constant 100 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%b, %i, %j) = (%c0, %c0, %c0) to (%c1, %c100, %c100) step (%c1, %c1, %c1) {
+    memref.store %zero, %y[%b, %i, %j] : memref<1x100x100xf32>
+  }
+  return
+}

@@ -35,6 +35,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <malloc.h>
 
 using namespace mlir;
 using namespace quantopt;
@@ -388,6 +389,12 @@ int main(int argc, char **argv) {
   if (threads > 1)
     libs.push_back(openmpRuntime);
   engineOptions.sharedLibPaths = libs;
+  // The compiled code mallocs its temporaries on every call. Keep freed
+  // memory in the heap for the next call instead of returning it to the
+  // kernel: otherwise large temporaries (im2col) are page-faulted in anew
+  // each time, which cost more than the convolution itself.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   auto engine = ExecutionEngine::create(*module, engineOptions);
   if (!engine)
     return error("JIT compilation failed: " +

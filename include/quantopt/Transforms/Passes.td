@@ -351,7 +351,8 @@ def ParallelizeOuterLoopsPass : Pass<"quant-parallelize-outer-loops"> {
     Prepares `scf.parallel` loops (from `convert-linalg-to-parallel-loops`
     and the packed-matmul kernels) for `convert-scf-to-openmp`, which turns
     each one into a parallel region:
-    - the outermost dimension of an outermost `scf.parallel` stays parallel;
+    - the outermost dimension of an outermost `scf.parallel` (skipping
+      dimensions of one iteration, such as a batch of 1) stays parallel;
       its other dimensions become `scf.for` loops inside, so that threads
       split the rows and the innermost loop stays a plain loop that LLVM
       vectorizes (a collapsed multi-dimensional OpenMP loop would not be);

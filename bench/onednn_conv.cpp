@@ -1,0 +1,119 @@
+//===- onednn_conv.cpp - oneDNN baseline for the conv2d benchmark ---------===//
+//
+// Times oneDNN's 3x3 convolution (stride 1, padding 1, batch 1) on one
+// shape, as a user would call it instead of QuantOpt: INT8 (u8 NHWC
+// activations with a zero point, s8 filters reordered once, s32 bias,
+// per-channel output scales, s8 NHWC result) and FP32. Prints
+// "onednn <kind> <H> <W> <C> <F> <best ms> <impl>".
+//
+//   onednn-conv H W C F [repeats]
+//
+//===----------------------------------------------------------------------===//
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <unordered_map>
+#include <vector>
+
+using namespace dnnl;
+using dt = memory::data_type;
+using tag = memory::format_tag;
+
+namespace {
+
+/// Best time of `repeats` calls, in milliseconds, after two warm-up calls.
+template <typename F> double bestMs(int repeats, F &&call) {
+  call();
+  call();
+  double best = 1e30;
+  for (int i = 0; i < repeats; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    call();
+    std::chrono::duration<double, std::milli> d =
+        std::chrono::steady_clock::now() - start;
+    best = std::min(best, d.count());
+  }
+  return best;
+}
+
+void fillRandom(memory &mem, std::mt19937 &rng, bool floats) {
+  size_t bytes = mem.get_desc().get_size();
+  if (floats) {
+    auto *p = static_cast<float *>(mem.get_data_handle());
+    for (size_t i = 0; i < bytes / 4; ++i)
+      p[i] = float(int(rng() % 200) - 100) / 100.0f;
+    return;
+  }
+  auto *p = static_cast<unsigned char *>(mem.get_data_handle());
+  for (size_t i = 0; i < bytes; ++i)
+    p[i] = static_cast<unsigned char>(rng());
+}
+
+void bench(engine &eng, stream &s, memory::dim h, memory::dim w, memory::dim c,
+           memory::dim f, int repeats, bool int8) {
+  std::mt19937 rng(0);
+  dt act = int8 ? dt::u8 : dt::f32, wt = int8 ? dt::s8 : dt::f32,
+     bt = int8 ? dt::s32 : dt::f32, out = int8 ? dt::s8 : dt::f32;
+  memory::desc srcMd({1, c, h, w}, act, tag::nhwc);
+  memory::desc userWeightsMd({f, c, 3, 3}, wt, tag::hwio);
+  memory::desc anyWeightsMd({f, c, 3, 3}, wt, tag::any);
+  memory::desc biasMd({f}, bt, tag::a);
+  memory::desc dstMd({1, f, h, w}, out, tag::nhwc);
+  primitive_attr attr;
+  if (int8) {
+    std::vector<float> scales(f);
+    for (auto &v : scales)
+      v = 0.001f + 0.001f * float(rng() % 1000) / 1000.0f;
+    attr.set_output_scales(1 << 1, scales);
+    attr.set_zero_points(DNNL_ARG_SRC, 0, {131});
+  }
+  convolution_forward::primitive_desc pd(
+      convolution_forward::desc(
+          prop_kind::forward_inference, algorithm::convolution_direct, srcMd,
+          anyWeightsMd, biasMd, dstMd, {1, 1}, {1, 1}, {1, 1}),
+      attr, eng);
+  memory src(srcMd, eng), userWeights(userWeightsMd, eng), bias(biasMd, eng),
+      dst(dstMd, eng), weights(pd.weights_desc(), eng);
+  fillRandom(src, rng, !int8);
+  fillRandom(userWeights, rng, !int8);
+  std::memset(bias.get_data_handle(), 0, biasMd.get_size());
+  // Filters are constant: reordered once, outside the timed calls (as
+  // QuantOpt packs them at compile time).
+  reorder(userWeights, weights).execute(s, userWeights, weights);
+  s.wait();
+  convolution_forward prim(pd);
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                       {DNNL_ARG_WEIGHTS, weights},
+                                       {DNNL_ARG_BIAS, bias},
+                                       {DNNL_ARG_DST, dst}};
+  double ms = bestMs(repeats, [&] {
+    prim.execute(s, args);
+    s.wait();
+  });
+  std::printf("onednn %s %lld %lld %lld %lld %.5f %s\n", int8 ? "int8" : "f32",
+              (long long)h, (long long)w, (long long)c, (long long)f, ms,
+              pd.impl_info_str());
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: onednn-conv H W C F [repeats]\n");
+    return 1;
+  }
+  memory::dim h = std::atoll(argv[1]), w = std::atoll(argv[2]),
+              c = std::atoll(argv[3]), f = std::atoll(argv[4]);
+  int repeats = argc > 5 ? std::atoi(argv[5]) : 50;
+  engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  bench(eng, s, h, w, c, f, repeats, /*int8=*/true);
+  bench(eng, s, h, w, c, f, repeats, /*int8=*/false);
+  return 0;
+}
