@@ -20,12 +20,10 @@ using namespace mlir;
 
 /// Trip count of one loop dimension; unknown (dynamic) counts as many.
 static int64_t tripCount(Value lb, Value ub, Value step) {
-  std::optional<int64_t> l = getConstantIntValue(lb),
-                         u = getConstantIntValue(ub),
-                         s = getConstantIntValue(step);
-  if (!l || !u || !s || *s <= 0)
-    return 1 << 20;
-  return std::max<int64_t>(0, llvm::divideCeilSigned(*u - *l, *s));
+  std::optional<APInt> count = constantTripCount(
+      lb, ub, step, /*isSigned=*/true,
+      [](Value, Value, bool) { return std::optional<llvm::APSInt>(); });
+  return count ? count->getSExtValue() : 1 << 20;
 }
 
 /// Estimated work of the loop nest `op`: ops executed, counting each op in
