@@ -11,17 +11,13 @@ import sys
 
 import numpy as np
 
-
-def hexblob(a):
-    return f'"0x{a.tobytes().hex().upper()}"'
+from gemm_model import hexblob, int8_weights
 
 
 def main(d, h, w, c, f):
     rng = np.random.default_rng(0)
     os.makedirs(d, exist_ok=True)
-    filt = rng.integers(-127, 128, (3, 3, c, f), dtype=np.int8)
-    bias = rng.integers(-1000, 1000, f, dtype=np.int32)
-    scales = ", ".join(f"{s!r}" for s in (0.001 + rng.random(f) * 0.001))
+    filt, bias, scales = int8_weights(rng, (3, 3, c, f))
     x_t = f"tensor<1x{h}x{w}x{c}x!quant.uniform<i8:f32, 0.05:3>>"
     w_t = f"tensor<3x3x{c}x{f}x!quant.uniform<i8<-127:127>:f32:3, {{{scales}}}>>"
     y_t = f"tensor<1x{h}x{w}x{f}x!quant.uniform<i8:f32, 0.5:-2>>"

@@ -11,21 +11,34 @@ import sys
 import numpy as np
 
 
+def hexblob(a):
+    """A dense literal's body as one hex blob (quick to parse for large
+    constants)."""
+    return f'"0x{a.tobytes().hex().upper()}"'
+
+
+def int8_weights(rng, shape):
+    """Random i8 weights of `shape` (output channels last), an i32 bias and
+    per-channel scales as a quant type's list."""
+    n = shape[-1]
+    w = rng.integers(-127, 128, shape, dtype=np.int8)
+    bias = rng.integers(-1000, 1000, n, dtype=np.int32)
+    scales = ", ".join(f"{s!r}" for s in (0.001 + rng.random(n) * 0.001))
+    return w, bias, scales
+
+
 def main(d, m, k, n):
     rng = np.random.default_rng(0)
     os.makedirs(d, exist_ok=True)
-    w = rng.integers(-127, 128, (k, n), dtype=np.int8)
-    bias = rng.integers(-1000, 1000, n, dtype=np.int32)
-    scales = ", ".join(f"{s!r}" for s in (0.001 + rng.random(n) * 0.001))
+    w, bias, scales = int8_weights(rng, (k, n))
     a_t = f"tensor<{m}x{k}x!quant.uniform<i8:f32, 0.05:3>>"
     w_t = f"tensor<{k}x{n}x!quant.uniform<i8<-127:127>:f32:1, {{{scales}}}>>"
     y_t = f"tensor<{m}x{n}x!quant.uniform<i8:f32, 0.5:-2>>"
-    # Weights as hex blobs keep large models quick to parse.
     with open(os.path.join(d, "int8.mlir"), "w") as f:
         f.write(f"""func.func @main(%x: {a_t}) -> {y_t} {{
-  %w8 = arith.constant dense<"0x{w.tobytes().hex().upper()}"> : tensor<{k}x{n}xi8>
+  %w8 = arith.constant dense<{hexblob(w)}> : tensor<{k}x{n}xi8>
   %w = quant.scast %w8 : tensor<{k}x{n}xi8> to {w_t}
-  %b = arith.constant dense<"0x{bias.tobytes().hex().upper()}"> : tensor<{n}xi32>
+  %b = arith.constant dense<{hexblob(bias)}> : tensor<{n}xi32>
   %y = qnn.matmul %x, %w bias %b : {a_t}, {w_t}, tensor<{n}xi32> -> {y_t}
   return %y : {y_t}
 }}
@@ -33,7 +46,7 @@ def main(d, m, k, n):
     wf = (rng.standard_normal((k, n)) * 0.05).astype(np.float32)
     with open(os.path.join(d, "f32.mlir"), "w") as f:
         f.write(f"""func.func @main(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
-  %w = arith.constant dense<"0x{wf.tobytes().hex().upper()}"> : tensor<{k}x{n}xf32>
+  %w = arith.constant dense<{hexblob(wf)}> : tensor<{k}x{n}xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<{m}x{n}xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>

@@ -10,50 +10,18 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include <oneapi/dnnl/dnnl.hpp>
+#include "onednn_bench.h"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <unordered_map>
-#include <vector>
 
 using namespace dnnl;
 using dt = memory::data_type;
 using tag = memory::format_tag;
 
 namespace {
-
-/// Best time of `repeats` calls, in milliseconds, after two warm-up calls.
-template <typename F> double bestMs(int repeats, F &&call) {
-  call();
-  call();
-  double best = 1e30;
-  for (int i = 0; i < repeats; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    call();
-    std::chrono::duration<double, std::milli> d =
-        std::chrono::steady_clock::now() - start;
-    best = std::min(best, d.count());
-  }
-  return best;
-}
-
-void fillRandom(memory &mem, std::mt19937 &rng, bool floats) {
-  size_t bytes = mem.get_desc().get_size();
-  if (floats) {
-    auto *p = static_cast<float *>(mem.get_data_handle());
-    for (size_t i = 0; i < bytes / 4; ++i)
-      p[i] = float(int(rng() % 200) - 100) / 100.0f;
-    return;
-  }
-  auto *p = static_cast<unsigned char *>(mem.get_data_handle());
-  for (size_t i = 0; i < bytes; ++i)
-    p[i] = static_cast<unsigned char>(rng());
-}
 
 void bench(engine &eng, stream &s, memory::dim h, memory::dim w, memory::dim c,
            memory::dim f, int repeats, bool int8) {
@@ -65,14 +33,7 @@ void bench(engine &eng, stream &s, memory::dim h, memory::dim w, memory::dim c,
   memory::desc anyWeightsMd({f, c, 3, 3}, wt, tag::any);
   memory::desc biasMd({f}, bt, tag::a);
   memory::desc dstMd({1, f, h, w}, out, tag::nhwc);
-  primitive_attr attr;
-  if (int8) {
-    std::vector<float> scales(f);
-    for (auto &v : scales)
-      v = 0.001f + 0.001f * float(rng() % 1000) / 1000.0f;
-    attr.set_output_scales(1 << 1, scales);
-    attr.set_zero_points(DNNL_ARG_SRC, 0, {131});
-  }
+  primitive_attr attr = int8 ? int8Attributes(f, rng) : primitive_attr();
   convolution_forward::primitive_desc pd(
       convolution_forward::desc(
           prop_kind::forward_inference, algorithm::convolution_direct, srcMd,

@@ -9,16 +9,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include <oneapi/dnnl/dnnl.hpp>
+#include "onednn_bench.h"
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <unordered_map>
-#include <vector>
 
 using namespace dnnl;
 using dt = memory::data_type;
@@ -26,57 +22,22 @@ using tag = memory::format_tag;
 
 namespace {
 
-/// Best time of `repeats` calls, in milliseconds, after two warm-up calls.
-template <typename F> double bestMs(int repeats, F &&call) {
-  call();
-  call();
-  double best = 1e30;
-  for (int i = 0; i < repeats; ++i) {
-    auto start = std::chrono::steady_clock::now();
-    call();
-    std::chrono::duration<double, std::milli> d =
-        std::chrono::steady_clock::now() - start;
-    best = std::min(best, d.count());
-  }
-  return best;
-}
-
-void fillBytes(memory &mem, std::mt19937 &rng) {
-  auto *p = static_cast<unsigned char *>(mem.get_data_handle());
-  for (size_t i = 0; i < mem.get_desc().get_size(); ++i)
-    p[i] = static_cast<unsigned char>(rng());
-}
-
-void bench(engine &eng, stream &s, memory::dim m, memory::dim k,
-           memory::dim n, int repeats, bool int8) {
+void bench(engine &eng, stream &s, memory::dim m, memory::dim k, memory::dim n,
+           int repeats, bool int8) {
   std::mt19937 rng(0);
   memory::desc srcMd({m, k}, int8 ? dt::u8 : dt::f32, tag::ab);
   memory::desc userWeightsMd({k, n}, int8 ? dt::s8 : dt::f32, tag::ab);
   memory::desc anyWeightsMd({k, n}, int8 ? dt::s8 : dt::f32, tag::any);
   memory::desc biasMd({1, n}, int8 ? dt::s32 : dt::f32, tag::ab);
   memory::desc dstMd({m, n}, int8 ? dt::s8 : dt::f32, tag::ab);
-  primitive_attr attr;
-  if (int8) {
-    std::vector<float> scales(n);
-    for (auto &v : scales)
-      v = 0.001f + 0.001f * float(rng() % 1000) / 1000.0f;
-    attr.set_output_scales(1 << 1, scales);
-    attr.set_zero_points(DNNL_ARG_SRC, 0, {131});
-  }
+  primitive_attr attr = int8 ? int8Attributes(n, rng) : primitive_attr();
   matmul::primitive_desc pd(matmul::desc(srcMd, anyWeightsMd, biasMd, dstMd),
                             attr, eng);
   memory src(srcMd, eng), userWeights(userWeightsMd, eng), bias(biasMd, eng),
       dst(dstMd, eng), weights(pd.weights_desc(), eng);
-  fillBytes(src, rng);
-  fillBytes(userWeights, rng);
+  fillRandom(src, rng, !int8);
+  fillRandom(userWeights, rng, !int8);
   std::memset(bias.get_data_handle(), 0, biasMd.get_size());
-  if (!int8) { // finite floats
-    for (memory *mem : {&src, &userWeights}) {
-      auto *p = static_cast<float *>(mem->get_data_handle());
-      for (size_t i = 0; i < mem->get_desc().get_size() / 4; ++i)
-        p[i] = float(int(rng() % 200) - 100) / 100.0f;
-    }
-  }
   // Weights are constant: reordered once, outside the timed calls (as
   // QuantOpt packs them at compile time).
   reorder(userWeights, weights).execute(s, userWeights, weights);
@@ -91,8 +52,7 @@ void bench(engine &eng, stream &s, memory::dim m, memory::dim k,
     s.wait();
   });
   std::printf("onednn %s %lld %lld %lld %.5f %s\n", int8 ? "int8" : "f32",
-              (long long)m, (long long)k, (long long)n, ms,
-              pd.impl_info_str());
+              (long long)m, (long long)k, (long long)n, ms, pd.impl_info_str());
 }
 
 } // namespace

@@ -12,13 +12,13 @@
 #include <cstdio>
 
 #define ZMM16(OP)                                                              \
-  OP " %%zmm30, %%zmm31, %%zmm0\n\t" OP " %%zmm30, %%zmm31, %%zmm1\n\t" OP    \
-     " %%zmm30, %%zmm31, %%zmm2\n\t" OP " %%zmm30, %%zmm31, %%zmm3\n\t" OP    \
-     " %%zmm30, %%zmm31, %%zmm4\n\t" OP " %%zmm30, %%zmm31, %%zmm5\n\t" OP    \
-     " %%zmm30, %%zmm31, %%zmm6\n\t" OP " %%zmm30, %%zmm31, %%zmm7\n\t" OP    \
-     " %%zmm30, %%zmm31, %%zmm8\n\t" OP " %%zmm30, %%zmm31, %%zmm9\n\t" OP    \
-     " %%zmm30, %%zmm31, %%zmm10\n\t" OP " %%zmm30, %%zmm31, %%zmm11\n\t" OP  \
-     " %%zmm30, %%zmm31, %%zmm12\n\t" OP " %%zmm30, %%zmm31, %%zmm13\n\t" OP  \
+  OP " %%zmm30, %%zmm31, %%zmm0\n\t" OP " %%zmm30, %%zmm31, %%zmm1\n\t" OP     \
+     " %%zmm30, %%zmm31, %%zmm2\n\t" OP " %%zmm30, %%zmm31, %%zmm3\n\t" OP     \
+     " %%zmm30, %%zmm31, %%zmm4\n\t" OP " %%zmm30, %%zmm31, %%zmm5\n\t" OP     \
+     " %%zmm30, %%zmm31, %%zmm6\n\t" OP " %%zmm30, %%zmm31, %%zmm7\n\t" OP     \
+     " %%zmm30, %%zmm31, %%zmm8\n\t" OP " %%zmm30, %%zmm31, %%zmm9\n\t" OP     \
+     " %%zmm30, %%zmm31, %%zmm10\n\t" OP " %%zmm30, %%zmm31, %%zmm11\n\t" OP   \
+     " %%zmm30, %%zmm31, %%zmm12\n\t" OP " %%zmm30, %%zmm31, %%zmm13\n\t" OP   \
      " %%zmm30, %%zmm31, %%zmm14\n\t" OP " %%zmm30, %%zmm31, %%zmm15\n\t"
 
 #define CLOBBERS                                                               \
