@@ -159,6 +159,8 @@ void quantopt::buildLowerToCpuPipeline(
   pm.addPass(createLinalgGeneralizeNamedOpsPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   addBufferize(pm, options.resultsAsOutParams);
+  // Padding copies the input into a subview: loops, not a runtime call.
+  pm.addPass(createStridedCopiesToLinalgPass());
 
   ConvertQnnPackedMatmulToVectorPassOptions kernels;
   kernels.target = options.target == "host" ? detectHostKernelTarget()

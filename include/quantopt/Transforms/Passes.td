@@ -345,6 +345,20 @@ def ReassociateFloatReductionsPass
   let dependentDialects = ["::mlir::arith::ArithDialect"];
 }
 
+def StridedCopiesToLinalgPass : Pass<"quant-strided-copies-to-linalg"> {
+  let summary = "Copy strided buffers with loops instead of a runtime call";
+  let description = [{
+    Rewrites each `memref.copy` whose source or target is not a contiguous
+    row-major buffer (a subview, as bufferization makes for `tensor.pad`
+    and `tensor.insert_slice`) into `linalg.copy`. The LLVM lowering of
+    such a copy is a call to `memrefCopy` in the runner utilities, which
+    moves one element per `memcpy`; as loops, the innermost (contiguous)
+    dimension is vectorized. Copies between contiguous buffers stay
+    `memref.copy`: they already lower to one `memcpy`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def ParallelizeOuterLoopsPass : Pass<"quant-parallelize-outer-loops"> {
   let summary = "Keep one parallel dimension per loop nest, where it pays";
   let description = [{
