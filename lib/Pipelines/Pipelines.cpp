@@ -81,6 +81,9 @@ static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // An op whose result is inserted into a bigger tensor (the interior of a
+  // padded buffer) writes there directly instead of into a temporary.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   if (resultsAsOutParams) {
     bufferization::BufferResultsToOutParamsPassOptions outParams;

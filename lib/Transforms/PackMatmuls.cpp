@@ -80,6 +80,124 @@ static Value denseConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                                    DenseElementsAttr::get(type, values));
 }
 
+/// The constants of an integer qnn.packed_matmul (see its description):
+/// the weights W (K x N storage values, row-major) packed for vpdpbusd, and
+/// the zero points, bias and +128 shifts folded into per-column terms.
+struct QuantizedPacking {
+  int64_t tiles, groups;
+  SmallVector<int8_t> packed;
+  SmallVector<int32_t> offsets, rowFactors;
+  SmallVector<double> multipliers;
+  bool anyWeightZeroPoint = false;
+  bool lhsSignFlip, outputUnsigned;
+  int64_t outputZeroPoint, lo, hi;
+};
+
+/// Packs W for lhs x W -> out with the given bias (one per column) and
+/// output clamp; nullopt when the clamp range is empty.
+static std::optional<QuantizedPacking>
+packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
+              quant::UniformQuantizedType outQ, ArrayRef<int64_t> weights,
+              ArrayRef<int64_t> bias, int64_t k, int64_t n,
+              std::optional<int64_t> clampMin,
+              std::optional<int64_t> clampMax) {
+  QuantizedPacking p;
+  p.lo = outQ.getStorageTypeMin();
+  p.hi = outQ.getStorageTypeMax();
+  if (clampMin)
+    p.lo = std::max<int64_t>(p.lo, *clampMin);
+  if (clampMax)
+    p.hi = std::min<int64_t>(p.hi, *clampMax);
+  if (p.lo > p.hi)
+    return std::nullopt;
+  p.lhsSignFlip = lhsQ.isSigned();
+  p.outputUnsigned = !outQ.isSigned();
+  p.outputZeroPoint = outQ.getZeroPoint();
+
+  // Unsigned weights become s8 (w' = w - 128); the shift moves into the
+  // weight zero point. Signed activations become u8 (a' = a + 128).
+  int64_t weightShift = rhsQ.isSigned() ? 0 : 128;
+  int64_t lhsShift = lhsQ.isSigned() ? 128 : 0;
+  int64_t c = lhsShift + lhsQ.getZeroPoint(); // a - za = a' - c
+  SmallVector<double> weightScales;
+  SmallVector<int64_t> weightZps;
+  channelParams(rhsQ, n, weightScales, weightZps);
+
+  p.tiles = llvm::divideCeilSigned(n, kPanel);
+  p.groups = llvm::divideCeilSigned(k, kGroup);
+  int64_t paddedN = p.tiles * kPanel;
+  p.packed.assign(p.tiles * p.groups * kPanel * kGroup, 0);
+  p.offsets.assign(paddedN, 0);
+  p.rowFactors.assign(paddedN, 0);
+  p.multipliers.assign(paddedN, 0.0);
+  for (int64_t col = 0; col < n; ++col) {
+    int64_t zp = weightZps[col] - weightShift, columnSum = 0;
+    for (int64_t row = 0; row < k; ++row) {
+      int64_t w = weights[row * n + col] - weightShift;
+      columnSum += w;
+      int64_t t = col / kPanel, j = col % kPanel;
+      int64_t g = row / kGroup, i = row % kGroup;
+      p.packed[((t * p.groups + g) * kPanel + j) * kGroup + i] = int8_t(w);
+    }
+    // acc = bias + sum (a' - c)(w' - zp)
+    //     = sum a'w' - zp * R + [bias - c * colsum + K * c * zp]
+    // in wrapping i32 arithmetic, as the reference lowering.
+    int64_t offset = bias[col] - c * columnSum + k * c * zp;
+    p.offsets[col] = int32_t(uint32_t(uint64_t(offset)));
+    p.rowFactors[col] = int32_t(-zp);
+    p.anyWeightZeroPoint |= zp != 0;
+    p.multipliers[col] = matmulRequantizeMultiplier(
+        lhsQ.getScale(), weightScales[col], outQ.getScale());
+  }
+  return p;
+}
+
+/// The integer qnn.packed_matmul of `packing` on storage integers (with a
+/// convolution `window`, `lhs` is the padded input, already u8).
+static Value createQuantizedPackedMatmul(PatternRewriter &rewriter,
+                                         Location loc, Value lhs, Value init,
+                                         const QuantizedPacking &p,
+                                         DenseI64ArrayAttr window = {},
+                                         DenseI64ArrayAttr strides = {},
+                                         DenseI64ArrayAttr dilations = {}) {
+  Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+  int64_t paddedN = p.tiles * kPanel;
+  Value packedRhs = denseConstant<int8_t>(
+      rewriter, loc, {p.tiles, p.groups, kPanel * kGroup}, i8, p.packed);
+  Value offsets =
+      denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p.offsets);
+  Value multipliers = denseConstant<double>(
+      rewriter, loc, {paddedN}, rewriter.getF64Type(), p.multipliers);
+  Value rowFactors =
+      p.anyWeightZeroPoint
+          ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p.rowFactors)
+          : Value();
+  return qnn::PackedMatmulOp::create(
+             rewriter, loc, init.getType(), lhs, packedRhs, offsets,
+             multipliers, rowFactors, init,
+             /*lhs_sign_flip=*/p.lhsSignFlip && !window,
+             /*output_unsigned=*/p.outputUnsigned,
+             rewriter.getI64IntegerAttr(p.outputZeroPoint),
+             rewriter.getI64IntegerAttr(p.lo), rewriter.getI64IntegerAttr(p.hi),
+             window, strides, dilations)
+      .getResult();
+}
+
+/// The float packing of W (K x N, row-major) in 16-column panels:
+/// packed[t, k, j] = W[k, 16t + j], zero beyond N.
+static Value packFloat(PatternRewriter &rewriter, Location loc,
+                       DenseFPElementsAttr weights, int64_t k, int64_t n) {
+  int64_t tiles = llvm::divideCeilSigned(n, kPanel);
+  SmallVector<float> packed(tiles * k * kPanel, 0.0f);
+  auto values = weights.getValues<float>();
+  for (int64_t row = 0; row < k; ++row)
+    for (int64_t col = 0; col < n; ++col)
+      packed[((col / kPanel) * k + row) * kPanel + col % kPanel] =
+          values[row * n + col];
+  return denseConstant<float>(rewriter, loc, {tiles, k, kPanel},
+                              rewriter.getF32Type(), packed);
+}
+
 namespace {
 /// qnn.matmul (8-bit, constant weights and bias) -> integer qnn.packed_matmul.
 struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
@@ -108,86 +226,34 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
         return rewriter.notifyMatchFailure(op, "bias is not constant");
       bias = *values;
     }
-
-    // Unsigned weights become s8 (w' = w - 128); the shift moves into the
-    // weight zero point. Signed activations become u8 (a' = a + 128).
-    int64_t weightShift = rhsQ.isSigned() ? 0 : 128;
-    int64_t lhsShift = lhsQ.isSigned() ? 128 : 0;
-    int64_t c = lhsShift + lhsQ.getZeroPoint(); // a - za = a' - c
-    SmallVector<double> weightScales;
-    SmallVector<int64_t> weightZps;
-    channelParams(rhsQ, n, weightScales, weightZps);
-
-    int64_t tiles = llvm::divideCeilSigned(n, kPanel);
-    int64_t groups = llvm::divideCeilSigned(k, kGroup);
-    int64_t paddedN = tiles * kPanel;
-    SmallVector<int8_t> packed(tiles * groups * kPanel * kGroup, 0);
-    SmallVector<int32_t> offsets(paddedN, 0), rowFactors(paddedN, 0);
-    SmallVector<double> multipliers(paddedN, 0.0);
-    bool anyWeightZp = false;
-    for (int64_t col = 0; col < n; ++col) {
-      int64_t zp = weightZps[col] - weightShift, columnSum = 0;
-      for (int64_t row = 0; row < k; ++row) {
-        int64_t w = (*weights)[row * n + col] - weightShift;
-        columnSum += w;
-        int64_t t = col / kPanel, j = col % kPanel;
-        int64_t g = row / kGroup, i = row % kGroup;
-        packed[((t * groups + g) * kPanel + j) * kGroup + i] = int8_t(w);
-      }
-      // acc = bias + sum (a' - c)(w' - zp)
-      //     = sum a'w' - zp * R + [bias - c * colsum + K * c * zp]
-      // in wrapping i32 arithmetic, as the reference lowering.
-      int64_t offset = bias[col] - c * columnSum + k * c * zp;
-      offsets[col] = int32_t(uint32_t(uint64_t(offset)));
-      rowFactors[col] = int32_t(-zp);
-      anyWeightZp |= zp != 0;
-      multipliers[col] = matmulRequantizeMultiplier(
-          lhsQ.getScale(), weightScales[col], outQ.getScale());
-    }
-
-    int64_t lo = outQ.getStorageTypeMin(), hi = outQ.getStorageTypeMax();
-    if (auto clampMin = op.getClampMin())
-      lo = std::max<int64_t>(lo, *clampMin);
-    if (auto clampMax = op.getClampMax())
-      hi = std::min<int64_t>(hi, *clampMax);
-    if (lo > hi)
+    std::optional<QuantizedPacking> packing =
+        packQuantized(lhsQ, rhsQ, outQ, *weights, bias, k, n, op.getClampMin(),
+                      op.getClampMax());
+    if (!packing)
       return rewriter.notifyMatchFailure(op, "empty clamp range");
 
     Location loc = op.getLoc();
-    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    Type i8 = rewriter.getI8Type();
     Value lhs = quant::StorageCastOp::create(
         rewriter, loc, RankedTensorType::get(lhsType.getShape(), i8),
         op.getLhs());
-    Value packedRhs = denseConstant<int8_t>(
-        rewriter, loc, {tiles, groups, kPanel * kGroup}, i8, packed);
-    Value offsetsValue =
-        denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, offsets);
-    Value multipliersValue = denseConstant<double>(
-        rewriter, loc, {paddedN}, rewriter.getF64Type(), multipliers);
-    Value rowFactorsValue =
-        anyWeightZp
-            ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, rowFactors)
-            : Value();
     SmallVector<OpFoldResult> initSizes{
         tensor::getMixedSize(rewriter, loc, lhs, 0), rewriter.getIndexAttr(n)};
     Value init = tensor::EmptyOp::create(rewriter, loc, initSizes, i8);
-    auto packedOp = qnn::PackedMatmulOp::create(
-        rewriter, loc, init.getType(), lhs, packedRhs, offsetsValue,
-        multipliersValue, rowFactorsValue, init,
-        /*lhs_sign_flip=*/lhsQ.isSigned(), /*output_unsigned=*/!outQ.isSigned(),
-        rewriter.getI64IntegerAttr(outQ.getZeroPoint()),
-        rewriter.getI64IntegerAttr(lo), rewriter.getI64IntegerAttr(hi));
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType,
-                                                      packedOp.getResult());
+    Value product =
+        createQuantizedPackedMatmul(rewriter, loc, lhs, init, *packing);
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, product);
     return success();
   }
 };
 
-/// qnn.conv2d (NHWC/HWCF or NCHW/FCHW, constant filter) -> im2col of the
-/// input (padding with the input zero point, as the convolution pads) and a
-/// qnn.matmul with the filter flattened to (KH * KW * C) x F, which the
-/// pattern above then packs. Same sums, same requantize: bit-identical.
-struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
+/// qnn.conv2d (NHWC/HWCF or NCHW/FCHW, 8-bit, constant filter) -> the
+/// convolution form of qnn.packed_matmul on the input padded with its zero
+/// point (and turned to u8, NHWC, in the same copy); where that form does
+/// not apply (channels not a multiple of 4, filter zero points), im2col of
+/// the input and a qnn.matmul that PackQuantizedMatmul then packs. Same sums,
+/// same requantize: bit-identical either way.
+struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(qnn::Conv2DOp op,
@@ -214,22 +280,143 @@ struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
     qnn::Conv2DOp::Dims dims = *qnn::Conv2DOp::getDims(layout);
     ArrayRef<int64_t> in = inputType.getShape(), fs = filterType.getShape(),
                       out = resultType.getShape();
-    int64_t batch = in[0], h = in[dims.inputH], w = in[dims.inputW],
-            c = in[dims.inputC], kh = fs[dims.filterH], kw = fs[dims.filterW],
-            f = fs[dims.filterOut], oh = out[dims.resultH],
-            ow = out[dims.resultW];
-    int64_t rows = batch * oh * ow, depth = kh * kw * c;
+    Geometry g{in[0],
+               in[dims.inputH],
+               in[dims.inputW],
+               in[dims.inputC],
+               fs[dims.filterH],
+               fs[dims.filterW],
+               fs[dims.filterOut],
+               out[dims.resultH],
+               out[dims.resultW]};
+    int64_t depth = g.kh * g.kw * g.c;
 
     // Filter as depth x F, depth ordered (kh, kw, c) as the im2col columns.
-    SmallVector<int8_t> flat(depth * f);
-    for (int64_t y = 0; y < kh; ++y)
-      for (int64_t x = 0; x < kw; ++x)
-        for (int64_t ci = 0; ci < c; ++ci)
-          for (int64_t fo = 0; fo < f; ++fo) {
-            int64_t source = nchw ? ((fo * c + ci) * kh + y) * kw + x
-                                  : ((y * kw + x) * c + ci) * f + fo;
-            flat[((y * kw + x) * c + ci) * f + fo] = int8_t((*filter)[source]);
+    SmallVector<int64_t> flat(depth * g.f);
+    for (int64_t y = 0; y < g.kh; ++y)
+      for (int64_t x = 0; x < g.kw; ++x)
+        for (int64_t ci = 0; ci < g.c; ++ci)
+          for (int64_t fo = 0; fo < g.f; ++fo) {
+            int64_t source = nchw ? ((fo * g.c + ci) * g.kh + y) * g.kw + x
+                                  : ((y * g.kw + x) * g.c + ci) * g.f + fo;
+            flat[((y * g.kw + x) * g.c + ci) * g.f + fo] = (*filter)[source];
           }
+    SmallVector<int64_t> bias(g.f, 0);
+    if (Value b = op.getBias()) {
+      std::optional<SmallVector<int64_t>> values = constantStorage(b);
+      if (!values)
+        return rewriter.notifyMatchFailure(op, "bias is not constant");
+      bias = *values;
+    }
+    std::optional<QuantizedPacking> packing =
+        packQuantized(inQ, wQ, outQ, flat, bias, depth, g.f, op.getClampMin(),
+                      op.getClampMax());
+    if (!packing)
+      return rewriter.notifyMatchFailure(op, "empty clamp range");
+
+    Location loc = op.getLoc();
+    Value y = g.c % kGroup == 0 && !packing->anyWeightZeroPoint
+                  ? direct(rewriter, loc, op, nchw, g, *packing)
+                  : viaIm2col(rewriter, loc, op, nchw, g, flat, wQ);
+    if (nchw) {
+      Value empty = tensor::EmptyOp::create(
+          rewriter, loc, SmallVector<int64_t>{g.batch, g.f, g.oh, g.ow},
+          rewriter.getI8Type());
+      y = linalg::TransposeOp::create(rewriter, loc, y, empty,
+                                      ArrayRef<int64_t>{0, 3, 1, 2})
+              .getResult()[0];
+    }
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, y);
+    return success();
+  }
+
+private:
+  struct Geometry {
+    int64_t batch, h, w, c, kh, kw, f, oh, ow;
+  };
+
+  /// The convolution form of qnn.packed_matmul; N x OH x OW x F storage.
+  static Value direct(PatternRewriter &rewriter, Location loc, qnn::Conv2DOp op,
+                      bool nchw, const Geometry &g,
+                      const QuantizedPacking &packing) {
+    Value input = paddedUnsignedNhwc(
+        rewriter, loc, op, nchw, {g.batch, g.h, g.w, g.c}, packing.lhsSignFlip);
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, SmallVector<int64_t>{g.batch, g.oh, g.ow, g.f},
+        rewriter.getI8Type());
+    return createQuantizedPackedMatmul(
+        rewriter, loc, input, init, packing,
+        rewriter.getDenseI64ArrayAttr({g.kh, g.kw}), op.getStridesAttr(),
+        op.getDilationsAttr());
+  }
+
+  /// The input's storage bytes padded with its zero point, as NHWC, with
+  /// the sign bit flipped when `flip` (s8 read as u8 + 128): one pass over
+  /// the input into the interior of a buffer filled with the padding.
+  static Value paddedUnsignedNhwc(PatternRewriter &rewriter, Location loc,
+                                  qnn::Conv2DOp op, bool nchw,
+                                  std::array<int64_t, 4> nhwc, bool flip) {
+    auto [batch, h, w, c] = nhwc;
+    Type i8 = rewriter.getI8Type();
+    RankedTensorType inputType = op.getInput().getType();
+    Value input = quant::StorageCastOp::create(
+        rewriter, loc, RankedTensorType::get(inputType.getShape(), i8),
+        op.getInput());
+    ArrayRef<int64_t> pads = op.getPadding(); // top, left, bottom, right
+    bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+    if (!padded && !flip && !nchw)
+      return input;
+    auto zp = cast<quant::UniformQuantizedType>(inputType.getElementType())
+                  .getZeroPoint();
+    int8_t signBit = flip ? int8_t(0x80) : 0;
+    SmallVector<int64_t> paddedShape{batch, h + pads[0] + pads[2],
+                                     w + pads[1] + pads[3], c};
+    Value buffer = tensor::EmptyOp::create(rewriter, loc, paddedShape, i8);
+    if (padded) {
+      Value fill = arith::ConstantOp::create(
+          rewriter, loc, rewriter.getIntegerAttr(i8, int8_t(zp) ^ signBit));
+      buffer = linalg::FillOp::create(rewriter, loc, fill, buffer).result();
+    }
+    SmallVector<OpFoldResult> offsets{
+        rewriter.getIndexAttr(0), rewriter.getIndexAttr(pads[0]),
+        rewriter.getIndexAttr(pads[1]), rewriter.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes, ones(4, rewriter.getIndexAttr(1));
+    for (int64_t d : {batch, h, w, c})
+      sizes.push_back(rewriter.getIndexAttr(d));
+    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
+                                                    offsets, sizes, ones);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
+    AffineMap read =
+        nchw ? AffineMap::getPermutationMap(ArrayRef<unsigned>{0, 3, 1, 2}, ctx)
+             : identity;
+    Value sign = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getI8IntegerAttr(signBit));
+    Value copied =
+        linalg::GenericOp::create(
+            rewriter, loc, interior.getType(), ValueRange{input},
+            ValueRange{interior}, ArrayRef<AffineMap>{read, identity},
+            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              Value v =
+                  flip ? arith::XOrIOp::create(nb, l, args[0], sign).getResult()
+                       : args[0];
+              linalg::YieldOp::create(nb, l, v);
+            })
+            .getResult(0);
+    return tensor::InsertSliceOp::create(rewriter, loc, copied, buffer, offsets,
+                                         sizes, ones);
+  }
+
+  /// im2col and a qnn.matmul; N x OH x OW x F storage.
+  static Value viaIm2col(PatternRewriter &rewriter, Location loc,
+                         qnn::Conv2DOp op, bool nchw, const Geometry &g,
+                         ArrayRef<int64_t> flat, quant::QuantizedType wQ) {
+    int64_t rows = g.batch * g.oh * g.ow, depth = g.kh * g.kw * g.c;
+    auto inQ = cast<quant::UniformQuantizedType>(
+        op.getInput().getType().getElementType());
+    auto outQ =
+        cast<quant::UniformQuantizedType>(op.getType().getElementType());
     Type flatQ = wQ;
     if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(wQ))
       flatQ = quant::UniformQuantizedPerAxisType::get(
@@ -237,36 +424,26 @@ struct Conv2DToIm2colMatmul : OpRewritePattern<qnn::Conv2DOp> {
           perAxis.getExpressedType(), perAxis.getScales(),
           perAxis.getZeroPoints(), /*quantizedDimension=*/1,
           perAxis.getStorageTypeMin(), perAxis.getStorageTypeMax());
-
-    Location loc = op.getLoc();
     Type i8 = rewriter.getI8Type();
-    Value columns = im2col(rewriter, loc, op, nchw, {batch, h, w, c}, {kh, kw},
-                           {oh, ow}, int8_t(inQ.getZeroPoint()));
+    Value columns =
+        im2col(rewriter, loc, op, nchw, {g.batch, g.h, g.w, g.c}, {g.kh, g.kw},
+               {g.oh, g.ow}, int8_t(inQ.getZeroPoint()));
     Value lhs = quant::StorageCastOp::create(
         rewriter, loc, RankedTensorType::get({rows, depth}, inQ), columns);
+    SmallVector<int8_t> bytes(flat.begin(), flat.end());
     Value rhs = quant::StorageCastOp::create(
-        rewriter, loc, RankedTensorType::get({depth, f}, flatQ),
-        denseConstant<int8_t>(rewriter, loc, {depth, f}, i8, flat));
+        rewriter, loc, RankedTensorType::get({depth, g.f}, flatQ),
+        denseConstant<int8_t>(rewriter, loc, {depth, g.f}, i8, bytes));
     Value product = qnn::MatmulOp::create(
-        rewriter, loc, RankedTensorType::get({rows, f}, outQ), lhs, rhs,
+        rewriter, loc, RankedTensorType::get({rows, g.f}, outQ), lhs, rhs,
         op.getBias(), op.getClampMinAttr(), op.getClampMaxAttr());
 
-    // rows x F -> N x OH x OW x F (-> N x F x OH x OW), on storage integers.
+    // rows x F -> N x OH x OW x F, on storage integers.
     Value y = quant::StorageCastOp::create(
-        rewriter, loc, RankedTensorType::get({rows, f}, i8), product);
-    auto nhwcType = RankedTensorType::get({batch, oh, ow, f}, i8);
-    y = tensor::ExpandShapeOp::create(
-        rewriter, loc, nhwcType, y,
+        rewriter, loc, RankedTensorType::get({rows, g.f}, i8), product);
+    return tensor::ExpandShapeOp::create(
+        rewriter, loc, RankedTensorType::get({g.batch, g.oh, g.ow, g.f}, i8), y,
         SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
-    if (nchw) {
-      Value empty = tensor::EmptyOp::create(
-          rewriter, loc, SmallVector<int64_t>{batch, f, oh, ow}, i8);
-      y = linalg::TransposeOp::create(rewriter, loc, y, empty,
-                                      ArrayRef<int64_t>{0, 3, 1, 2})
-              .getResult()[0];
-    }
-    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, y);
-    return success();
   }
 
   /// columns[(n, oy, ox), (ky, kx, ci)] = padded[n, oy * sy + ky * dy,
@@ -348,20 +525,50 @@ struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(op, "not f32 with static K and N");
 
     int64_t k = lhsType.getDimSize(1), n = initType.getDimSize(1);
-    int64_t tiles = llvm::divideCeilSigned(n, kPanel);
-    SmallVector<float> packed(tiles * k * kPanel, 0.0f);
-    auto values = weights.getValues<float>();
-    for (int64_t row = 0; row < k; ++row)
-      for (int64_t col = 0; col < n; ++col)
-        packed[((col / kPanel) * k + row) * kPanel + col % kPanel] =
-            values[row * n + col];
-    Location loc = op.getLoc();
-    Value packedRhs = denseConstant<float>(rewriter, loc, {tiles, k, kPanel},
-                                           rewriter.getF32Type(), packed);
+    Value packedRhs = packFloat(rewriter, op.getLoc(), weights, k, n);
     rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
         op, initType, lhs, packedRhs, Value(), Value(), Value(), init,
         /*lhs_sign_flip=*/false, /*output_unsigned=*/false, IntegerAttr(),
-        IntegerAttr(), IntegerAttr());
+        IntegerAttr(), IntegerAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+        DenseI64ArrayAttr());
+    return success();
+  }
+};
+
+/// f32 linalg.conv_2d_nhwc_hwcf with a constant filter -> the convolution
+/// form of the float qnn.packed_matmul (the filter is the K x F matrix of
+/// the im2col view already, K ordered (kh, kw, c)).
+struct PackFloatConv2D : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcHwcfOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(op, "not on tensors");
+    Value input = op.getInputs()[0], init = op.getDpsInits()[0];
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto initType = cast<RankedTensorType>(init.getType());
+    DenseFPElementsAttr filter;
+    if (!matchPattern(op.getInputs()[1], m_Constant(&filter)))
+      return rewriter.notifyMatchFailure(op, "filter is not constant");
+    if (!inputType.getElementType().isF32() ||
+        !filter.getElementType().isF32() ||
+        !initType.getElementType().isF32() || !inputType.hasStaticShape() ||
+        !initType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "not f32 with static shapes");
+    ArrayRef<int64_t> fs = filter.getType().getShape();
+    auto pair = [&](DenseIntElementsAttr attr) {
+      auto values = llvm::to_vector(attr.getValues<int64_t>());
+      return rewriter.getDenseI64ArrayAttr(values);
+    };
+    Value packedRhs =
+        packFloat(rewriter, op.getLoc(), filter, fs[0] * fs[1] * fs[2], fs[3]);
+    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
+        op, initType, input, packedRhs, Value(), Value(), Value(), init,
+        /*lhs_sign_flip=*/false, /*output_unsigned=*/false, IntegerAttr(),
+        IntegerAttr(), IntegerAttr(),
+        rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), pair(op.getStrides()),
+        pair(op.getDilations()));
     return success();
   }
 };
@@ -427,11 +634,13 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
           Value a = slice(lhs, {batch, rows, depth});
           Value w = slice(packed, {batch, tiles, depth, kPanel});
           Value c = slice(iterArgs[0], {batch, rows, cols});
-          Value y = qnn::PackedMatmulOp::create(
-                        nb, l, c.getType(), a, w, Value(), Value(), Value(), c,
-                        /*lhs_sign_flip=*/false, /*output_unsigned=*/false,
-                        IntegerAttr(), IntegerAttr(), IntegerAttr())
-                        .getResult();
+          Value y =
+              qnn::PackedMatmulOp::create(
+                  nb, l, c.getType(), a, w, Value(), Value(), Value(), c,
+                  /*lhs_sign_flip=*/false, /*output_unsigned=*/false,
+                  IntegerAttr(), IntegerAttr(), IntegerAttr(),
+                  DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr())
+                  .getResult();
           SmallVector<OpFoldResult> offsets(3, nb.getIndexAttr(0));
           offsets[0] = i;
           SmallVector<OpFoldResult> sizes{
@@ -492,8 +701,8 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
 struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<Conv2DToIm2colMatmul, PackQuantizedMatmul, PackFloatMatmul,
-                 PackFloatBatchMatmul>(&getContext());
+    patterns.add<PackQuantizedConv2D, PackQuantizedMatmul, PackFloatMatmul,
+                 PackFloatConv2D, PackFloatBatchMatmul>(&getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

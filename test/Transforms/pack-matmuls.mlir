@@ -139,3 +139,101 @@ func.func @conv_via_im2col(%x: tensor<1x1x2x2x!quant.uniform<i8:f32, 0.5:3>>) ->
   %y = qnn.conv2d %x, %w {layout = "nchw_fchw", padding = array<i64: 0, 0, 1, 1>} : tensor<1x1x2x2x!quant.uniform<i8:f32, 0.5:3>>, tensor<1x1x2x2x!quant.uniform<i8:f32, 1.0>> -> tensor<1x1x2x2x!quant.uniform<i8:f32, 2.0>>
   return %y : tensor<1x1x2x2x!quant.uniform<i8:f32, 2.0>>
 }
+
+// -----
+
+// Channels a multiple of 4 and no filter zero points: the convolution form
+// of qnn.packed_matmul on the padded input, no im2col. One copy pads with
+// the zero point and flips the sign bit (s8 -> u8): 3 ^ 0x80 = -125 fills
+// the border, the interior is written by the xori generic in place.
+// CHECK-LABEL: func @conv_direct_nhwc
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%c-125_i8 : i8) outs(%{{.*}} : tensor<1x5x6x4xi8>)
+// CHECK: %[[IN:.*]] = tensor.extract_slice %[[FILL]][0, 1, 2, 0] [1, 3, 3, 4] [1, 1, 1, 1]
+// CHECK: %[[FLIP:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x3x3x4xi8>) outs(%[[IN]] : tensor<1x3x3x4xi8>)
+// CHECK: arith.xori %{{.*}}, %c-128_i8 : i8
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %[[FLIP]] into %[[FILL]][0, 1, 2, 0] [1, 3, 3, 4] [1, 1, 1, 1]
+// CHECK: qnn.packed_matmul ins(%[[PAD]], %{{.*}} : tensor<1x5x6x4xi8>, tensor<1x9x64xi8>) requantize({{.*}}) outs(%{{.*}} : tensor<1x2x2x2xi8>)
+// CHECK-SAME: dilations = array<i64: 1, 1>
+// CHECK-SAME: strides = array<i64: 2, 3>
+// CHECK-SAME: window = array<i64: 3, 3>
+// CHECK-NOT: lhs_sign_flip
+// CHECK-NOT: qnn.conv2d
+func.func @conv_direct_nhwc(%x: tensor<1x3x3x4x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<3x3x4x2xi8>
+  %w = quant.scast %w8 : tensor<3x3x4x2xi8> to tensor<3x3x4x2x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwcf", strides = array<i64: 2, 3>, padding = array<i64: 1, 2, 1, 1>} : tensor<1x3x3x4x!quant.uniform<i8:f32, 0.5:3>>, tensor<3x3x4x2x!quant.uniform<i8:f32, 1.0>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// u8 input, no padding, NHWC: the input itself is the lhs (no copy).
+// CHECK-LABEL: func @conv_direct_in_place
+// CHECK: %[[X:.*]] = quant.scast %arg0 {{.*}} to tensor<1x2x2x8xi8>
+// CHECK-NOT: linalg.generic
+// CHECK: qnn.packed_matmul ins(%[[X]], %{{.*}} : tensor<1x2x2x8xi8>, tensor<1x2x64xi8>)
+// CHECK-SAME: window = array<i64: 1, 1>
+func.func @conv_direct_in_place(%x: tensor<1x2x2x8x!quant.uniform<u8:f32, 0.5:128>>) -> tensor<1x2x2x3x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<1x1x8x3xi8>
+  %w = quant.scast %w8 : tensor<1x1x8x3xi8> to tensor<1x1x8x3x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwcf"} : tensor<1x2x2x8x!quant.uniform<u8:f32, 0.5:128>>, tensor<1x1x8x3x!quant.uniform<i8:f32, 1.0>> -> tensor<1x2x2x3x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x3x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// NCHW: the padding copy also transposes the input to NHWC; the NHWC result
+// is transposed back.
+// CHECK-DAG: #[[NCHW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
+// CHECK-LABEL: func @conv_direct_nchw
+// CHECK: linalg.generic {indexing_maps = [#[[NCHW]], #{{.*}}], {{.*}} ins(%{{.*}} : tensor<1x4x2x2xi8>) outs(%{{.*}} : tensor<1x2x2x4xi8>)
+// CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<1x2x2x4xi8>, tensor<1x1x64xi8>) {{.*}} outs(%{{.*}} : tensor<1x2x2x5xi8>)
+// CHECK: linalg.transpose ins({{.*}} : tensor<1x2x2x5xi8>) outs({{.*}} : tensor<1x5x2x2xi8>) permutation = [0, 3, 1, 2]
+func.func @conv_direct_nchw(%x: tensor<1x4x2x2x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x5x2x2x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<5x4x1x1xi8>
+  %w = quant.scast %w8 : tensor<5x4x1x1xi8> to tensor<5x4x1x1x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nchw_fchw"} : tensor<1x4x2x2x!quant.uniform<i8:f32, 0.5:3>>, tensor<5x4x1x1x!quant.uniform<i8:f32, 1.0>> -> tensor<1x5x2x2x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x5x2x2x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// A filter zero point needs the row sums of the im2col matrix: im2col.
+// CHECK-LABEL: func @conv_weight_zero_point_via_im2col
+// CHECK: tensor.collapse_shape {{.*}} into tensor<4x4xi8>
+// CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<4x4xi8>, tensor<1x1x64xi8>) {{.*}} row_sums
+// CHECK-NOT: window
+func.func @conv_weight_zero_point_via_im2col(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<1x1x4x2xi8>
+  %w = quant.scast %w8 : tensor<1x1x4x2xi8> to tensor<1x1x4x2x!quant.uniform<i8:f32, 1.0:5>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwcf"} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:3>>, tensor<1x1x4x2x!quant.uniform<i8:f32, 1.0:5>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// f32 NHWC convolution with a constant filter: the float convolution form,
+// the filter packed as the (3 * 3 * 2) x 3 matrix; the init is kept.
+// CHECK-LABEL: func @float_conv
+// CHECK: qnn.packed_matmul ins(%arg0, %{{.*}} : tensor<1x7x6x2xf32>, tensor<1x18x16xf32>) outs(%arg1 : tensor<1x2x4x3xf32>)
+// CHECK-SAME: dilations = array<i64: 2, 1>
+// CHECK-SAME: strides = array<i64: 2, 1>
+// CHECK-SAME: window = array<i64: 3, 3>
+// CHECK-NOT: linalg.conv_2d
+func.func @float_conv(%x: tensor<1x7x6x2xf32>, %init: tensor<1x2x4x3xf32>) -> tensor<1x2x4x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x3x2x3xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[2, 1]> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x7x6x2xf32>, tensor<3x3x2x3xf32>) outs(%init : tensor<1x2x4x3xf32>) -> tensor<1x2x4x3xf32>
+  return %y : tensor<1x2x4x3xf32>
+}
+
+// -----
+
+// A filter computed at run time stays a convolution.
+// CHECK-LABEL: func @float_conv_runtime_filter
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: qnn.packed_matmul
+func.func @float_conv_runtime_filter(%x: tensor<1x4x4x2xf32>, %w: tensor<3x3x2x3xf32>, %init: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
+  %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x4x4x2xf32>, tensor<3x3x2x3xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  return %y : tensor<1x2x2x3xf32>
+}

@@ -608,18 +608,30 @@ LogicalResult PackedMatmulOp::verify() {
     return emitOpError("result type must be the init type");
   if (!getResult() && !isa<MemRefType>(init))
     return emitOpError("a tensor init needs a result");
-  if (lhs.getRank() != 2 || init.getRank() != 2)
-    return emitOpError("expects rank-2 lhs and init");
-  int64_t m = lhs.getDimSize(0), k = lhs.getDimSize(1), n = init.getDimSize(1);
-  // Only the number of rows may be dynamic.
-  if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
-    return emitOpError("lhs columns and init columns must be static");
-  if (!ShapedType::isDynamic(m) && !ShapedType::isDynamic(init.getDimSize(0)) &&
-      init.getDimSize(0) != m)
-    return emitOpError("lhs and init disagree on the number of rows");
-
   Type element = lhs.getElementType();
   bool integer = element.isInteger(8);
+  int64_t k, n;
+  if (getWindow()) {
+    if (failed(verifyConvWindow(integer)))
+      return failure();
+    int64_t c = lhs.getDimSize(3);
+    k = (*getWindow())[0] * (*getWindow())[1] * c;
+    n = init.getDimSize(3);
+  } else {
+    if (getStrides() || getDilations())
+      return emitOpError("strides and dilations need a window");
+    if (lhs.getRank() != 2 || init.getRank() != 2)
+      return emitOpError("expects rank-2 lhs and init");
+    int64_t m = lhs.getDimSize(0);
+    k = lhs.getDimSize(1);
+    n = init.getDimSize(1);
+    // Only the number of rows may be dynamic.
+    if (ShapedType::isDynamic(k) || ShapedType::isDynamic(n))
+      return emitOpError("lhs columns and init columns must be static");
+    if (!ShapedType::isDynamic(m) &&
+        !ShapedType::isDynamic(init.getDimSize(0)) && init.getDimSize(0) != m)
+      return emitOpError("lhs and init disagree on the number of rows");
+  }
   if (!integer && !element.isF32())
     return emitOpError("expects an i8 or f32 lhs");
   if (packed.getElementType() != element || init.getElementType() != element)
@@ -674,6 +686,54 @@ LogicalResult PackedMatmulOp::verify() {
   if (zp < lo || zp > hi || min < lo || max > hi || min > max)
     return emitOpError() << "output zero point and range must lie in [" << lo
                          << ", " << hi << "] with min <= max";
+  return success();
+}
+
+std::optional<PackedMatmulOp::Window> PackedMatmulOp::getConvWindow() {
+  if (!getWindow())
+    return std::nullopt;
+  auto pair = [](std::optional<ArrayRef<int64_t>> values,
+                 std::array<int64_t, 2> &out) {
+    if (values && values->size() == 2)
+      out = {(*values)[0], (*values)[1]};
+  };
+  Window window;
+  pair(getWindow(), window.size);
+  pair(getStrides(), window.strides);
+  pair(getDilations(), window.dilations);
+  return window;
+}
+
+LogicalResult PackedMatmulOp::verifyConvWindow(bool integer) {
+  auto lhs = cast<ShapedType>(getLhs().getType());
+  auto init = cast<ShapedType>(getInit().getType());
+  for (auto [name, values] :
+       {std::pair{"window", getWindow()}, std::pair{"strides", getStrides()},
+        std::pair{"dilations", getDilations()}})
+    if (values && (values->size() != 2 ||
+                   llvm::any_of(*values, [](int64_t v) { return v < 1; })))
+      return emitOpError() << name << " must be two positive values";
+  if (lhs.getRank() != 4 || init.getRank() != 4 || !lhs.hasStaticShape() ||
+      !init.hasStaticShape())
+    return emitOpError("the convolution form expects static N x H x W x C "
+                       "lhs and N x OH x OW x F init");
+  if (lhs.getDimSize(0) != init.getDimSize(0))
+    return emitOpError("lhs and init disagree on the batch size");
+  Window window = *getConvWindow();
+  for (int i = 0; i < 2; ++i) {
+    int64_t out = init.getDimSize(1 + i);
+    int64_t last = (out - 1) * window.strides[i] +
+                   (window.size[i] - 1) * window.dilations[i];
+    if (out > 0 && last >= lhs.getDimSize(1 + i))
+      return emitOpError() << "the window reads beyond the input (output "
+                           << (i ? "width " : "height ") << out << ")";
+  }
+  if (integer && lhs.getDimSize(3) % 4 != 0)
+    return emitOpError("the integer convolution form needs a multiple of 4 "
+                       "channels");
+  if (getRowSumFactors() || getLhsSignFlip())
+    return emitOpError("the convolution form takes no row_sum_factors and no "
+                       "lhs_sign_flip");
   return success();
 }
 

@@ -375,6 +375,16 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
 
     Float form (`lhs`, `init` f32): `packed_rhs` is NT x K x 16,
     `packed_rhs[t, k, j] = W[k, 16t + j]`, and `y = init + lhs * W`.
+
+    Convolution form (`window = array<i64: KH, KW>`, optional `strides`
+    and `dilations`, default 1): `lhs` is the already padded N x H x W x C
+    input and `init` the N x OH x OW x F output. The matmul above runs on
+    the im2col view of the input, never built: row (n, oy, ox), column
+    (ky, kx, c), `a = lhs[n, oy * SH + ky * DH, ox * SW + kx * DW, c]`, so
+    K = KH * KW * C and W is the filter flattened to (KH * KW * C) x F. The
+    integer form then needs C to be a multiple of 4 (each 4-byte group lies
+    in one pixel), no `row_sum_factors` and no `lhs_sign_flip` (the input
+    is stored as u8 already).
   }];
   let arguments = (ins AnyShaped:$lhs, AnyShaped:$packed_rhs,
                        Optional<AnyShaped>:$col_offsets,
@@ -385,7 +395,10 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
                        UnitAttr:$output_unsigned,
                        OptionalAttr<I64Attr>:$output_zero_point,
                        OptionalAttr<I64Attr>:$output_min,
-                       OptionalAttr<I64Attr>:$output_max);
+                       OptionalAttr<I64Attr>:$output_max,
+                       OptionalAttr<DenseI64ArrayAttr>:$window,
+                       OptionalAttr<DenseI64ArrayAttr>:$strides,
+                       OptionalAttr<DenseI64ArrayAttr>:$dilations);
   let results = (outs Optional<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $lhs `,` $packed_rhs `:` type($lhs) `,` type($packed_rhs) `)`
@@ -400,6 +413,13 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
     bool isInteger() {
       return ::mlir::getElementTypeOrSelf(getLhs().getType()).isInteger(8);
     }
+    /// The convolution form's geometry, one value per spatial dimension
+    /// (height, width); strides and dilations default to 1.
+    struct Window {
+      ::std::array<int64_t, 2> size, strides{1, 1}, dilations{1, 1};
+    };
+    ::std::optional<Window> getConvWindow();
+    ::mlir::LogicalResult verifyConvWindow(bool integer);
   }];
   let hasVerifier = 1;
 }

@@ -114,6 +114,11 @@ def ConvertQnnPackedMatmulToVectorPass
       point, clamp, narrowing) runs on the registers before the one store.
     - f32 form: `vector.fma` of a broadcast activation and a weight panel,
       accumulating onto the loaded init.
+    - convolution form (either element type): no activation packing; the
+      loop over output rows (n, oy) is outermost (and the parallel one), a
+      register tile holds neighbouring output pixels, and the reduction
+      runs over the window positions, then the channels (4 per integer
+      step), reading the input in place.
 
     `rows` = `vectors` = 0 picks tiles from M (24 accumulators for M >= 6,
     a wider tile for small M so that M = 1 still keeps 12 dot products in

@@ -276,13 +276,19 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       the i32 accumulator is folded into per-column offsets (plus per-column
       row-sum factors when weight zero points are non-zero). The result is
       bit-identical to `convert-qnn-to-linalg`'s float-mode lowering.
-    - `qnn.conv2d` (NHWC/HWCF or NCHW/FCHW, constant filter): im2col of
-      the input (padding with its zero point) and a `qnn.matmul` with the
-      filter flattened to (KH * KW * C) x F, packed as above; the result
-      is reshaped (and for NCHW transposed) back. Depthwise convolutions
-      stay convolutions.
+    - `qnn.conv2d` (NHWC/HWCF or NCHW/FCHW, constant filter), with the
+      filter flattened to (KH * KW * C) x F and packed as above. When C is
+      a multiple of 4 and the filter has no zero points: the convolution
+      form of `qnn.packed_matmul` on the input padded with its zero point,
+      where one copy pads, flips the sign bit (s8 -> u8) and, for NCHW,
+      transposes to NHWC (no copy at all for an unpadded u8 NHWC input);
+      the kernel reads the windows in place. Otherwise: im2col of the
+      padded input and a `qnn.matmul`, reshaped back. NCHW results are
+      transposed back. Depthwise convolutions stay convolutions.
     - f32 `linalg.matmul` (default indexing maps): the weights become
       16-column panels.
+    - f32 `linalg.conv_2d_nhwc_hwcf` with a constant filter: the float
+      convolution form, the filter packed in the same panels.
     - f32 `linalg.batch_matmul` (plain, or with the right operand read
       transposed, as attention's Q K^T): the right operand is packed into
       the same panels at run time (a `linalg.generic`), then a loop over

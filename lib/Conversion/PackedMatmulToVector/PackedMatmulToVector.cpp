@@ -61,9 +61,19 @@ public:
       : b(op.getLoc(), op), op(op), vnni(vnni), parallel(parallel) {
     auto lhsType = cast<MemRefType>(op.getLhs().getType());
     auto initType = cast<MemRefType>(op.getInit().getType());
-    m = lhsType.getDimSize(0);
-    k = lhsType.getDimSize(1);
-    n = initType.getDimSize(1);
+    window = op.getConvWindow();
+    if (window) {
+      // Rows of a register tile are neighbouring pixels of one output row.
+      m = initType.getDimSize(2);
+      channels = lhsType.getDimSize(3);
+      positions = window->size[0] * window->size[1];
+      k = positions * channels;
+      n = initType.getDimSize(3);
+    } else {
+      m = lhsType.getDimSize(0);
+      k = lhsType.getDimSize(1);
+      n = initType.getDimSize(1);
+    }
     tiles = llvm::divideCeilSigned(n, kLanes);
     groups = llvm::divideCeilSigned(k, kGroup);
     shape = chooseTile(m, tiles, rows, vectors);
@@ -73,6 +83,8 @@ public:
   }
 
   void emit() {
+    if (window)
+      return emitConvolution();
     Value lhs = op.isInteger() ? packActivations() : Value();
     // Column blocks outermost: one block of packed weights is reused by
     // every row tile while it is in cache, and threads that share the
@@ -82,9 +94,18 @@ public:
         [&](Value tile, int64_t vectors) {
           forRowBlocks([&](Value row, int64_t rows) {
             if (op.isInteger())
-              emitIntegerTile(lhs, row, rows, tile, vectors);
+              emitIntegerTile(row, rows, tile, vectors,
+                              [&](int64_t r, Value, Value group) -> Value {
+                                return memref::LoadOp::create(
+                                    b, lhs, ValueRange{rowPlus(row, r), group});
+                              });
             else
-              emitFloatTile(row, rows, tile, vectors);
+              emitFloatTile(row, rows, tile, vectors,
+                            [&](int64_t r, Value, Value kk) -> Value {
+                              return memref::LoadOp::create(
+                                  b, op.getLhs(),
+                                  ValueRange{rowPlus(row, r), kk});
+                            });
           });
         },
         parallel);
@@ -95,7 +116,82 @@ public:
   }
 
 private:
+  /// Reads one reduction step of row `r` of a register tile at window
+  /// position `position`: 4 packed bytes as an i32 (integer form) or one
+  /// f32.
+  using ActivationFn =
+      function_ref<Value(int64_t r, Value position, Value step)>;
+
+  /// The convolution form: output rows (n, oy) outermost, shared by the
+  /// threads; in each, column blocks, then register tiles of neighbouring
+  /// output pixels, reading the input window in place (no im2col, no
+  /// packed activations: the input is u8 already, and 4 channels make one
+  /// dot-product group).
+  void emitConvolution() {
+    auto initType = cast<MemRefType>(op.getInit().getType());
+    int64_t outHeight = initType.getDimSize(1);
+    int64_t outRows = initType.getDimSize(0) * outHeight;
+    forBlocks(
+        outRows, 1,
+        [&](Value outRow, int64_t) {
+          Value image = arith::DivUIOp::create(b, outRow, index(outHeight));
+          Value oy = arith::RemUIOp::create(b, outRow, index(outHeight));
+          outputPrefix = {image, oy};
+          forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
+            forBlocks(m, shape.rows, [&](Value ox, int64_t rows) {
+              auto read = [&](int64_t r, Value position, Value channel,
+                              Type type) -> Value {
+                SmallVector<Value> at =
+                    inputIndices(image, oy, ox, r, position, channel);
+                return vector::LoadOp::create(b, type, op.getLhs(), at);
+              };
+              if (op.isInteger())
+                emitIntegerTile(
+                    ox, rows, tile, vectors,
+                    [&](int64_t r, Value position, Value group) -> Value {
+                      Value channel =
+                          arith::MulIOp::create(b, group, index(kGroup));
+                      Value quad = read(r, position, channel,
+                                        vec(kGroup, b.getI8Type()));
+                      return vector::ExtractOp::create(
+                          b,
+                          vector::BitCastOp::create(b, vec(1, b.getI32Type()),
+                                                    quad),
+                          ArrayRef<int64_t>{0});
+                    });
+              else
+                emitFloatTile(
+                    ox, rows, tile, vectors,
+                    [&](int64_t r, Value position, Value channel) -> Value {
+                      Value one =
+                          read(r, position, channel, vec(1, b.getF32Type()));
+                      return vector::ExtractOp::create(b, one,
+                                                       ArrayRef<int64_t>{0});
+                    });
+            });
+          });
+        },
+        parallel);
+  }
+
+  /// lhs indices of input channel `channel` at window position `position`
+  /// for output pixel (image, oy, ox + r).
+  SmallVector<Value> inputIndices(Value image, Value oy, Value ox, int64_t r,
+                                  Value position, Value channel) {
+    Value ky = arith::DivUIOp::create(b, position, index(window->size[1]));
+    Value kx = arith::RemUIOp::create(b, position, index(window->size[1]));
+    auto axis = [&](Value out, Value offset, int i) -> Value {
+      return arith::AddIOp::create(
+          b, arith::MulIOp::create(b, out, index(window->strides[i])),
+          arith::MulIOp::create(b, offset, index(window->dilations[i])));
+    };
+    return {image, axis(oy, ky, 0), axis(rowPlus(ox, r), kx, 1), channel};
+  }
+
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value rowPlus(Value row, int64_t r) {
+    return r == 0 ? row : arith::AddIOp::create(b, row, index(r)).getResult();
+  }
   Value i32(int64_t v) {
     return arith::ConstantOp::create(b, b.getI32IntegerAttr(int32_t(v)));
   }
@@ -236,54 +332,75 @@ private:
   /// `steps` iterations; each loads one packed weight vector per column
   /// vector, gets one broadcast activation per row from `activation(row,
   /// step)`, and combines them with `accumulate(acc, a, w)`.
+  ///
+  /// The convolution form has an outer loop over the window positions,
+  /// with `steps` reduction steps (channel groups) at each.
   SmallVector<Value>
-  emitReduction(Value row, int64_t rows, Value tile, int64_t vectors,
-                int64_t steps, VectorType weightType, ValueRange init,
-                function_ref<Value(Value, Value)> activation,
+  emitReduction(int64_t rows, Value tile, int64_t vectors, int64_t steps,
+                VectorType weightType, ValueRange init, ActivationFn activation,
                 function_ref<Value(Value, Value, Value)> accumulate) {
-    auto loop = scf::ForOp::create(b, index(0), index(steps), index(1), init);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value step = loop.getInductionVar();
-    SmallVector<Value> weights;
-    for (int64_t v = 0; v < vectors; ++v)
-      weights.push_back(vector::LoadOp::create(
-          b, weightType, op.getPackedRhs(),
-          ValueRange{arith::AddIOp::create(b, tile, index(v)), step,
-                     index(0)}));
-    SmallVector<Value> accs(loop.getRegionIterArgs());
-    for (int64_t r = 0; r < rows; ++r) {
-      Value a = activation(arith::AddIOp::create(b, row, index(r)), step);
+    auto body = [&](Value position, ValueRange accsIn) -> SmallVector<Value> {
+      auto loop =
+          scf::ForOp::create(b, index(0), index(steps), index(1), accsIn);
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value step = loop.getInductionVar();
+      Value weightStep =
+          position
+              ? arith::AddIOp::create(
+                    b, arith::MulIOp::create(b, position, index(steps)), step)
+                    .getResult()
+              : step;
+      SmallVector<Value> weights;
       for (int64_t v = 0; v < vectors; ++v)
-        accs[r * vectors + v] =
-            accumulate(accs[r * vectors + v], a, weights[v]);
-    }
-    scf::YieldOp::create(b, accs);
-    return loop.getResults();
+        weights.push_back(vector::LoadOp::create(
+            b, weightType, op.getPackedRhs(),
+            ValueRange{arith::AddIOp::create(b, tile, index(v)), weightStep,
+                       index(0)}));
+      SmallVector<Value> accs(loop.getRegionIterArgs());
+      for (int64_t r = 0; r < rows; ++r) {
+        Value a = activation(r, position, step);
+        for (int64_t v = 0; v < vectors; ++v)
+          accs[r * vectors + v] =
+              accumulate(accs[r * vectors + v], a, weights[v]);
+      }
+      scf::YieldOp::create(b, accs);
+      return loop.getResults();
+    };
+    if (!window)
+      return body(Value(), init);
+    auto outer =
+        scf::ForOp::create(b, index(0), index(positions), index(1), init);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(outer.getBody());
+    scf::YieldOp::create(
+        b, body(outer.getInductionVar(), outer.getRegionIterArgs()));
+    return outer.getResults();
   }
 
-  /// The rows x vectors tile at (row, tile) of the integer form.
-  void emitIntegerTile(Value lhs, Value row, int64_t rows, Value tile,
-                       int64_t vectors) {
+  /// The rows x vectors tile at (row, tile) of the integer form; `quad`
+  /// reads 4 activation bytes as an i32.
+  void emitIntegerTile(Value row, int64_t rows, Value tile, int64_t vectors,
+                       ActivationFn quad) {
     VectorType accType = vec(kLanes, b.getI32Type());
     VectorType bytesType = vec(kLanes * kGroup, b.getI8Type());
     Value zero = arith::ConstantOp::create(
         b, DenseElementsAttr::get(accType, APInt(32, 0)));
     SmallVector<Value> init(rows * vectors, zero);
     SmallVector<Value> accs = emitReduction(
-        row, rows, tile, vectors, groups, bytesType, init,
-        [&](Value rowIndex, Value group) -> Value {
+        rows, tile, vectors, window ? channels / kGroup : groups, bytesType,
+        init,
+        [&](int64_t r, Value position, Value group) -> Value {
           // 4 activation bytes, repeated in every lane.
-          Value quad =
-              memref::LoadOp::create(b, lhs, ValueRange{rowIndex, group});
           return vector::BitCastOp::create(
-              b, bytesType, vector::BroadcastOp::create(b, accType, quad));
+              b, bytesType,
+              vector::BroadcastOp::create(b, accType,
+                                          quad(r, position, group)));
         },
         [&](Value acc, Value a, Value w) { return dot4(acc, a, w); });
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        emitRequantizeAndStore(accs[r * vectors + v],
-                               arith::AddIOp::create(b, row, index(r)),
+        emitRequantizeAndStore(accs[r * vectors + v], rowPlus(row, r),
                                columnOf(tile, v));
   }
 
@@ -329,54 +446,65 @@ private:
   /// Stores 16 results at (row, column); masked when N is not a multiple of
   /// 16 (the last column tile is partial).
   void store(Value values, Value row, Value column) {
+    SmallVector<Value> at = outputIndices(row, column);
     if (n % kLanes == 0) {
-      vector::StoreOp::create(b, values, op.getInit(), ValueRange{row, column});
+      vector::StoreOp::create(b, values, op.getInit(), at);
       return;
     }
-    vector::TransferWriteOp::create(b, values, op.getInit(),
-                                    ValueRange{row, column},
+    vector::TransferWriteOp::create(b, values, op.getInit(), at,
                                     ArrayRef<bool>{false});
   }
 
   Value load(VectorType type, Value row, Value column) {
+    SmallVector<Value> at = outputIndices(row, column);
     if (n % kLanes == 0)
-      return vector::LoadOp::create(b, type, op.getInit(),
-                                    ValueRange{row, column});
+      return vector::LoadOp::create(b, type, op.getInit(), at);
     Value padding = arith::ConstantOp::create(
         b, b.getFloatAttr(type.getElementType(), 0.0));
-    return vector::TransferReadOp::create(b, type, op.getInit(),
-                                          ValueRange{row, column}, padding,
+    return vector::TransferReadOp::create(b, type, op.getInit(), at, padding,
                                           ArrayRef<bool>{false});
   }
 
-  /// The rows x vectors tile at (row, tile) of the f32 form: init + lhs * W.
-  void emitFloatTile(Value row, int64_t rows, Value tile, int64_t vectors) {
+  /// init indices of (row, column): the convolution form's rows are pixels
+  /// of the output row `outputPrefix` = (n, oy).
+  SmallVector<Value> outputIndices(Value row, Value column) {
+    SmallVector<Value> at(outputPrefix.begin(), outputPrefix.end());
+    at.append({row, column});
+    return at;
+  }
+
+  /// The rows x vectors tile at (row, tile) of the f32 form: init + lhs * W;
+  /// `element` reads one lhs value.
+  void emitFloatTile(Value row, int64_t rows, Value tile, int64_t vectors,
+                     ActivationFn element) {
     VectorType accType = vec(kLanes, b.getF32Type());
     SmallVector<Value> init;
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        init.push_back(load(accType, arith::AddIOp::create(b, row, index(r)),
-                            columnOf(tile, v)));
+        init.push_back(load(accType, rowPlus(row, r), columnOf(tile, v)));
     SmallVector<Value> accs = emitReduction(
-        row, rows, tile, vectors, k, accType, init,
-        [&](Value rowIndex, Value kk) -> Value {
-          return vector::BroadcastOp::create(
-              b, accType,
-              memref::LoadOp::create(b, op.getLhs(), ValueRange{rowIndex, kk}));
+        rows, tile, vectors, window ? channels : k, accType, init,
+        [&](int64_t r, Value position, Value kk) -> Value {
+          return vector::BroadcastOp::create(b, accType,
+                                             element(r, position, kk));
         },
         [&](Value acc, Value a, Value w) -> Value {
           return vector::FMAOp::create(b, a, w, acc);
         });
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t v = 0; v < vectors; ++v)
-        store(accs[r * vectors + v], arith::AddIOp::create(b, row, index(r)),
-              columnOf(tile, v));
+        store(accs[r * vectors + v], rowPlus(row, r), columnOf(tile, v));
   }
 
   ImplicitLocOpBuilder b;
   qnn::PackedMatmulOp op;
   bool vnni, parallel;
   int64_t m, k, n, tiles, groups;
+  // The convolution form's window, and the input's channels per pixel and
+  // window positions (KH * KW).
+  std::optional<qnn::PackedMatmulOp::Window> window;
+  int64_t channels = 0, positions = 1;
+  SmallVector<Value, 2> outputPrefix;
   TileShape shape;
   Value numRows; // M as an index value (dynamic or constant)
   Value packedLhs, rowSums;

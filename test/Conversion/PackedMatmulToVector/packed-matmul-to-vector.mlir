@@ -82,3 +82,48 @@ func.func @empty(%a: memref<0x5xf32>, %w: memref<1x5x16xf32>, %y: memref<0x3xf32
   qnn.packed_matmul ins(%a, %w : memref<0x5xf32>, memref<1x5x16xf32>) outs(%y : memref<0x3xf32>)
   return
 }
+
+// -----
+
+// Convolution form: 2 x 3 output (N = 1), 3 x 3 window, stride 1, C = 8
+// (2 groups per pixel), F = 16. No activation packing: a loop over output
+// rows (n, oy), then tiles of neighbouring pixels, each reducing over the
+// window positions and, inside, the channel groups, reading 4 input bytes
+// at (n, oy + ky, ox + kx, 4g) as one i32.
+// VNNI-LABEL: func @conv
+// VNNI-NOT: memref.alloc
+// VNNI: scf.for %[[ROW:.*]] = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} {
+// VNNI: %[[N:.*]] = arith.divui %[[ROW]], %c2
+// VNNI: %[[OY:.*]] = arith.remui %[[ROW]], %c2
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<16xi32>, vector<16xi32>, vector<16xi32>)
+// VNNI: vector.load %{{.*}} : memref<1x18x64xi8>, vector<64xi8>
+// VNNI: vector.load %arg0[%[[N]], %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x4x5x8xi8>, vector<4xi8>
+// VNNI: vector.bitcast {{.*}} : vector<4xi8> to vector<1xi32>
+// VNNI-COUNT-3: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI: vector.store {{.*}}, %arg4[%[[N]], %[[OY]], %{{.*}}, %{{.*}}] : memref<1x2x3x16xi8>, vector<16xi8>
+// VNNI-NOT: memref.dealloc
+// The output rows are what the threads share.
+// PAR-LABEL: func @conv
+// PAR: scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c2{{.*}}) step (%c1{{.*}}) {
+// PAR: arith.divui
+func.func @conv(%x: memref<1x4x5x8xi8>, %w: memref<1x18x64xi8>, %o: memref<16xi32>, %m: memref<16xf64>, %y: memref<1x2x3x16xi8>) {
+  qnn.packed_matmul ins(%x, %w : memref<1x4x5x8xi8>, memref<1x18x64xi8>) requantize(%o, %m : memref<16xi32>, memref<16xf64>) outs(%y : memref<1x2x3x16xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 3>}
+  return
+}
+
+// -----
+
+// f32 convolution form with stride 2 and dilation 2: one f32 per channel,
+// the input index oy * 2 + ky * 2; accumulators start from the init.
+// VNNI-LABEL: func @float_conv
+// VNNI: vector.load %arg2[{{.*}}] : memref<1x2x2x16xf32>, vector<16xf32>
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c1{{.*}} iter_args
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args
+// VNNI: vector.load %arg0[{{.*}}] : memref<1x6x6x3xf32>, vector<1xf32>
+// VNNI: vector.fma
+// VNNI: vector.store {{.*}} : memref<1x2x2x16xf32>, vector<16xf32>
+func.func @float_conv(%x: memref<1x6x6x3xf32>, %w: memref<1x12x16xf32>, %y: memref<1x2x2x16xf32>) {
+  qnn.packed_matmul ins(%x, %w : memref<1x6x6x3xf32>, memref<1x12x16xf32>) outs(%y : memref<1x2x2x16xf32>) {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>}
+  return
+}

@@ -69,3 +69,59 @@ func.func @tensor_without_result(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %i
   qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%i : tensor<3x2xf32>)
   return
 }
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x4x4x6xi8>, %w: tensor<1x14x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<1x2x2x16xi8>) -> tensor<1x2x2x16xi8> {
+  // expected-error @+1 {{the integer convolution form needs a multiple of 4 channels}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x6xi8>, tensor<1x14x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<1x2x2x16xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 3>} -> tensor<1x2x2x16xi8>
+  return %y : tensor<1x2x2x16xi8>
+}
+
+// -----
+
+func.func @conv_reads_beyond(%x: tensor<1x4x4x4xf32>, %w: tensor<1x36x16xf32>, %i: tensor<1x3x2x16xf32>) -> tensor<1x3x2x16xf32> {
+  // expected-error @+1 {{the window reads beyond the input (output height 3)}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x36x16xf32>) outs(%i : tensor<1x3x2x16xf32>) {window = array<i64: 3, 3>} -> tensor<1x3x2x16xf32>
+  return %y : tensor<1x3x2x16xf32>
+}
+
+// -----
+
+func.func @conv_rank(%x: tensor<4x4xf32>, %w: tensor<1x36x16xf32>, %i: tensor<2x16xf32>) -> tensor<2x16xf32> {
+  // expected-error @+1 {{the convolution form expects static N x H x W x C lhs and N x OH x OW x F init}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<4x4xf32>, tensor<1x36x16xf32>) outs(%i : tensor<2x16xf32>) {window = array<i64: 3, 3>} -> tensor<2x16xf32>
+  return %y : tensor<2x16xf32>
+}
+
+// -----
+
+func.func @conv_window_values(%x: tensor<1x4x4x4xf32>, %w: tensor<1x36x16xf32>, %i: tensor<1x2x2x16xf32>) -> tensor<1x2x2x16xf32> {
+  // expected-error @+1 {{strides must be two positive values}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x36x16xf32>) outs(%i : tensor<1x2x2x16xf32>) {window = array<i64: 3, 3>, strides = array<i64: 0, 1>} -> tensor<1x2x2x16xf32>
+  return %y : tensor<1x2x2x16xf32>
+}
+
+// -----
+
+func.func @conv_sign_flip(%x: tensor<1x4x4x4xi8>, %w: tensor<1x9x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<1x2x2x16xi8>) -> tensor<1x2x2x16xi8> {
+  // expected-error @+1 {{the convolution form takes no row_sum_factors and no lhs_sign_flip}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xi8>, tensor<1x9x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<1x2x2x16xi8>) {lhs_sign_flip, output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 3>} -> tensor<1x2x2x16xi8>
+  return %y : tensor<1x2x2x16xi8>
+}
+
+// -----
+
+func.func @strides_without_window(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %i: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{strides and dilations need a window}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%i : tensor<3x2xf32>) {strides = array<i64: 2, 2>} -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @conv_packed_shape(%x: tensor<1x4x4x4xf32>, %w: tensor<1x4x16xf32>, %i: tensor<1x2x2x16xf32>) -> tensor<1x2x2x16xf32> {
+  // expected-error @+1 {{packed_rhs must have shape 1x36x16}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x4x16xf32>) outs(%i : tensor<1x2x2x16xf32>) {window = array<i64: 3, 3>} -> tensor<1x2x2x16xf32>
+  return %y : tensor<1x2x2x16xf32>
+}

@@ -9,8 +9,10 @@ convert-qnn-packed-matmul-to-vector) against NumPy.
                                     runs every case with quant-run and FLAGS,
                                     writing DIR/out-<case>-TAG.npy
 
-Float cases (matmuls with constant weights; batch matmuls, plain and with
-the right operand transposed, packed at run time) are checked to 1e-5.
+Float cases (matmuls and NHWC convolutions with constant weights; batch
+matmuls, plain and with the right operand transposed, packed at run time)
+are checked to 1e-5. Integer convolutions (qnn.conv2d, constant filters)
+are checked against ONNX QLinearConv, bit for bit.
 Integer cases are checked against ONNX QLinearMatMul (python/quantopt/
 reference.py); the shapes cover every remainder of the register tiles: M = 1
 and M not a multiple of the tile rows, N below / not a multiple of 16, K not a
@@ -75,6 +77,53 @@ def make_cases():
         cases.append(dict(name=name, kind="batch", B=B, M=M, K=K, N=N, x=x, y=y,
                           transposed=transposed, expected=expected))
 
+    def add_conv(name, N, H, W, C, F, KH, KW, strides=(1, 1), dilations=(1, 1),
+                 pads=(1, 1, 1, 1), a="i8", y="i8", per_channel=True, w_zp=False,
+                 bias=True, clamp=None, layout="nhwc_hwcf"):
+        a_signed, y_signed = a == "i8", y == "i8"
+        x = rng.integers(-128 if a_signed else 0, 128 if a_signed else 256, (N, H, W, C))
+        w = rng.integers(-127, 128, (KH, KW, C, F))
+        a_scale = 0.01 + rng.random() * 0.05
+        a_zp = int(rng.integers(-20, 20)) + (0 if a_signed else 128)
+        if per_channel:
+            w_scale = list(0.0005 + rng.random(F) * 0.002)
+            w_zp_v = [int(z) for z in rng.integers(-5, 6, F)] if w_zp else [0] * F
+        else:
+            w_scale, w_zp_v = 0.001 + rng.random() * 0.002, int(rng.integers(1, 6)) if w_zp else 0
+        y_scale = 0.05 + rng.random() * 0.2
+        y_zp = int(rng.integers(-10, 10)) + (0 if y_signed else 128)
+        qmin, qmax = (-128, 127) if y_signed else (0, 255)
+        bias_vals = rng.integers(-5000, 5000, F).astype(np.int32) if bias else None
+        lo, hi = clamp if clamp else (None, None)
+        expected = ref.qlinear_conv_nhwc(x, a_scale, a_zp, w, w_scale, w_zp_v, y_scale, y_zp,
+                                         qmin, qmax, bias_vals, strides, dilations, pads,
+                                         False, lo, hi)
+        axis = 3
+        if layout == "nchw_fchw":
+            x, w, expected = x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1), expected.transpose(0, 3, 1, 2)
+            axis = 0
+        cases.append(dict(name=name, kind="conv", x=x, w=w, bias=bias_vals, layout=layout,
+                          strides=strides, dilations=dilations, pads=pads, clamp=clamp,
+                          a_t=qtype(a, a_scale, a_zp),
+                          w_t=qtype("i8", w_scale, w_zp_v, axis if per_channel else None),
+                          y_t=qtype(y, y_scale, y_zp),
+                          x_dtype=np.int8 if a_signed else np.uint8, expected=expected))
+
+    def add_float_conv(name, N, H, W, C, F, KH, KW, strides=(1, 1), dilations=(1, 1)):
+        x = rng.standard_normal((N, H, W, C)).astype(np.float32)
+        w = rng.standard_normal((KH, KW, C, F)).astype(np.float32)
+        oh = (H - dilations[0] * (KH - 1) - 1) // strides[0] + 1
+        ow = (W - dilations[1] * (KW - 1) - 1) // strides[1] + 1
+        expected = np.zeros((N, oh, ow, F))
+        for i in range(KH):
+            for j in range(KW):
+                patch = x[:, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
+                          j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1], :]
+                expected += np.tensordot(patch.astype(np.float64), w[i, j].astype(np.float64),
+                                         axes=([3], [0]))
+        cases.append(dict(name=name, kind="f32conv", x=x, w=w, strides=strides,
+                          dilations=dilations, expected=expected))
+
     add("tile_multiple", 12, 64, 64)
     add("m1", 1, 768, 80)
     add("m_tail", 7, 40, 48, per_channel=False)
@@ -96,11 +145,74 @@ def make_cases():
     add_float("f32_dynamic_rows", 9, 30, 20, dynamic_rows=True)
     add_batch("batch_f32", 3, 7, 20, 18, False)
     add_batch("batch_f32_transposed", 2, 9, 16, 33, True)
+    # Convolutions: the direct form (channels a multiple of 4: output width
+    # and F not multiples of the tile, strides, dilations, asymmetric and no
+    # padding, u8 and i8, NCHW) and the im2col fallback (filter zero points,
+    # 3 channels), then f32.
+    add_conv("conv_direct", 2, 7, 9, 8, 20, 3, 3, clamp=(0, None))
+    add_conv("conv_stride_dilation_u8", 1, 11, 10, 12, 16, 3, 3, strides=(2, 1),
+             dilations=(1, 2), pads=(0, 2, 1, 0), a="u8", y="u8", per_channel=False,
+             bias=False)
+    add_conv("conv_nchw_2x3", 1, 6, 7, 4, 33, 2, 3, pads=(1, 0, 0, 1), layout="nchw_fchw")
+    add_conv("conv_1x1_unpadded", 1, 5, 13, 16, 24, 1, 1, pads=(0, 0, 0, 0))
+    add_conv("conv_1x1_u8_in_place", 1, 4, 4, 8, 16, 1, 1, pads=(0, 0, 0, 0), a="u8")
+    add_conv("conv_wide", 1, 12, 12, 16, 48, 3, 3)
+    add_conv("conv_weight_zero_point", 1, 6, 6, 8, 10, 3, 3, per_channel=False, w_zp=True)
+    add_conv("conv_three_channels", 1, 7, 7, 3, 8, 3, 3, strides=(2, 2))
+    add_float_conv("conv_f32", 2, 8, 9, 5, 19, 3, 3)
+    add_float_conv("conv_f32_strided", 1, 11, 12, 8, 16, 3, 2, strides=(2, 1), dilations=(1, 2))
     return cases
+
+
+def shape(a):
+    return "x".join(str(d) for d in a.shape)
+
+
+def conv_text(c):
+    """qnn.conv2d with a constant filter (and bias), or an f32
+    linalg.conv_2d_nhwc_hwcf with a constant filter."""
+    x_shape, w_shape, y_shape = shape(c["x"]), shape(c["w"]), shape(c["expected"])
+    st = f"{c['strides'][0]}, {c['strides'][1]}"
+    dl = f"{c['dilations'][0]}, {c['dilations'][1]}"
+    if c["kind"] == "f32conv":
+        return f"""func.func @{c['name']}(%x: tensor<{x_shape}xf32>) -> tensor<{y_shape}xf32> {{
+  %w = arith.constant dense<{dense(c['w'].tolist())}> : tensor<{w_shape}xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{y_shape}xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{y_shape}xf32>) -> tensor<{y_shape}xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {{strides = dense<[{st}]> : tensor<2xi64>, dilations = dense<[{dl}]> : tensor<2xi64>}}
+      ins(%x, %w : tensor<{x_shape}xf32>, tensor<{w_shape}xf32>) outs(%init : tensor<{y_shape}xf32>) -> tensor<{y_shape}xf32>
+  return %y : tensor<{y_shape}xf32>
+}}"""
+    x_t = f"tensor<{x_shape}x{c['a_t']}>"
+    w_t = f"tensor<{w_shape}x{c['w_t']}>"
+    y_t = f"tensor<{y_shape}x{c['y_t']}>"
+    body = [f"  %w8 = arith.constant dense<{dense(c['w'].tolist())}> : tensor<{w_shape}xi8>",
+            f"  %w = quant.scast %w8 : tensor<{w_shape}xi8> to {w_t}"]
+    operands, types = "%x, %w", f"{x_t}, {w_t}"
+    if c["bias"] is not None:
+        F = c["bias"].size
+        body.append(f"  %b = arith.constant dense<{dense(c['bias'].tolist())}> : tensor<{F}xi32>")
+        operands += " bias %b"
+        types += f", tensor<{F}xi32>"
+    attrs = [f'layout = "{c["layout"]}"', f"strides = array<i64: {st}>",
+             f"dilations = array<i64: {dl}>",
+             f"padding = array<i64: {', '.join(map(str, c['pads']))}>"]
+    if c["clamp"]:
+        attrs.append(f"clamp_min = {c['clamp'][0]} : i64")
+    body.append(f"  %y = qnn.conv2d {operands} {{{', '.join(attrs)}}} : {types} -> {y_t}")
+    return (f"func.func @{c['name']}(%x: {x_t}) -> {y_t} {{\n" + "\n".join(body) +
+            f"\n  return %y : {y_t}\n}}")
 
 
 def model(d):
     for c in make_cases():
+        if c["kind"] in ("conv", "f32conv"):
+            with open(os.path.join(d, f"{c['name']}.mlir"), "w") as f:
+                f.write(conv_text(c) + "\n")
+            np.save(os.path.join(d, f"in-{c['name']}.npy"),
+                    c["x"] if c["kind"] == "f32conv" else c["x"].astype(c["x_dtype"]))
+            continue
         M, K, N = c["M"], c["K"], c["N"]
         rows = M
         if c.get("dynamic_rows"):
@@ -185,7 +297,7 @@ def check(d, tag):
     bad = 0
     for c in make_cases():
         got = np.load(os.path.join(d, f"out-{c['name']}-{tag}.npy"))
-        if c["kind"] in ("f32", "batch"):
+        if c["kind"] in ("f32", "batch", "f32conv"):
             err = np.max(np.abs(got - c["expected"]) / (1 + np.abs(c["expected"])))
             same = err < 1e-5
             detail = f": relative error {err:.2e}"
