@@ -179,72 +179,83 @@ llvm::Expected<int64_t> planInput(InputPlan &plan, unsigned index,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
-                                       llvm::cl::desc("<module.mlir>"),
-                                       llvm::cl::init("-"));
+  // --help lists these, not the hundreds of LLVM backend options linked in.
+  llvm::cl::OptionCategory runOptions("quant-run options");
+  llvm::cl::opt<std::string> inputFile(
+      llvm::cl::Positional, llvm::cl::cat(runOptions),
+      llvm::cl::desc("<module.mlir>"), llvm::cl::init("-"));
   llvm::cl::opt<std::string> function(
-      "function", llvm::cl::desc("Function to run (default: main)"),
+      "function", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Function to run (default: main)"),
       llvm::cl::init("main"));
   llvm::cl::alias functionAlias("e", llvm::cl::aliasopt(function),
+                                llvm::cl::cat(runOptions),
                                 llvm::cl::desc("Alias for --function"));
   llvm::cl::list<std::string> inputs(
-      "input",
+      "input", llvm::cl::cat(runOptions),
       llvm::cl::desc(".npy or .npz file(s); their arrays feed the arguments "
                      "in order (an .npz in archive order)"));
   llvm::cl::list<std::string> outputs(
-      "output", llvm::cl::desc(".npy file for each result, in order"));
+      "output", llvm::cl::cat(runOptions),
+      llvm::cl::desc(".npy file for each result, in order"));
   llvm::cl::opt<std::string> calibrate(
-      "calibrate",
+      "calibrate", llvm::cl::cat(runOptions),
       llvm::cl::desc("Record observer statistics and write them to this "
                      "JSON file"));
   llvm::cl::opt<int64_t> batchSize(
-      "batch-size",
+      "batch-size", llvm::cl::cat(runOptions),
       llvm::cl::desc("Rows per call for a dynamic leading dimension "
                      "(default: all rows in one call)"),
       llvm::cl::init(0));
   llvm::cl::opt<double> momentum(
-      "momentum", llvm::cl::desc("Moving-average momentum of the observers"),
+      "momentum", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Moving-average momentum of the observers"),
       llvm::cl::init(0.01));
   llvm::cl::opt<unsigned> histogramBins(
-      "histogram-bins", llvm::cl::desc("Histogram bins per observer"),
+      "histogram-bins", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Histogram bins per observer"),
       llvm::cl::init(Histogram::kDefaultBins));
   llvm::cl::opt<unsigned> repeat(
-      "repeat",
+      "repeat", llvm::cl::cat(runOptions),
       llvm::cl::desc("Run the whole input set this many times "
                      "(for timing)"),
       llvm::cl::init(1));
   llvm::cl::opt<RequantizeMode> requantizeMode(
-      "requantize-mode", llvm::cl::desc("Lowering of qnn.requantize"),
+      "requantize-mode", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Lowering of qnn.requantize"),
       llvm::cl::init(RequantizeMode::Float),
       llvm::cl::values(
           clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
           clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
                      "Q31 multiplier and shift")));
   llvm::cl::opt<std::string> pipeline(
-      "pipeline",
+      "pipeline", llvm::cl::cat(runOptions),
       llvm::cl::desc("Lowering: reference (scalar loops) or cpu "
                      "(--quant-lower-to-cpu-pipeline: packed VNNI kernels)"),
       llvm::cl::init("reference"));
   llvm::cl::opt<std::string> target(
-      "target",
+      "target", llvm::cl::cat(runOptions),
       llvm::cl::desc("Kernels of the cpu pipeline: host (detect AVX512-VNNI "
                      "now), vnni or generic"),
       llvm::cl::init("host"));
   llvm::cl::opt<int64_t> tileRows(
-      "rows", llvm::cl::desc("cpu pipeline: register tile rows (0: auto)"),
+      "rows", llvm::cl::cat(runOptions),
+      llvm::cl::desc("cpu pipeline: register tile rows (0: auto)"),
       llvm::cl::init(0));
   llvm::cl::opt<int64_t> tileVectors(
-      "vectors",
+      "vectors", llvm::cl::cat(runOptions),
       llvm::cl::desc("cpu pipeline: register tile width in vectors (0: auto)"),
       llvm::cl::init(0));
   llvm::cl::opt<int64_t> threads(
-      "num-threads",
-      llvm::cl::desc("cpu pipeline: threads sharing each packed matmul's "
-                     "columns (OpenMP, needs libomp; default 1)"),
+      "num-threads", llvm::cl::cat(runOptions),
+      llvm::cl::desc("cpu pipeline: threads sharing the kernels' column "
+                     "blocks or output rows and the elementwise loops' rows "
+                     "(OpenMP, needs libomp; default 1)"),
       llvm::cl::init(1));
-  llvm::cl::opt<bool> noProgress("no-progress",
+  llvm::cl::opt<bool> noProgress("no-progress", llvm::cl::cat(runOptions),
                                  llvm::cl::desc("Do not show progress"));
   llvm::cl::AddExtraVersionPrinter(quantopt::printVersion);
+  llvm::cl::HideUnrelatedOptions(runOptions);
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "QuantOpt runner: JIT-runs a function on "
                                     "NumPy inputs\n");
