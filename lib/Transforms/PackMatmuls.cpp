@@ -661,7 +661,28 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
     Type f32 = rewriter.getF32Type();
     Value empty = tensor::EmptyOp::create(
         rewriter, loc, SmallVector<int64_t>{batch, tiles, depth, kPanel}, f32);
-    auto identity = AffineMap::getMultiDimIdentityMap(4, rewriter.getContext());
+    MLIRContext *ctx = rewriter.getContext();
+    auto identity = AffineMap::getMultiDimIdentityMap(4, ctx);
+    auto parallel =
+        SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel);
+    if (cols % kPanel == 0) {
+      // No padding columns: a plain copy with affine indexing.
+      AffineExpr b, t, k, j;
+      bindDims(ctx, b, t, k, j);
+      AffineExpr col = t * kPanel + j;
+      auto read = AffineMap::get(4, 0,
+                                 transposed ? ArrayRef<AffineExpr>{b, col, k}
+                                            : ArrayRef<AffineExpr>{b, k, col},
+                                 ctx);
+      return linalg::GenericOp::create(
+                 rewriter, loc, empty.getType(), ValueRange{rhs},
+                 ValueRange{empty}, ArrayRef<AffineMap>{read, identity},
+                 parallel,
+                 [](OpBuilder &nb, Location l, ValueRange args) {
+                   linalg::YieldOp::create(nb, l, args[0]);
+                 })
+          .getResult(0);
+    }
     return linalg::GenericOp::create(
                rewriter, loc, empty.getType(), ValueRange{}, ValueRange{empty},
                ArrayRef<AffineMap>{identity},

@@ -237,3 +237,19 @@ func.func @float_conv_runtime_filter(%x: tensor<1x4x4x2xf32>, %w: tensor<3x3x2x3
   %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x4x4x2xf32>, tensor<3x3x2x3xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
   return %y : tensor<1x2x2x3xf32>
 }
+
+// -----
+
+// Transposed right operand with a multiple of 16 columns: no padding
+// columns, so the run-time packing is a plain affine copy (no extract or
+// select per element): packed[b, t, k, j] = K[b, 16t + j, k].
+// CHECK-DAG: #[[KT:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 * 16 + d3, d2)>
+// CHECK-LABEL: func @packs_aligned_transposed_operand
+// CHECK: linalg.generic {indexing_maps = [#[[KT]], #{{.*}}], {{.*}} ins(%arg1 : tensor<2x32x4xf32>) outs(%{{.*}} : tensor<2x2x4x16xf32>)
+// CHECK-NOT: tensor.extract %arg1
+// CHECK: qnn.packed_matmul
+func.func @packs_aligned_transposed_operand(%q: tensor<2x3x4xf32>, %k: tensor<2x32x4xf32>, %init: tensor<2x3x32xf32>) -> tensor<2x3x32xf32> {
+  %s = linalg.batch_matmul indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>]
+      ins(%q, %k : tensor<2x3x4xf32>, tensor<2x32x4xf32>) outs(%init : tensor<2x3x32xf32>) -> tensor<2x3x32xf32>
+  return %s : tensor<2x3x32xf32>
+}

@@ -252,6 +252,10 @@ int main(int argc, char **argv) {
                      "blocks or output rows and the elementwise loops' rows "
                      "(OpenMP, needs libomp; default 1)"),
       llvm::cl::init(1));
+  llvm::cl::opt<bool> perfProfile(
+      "perf-profile", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Describe the JIT-compiled code to Linux perf (run "
+                     "under 'perf record -k 1', then 'perf inject --jit')"));
   llvm::cl::opt<bool> noProgress("no-progress", llvm::cl::cat(runOptions),
                                  llvm::cl::desc("Do not show progress"));
   llvm::cl::AddExtraVersionPrinter(quantopt::printVersion);
@@ -395,6 +399,7 @@ int main(int argc, char **argv) {
   auto transformer = makeOptimizingTransformer(3, 0, machine->get());
   engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
   engineOptions.transformer = transformer;
+  engineOptions.enablePerfNotificationListener = perfProfile;
   std::string runnerUtils = QUANTOPT_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
   SmallVector<StringRef> libs{runnerUtils};
   if (threads > 1)

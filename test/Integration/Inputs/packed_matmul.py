@@ -145,6 +145,7 @@ def make_cases():
     add_float("f32_dynamic_rows", 9, 30, 20, dynamic_rows=True)
     add_batch("batch_f32", 3, 7, 20, 18, False)
     add_batch("batch_f32_transposed", 2, 9, 16, 33, True)
+    add_batch("batch_f32_transposed_aligned", 2, 5, 8, 32, True)
     # Convolutions: the direct form (channels a multiple of 4: output width
     # and F not multiples of the tile, strides, dilations, asymmetric and no
     # padding, u8 and i8, NCHW) and the im2col fallback (filter zero points,
