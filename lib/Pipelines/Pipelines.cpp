@@ -145,10 +145,10 @@ void quantopt::buildLowerToLLVMPipeline(
 void quantopt::buildLowerToCpuPipeline(
     OpPassManager &pm, const LowerToCpuPipelineOptions &options) {
   pm.addPass(createConvertQnnObserveToRuntimePass());
-  // The micro-kernel's epilogue is the float-mode requantize; fixed-point
-  // programs keep the generic lowering.
-  if (options.requantizeMode == RequantizeMode::Float)
-    pm.addPass(createPackMatmulsPass());
+  // The micro-kernels' epilogue in the program's requantize arithmetic.
+  PackMatmulsPassOptions pack;
+  pack.fixedPoint = options.requantizeMode == RequantizeMode::FixedPoint;
+  pm.addPass(createPackMatmulsPass(pack));
   pm.addPass(createConvertQnnToLinalgPass(
       ConvertQnnToLinalgPassOptions{options.requantizeMode}));
   pm.addPass(createConvertElementwiseToLinalgPass());

@@ -88,20 +88,25 @@ struct QuantizedPacking {
   SmallVector<int8_t> packed;
   SmallVector<int32_t> offsets, rowFactors;
   SmallVector<double> multipliers;
+  // Fixed-point mode: Q31 multipliers and shifts instead of `multipliers`.
+  bool fixedPoint = false;
+  SmallVector<int32_t> fixedMultipliers, shifts;
   bool anyWeightZeroPoint = false;
   bool lhsSignFlip, outputUnsigned;
   int64_t outputZeroPoint, lo, hi;
 };
 
 /// Packs W for lhs x W -> out with the given bias (one per column) and
-/// output clamp; nullopt when the clamp range is empty.
+/// output clamp; nullopt when the clamp range is empty or (`fixedPoint`) a
+/// multiplier has no fixed-point form.
 static std::optional<QuantizedPacking>
 packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
               quant::UniformQuantizedType outQ, ArrayRef<int64_t> weights,
               ArrayRef<int64_t> bias, int64_t k, int64_t n,
-              std::optional<int64_t> clampMin,
-              std::optional<int64_t> clampMax) {
+              std::optional<int64_t> clampMin, std::optional<int64_t> clampMax,
+              bool fixedPoint) {
   QuantizedPacking p;
+  p.fixedPoint = fixedPoint;
   p.lo = outQ.getStorageTypeMin();
   p.hi = outQ.getStorageTypeMax();
   if (clampMin)
@@ -149,6 +154,19 @@ packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
     p.multipliers[col] = matmulRequantizeMultiplier(
         lhsQ.getScale(), weightScales[col], outQ.getScale());
   }
+  if (fixedPoint) {
+    p.fixedMultipliers.assign(paddedN, 0);
+    p.shifts.assign(paddedN, 0);
+    for (int64_t col = 0; col < n; ++col) {
+      auto fixed = decomposeMultiplier(p.multipliers[col]);
+      if (!fixed) {
+        llvm::consumeError(fixed.takeError());
+        return std::nullopt;
+      }
+      p.fixedMultipliers[col] = fixed->multiplier;
+      p.shifts[col] = fixed->shift;
+    }
+  }
   return p;
 }
 
@@ -166,15 +184,22 @@ static Value createQuantizedPackedMatmul(PatternRewriter &rewriter,
       rewriter, loc, {p.tiles, p.groups, kPanel * kGroup}, i8, p.packed);
   Value offsets =
       denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p.offsets);
-  Value multipliers = denseConstant<double>(
-      rewriter, loc, {paddedN}, rewriter.getF64Type(), p.multipliers);
+  Value multipliers =
+      p.fixedPoint
+          ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32,
+                                   p.fixedMultipliers)
+          : denseConstant<double>(rewriter, loc, {paddedN},
+                                  rewriter.getF64Type(), p.multipliers);
+  Value shifts = p.fixedPoint ? denseConstant<int32_t>(rewriter, loc, {paddedN},
+                                                       i32, p.shifts)
+                              : Value();
   Value rowFactors =
       p.anyWeightZeroPoint
           ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p.rowFactors)
           : Value();
   return qnn::PackedMatmulOp::create(
              rewriter, loc, init.getType(), lhs, packedRhs, offsets,
-             multipliers, rowFactors, init,
+             multipliers, shifts, rowFactors, init,
              /*lhs_sign_flip=*/p.lhsSignFlip && !window,
              /*output_unsigned=*/p.outputUnsigned,
              rewriter.getI64IntegerAttr(p.outputZeroPoint),
@@ -201,7 +226,8 @@ static Value packFloat(PatternRewriter &rewriter, Location loc,
 namespace {
 /// qnn.matmul (8-bit, constant weights and bias) -> integer qnn.packed_matmul.
 struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  PackQuantizedMatmul(MLIRContext *ctx, bool fixedPoint)
+      : OpRewritePattern(ctx), fixedPoint(fixedPoint) {}
 
   LogicalResult matchAndRewrite(qnn::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
@@ -228,9 +254,10 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
     }
     std::optional<QuantizedPacking> packing =
         packQuantized(lhsQ, rhsQ, outQ, *weights, bias, k, n, op.getClampMin(),
-                      op.getClampMax());
+                      op.getClampMax(), fixedPoint);
     if (!packing)
-      return rewriter.notifyMatchFailure(op, "empty clamp range");
+      return rewriter.notifyMatchFailure(
+          op, "empty clamp range or no fixed-point multiplier");
 
     Location loc = op.getLoc();
     Type i8 = rewriter.getI8Type();
@@ -245,6 +272,8 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
     rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, product);
     return success();
   }
+
+  bool fixedPoint;
 };
 
 /// qnn.conv2d (NHWC/HWCF or NCHW/FCHW, 8-bit, constant filter) -> the
@@ -254,7 +283,8 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
 /// the input and a qnn.matmul that PackQuantizedMatmul then packs. Same sums,
 /// same requantize: bit-identical either way.
 struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
-  using OpRewritePattern::OpRewritePattern;
+  PackQuantizedConv2D(MLIRContext *ctx, bool fixedPoint)
+      : OpRewritePattern(ctx), fixedPoint(fixedPoint) {}
 
   LogicalResult matchAndRewrite(qnn::Conv2DOp op,
                                 PatternRewriter &rewriter) const override {
@@ -310,9 +340,10 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
     }
     std::optional<QuantizedPacking> packing =
         packQuantized(inQ, wQ, outQ, flat, bias, depth, g.f, op.getClampMin(),
-                      op.getClampMax());
+                      op.getClampMax(), fixedPoint);
     if (!packing)
-      return rewriter.notifyMatchFailure(op, "empty clamp range");
+      return rewriter.notifyMatchFailure(
+          op, "empty clamp range or no fixed-point multiplier");
 
     Location loc = op.getLoc();
     Value y = g.c % kGroup == 0 && !packing->anyWeightZeroPoint
@@ -502,6 +533,8 @@ private:
         rewriter, loc, patches,
         SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
   }
+
+  bool fixedPoint;
 };
 
 /// f32 linalg.matmul with constant weights -> float qnn.packed_matmul.
@@ -527,7 +560,7 @@ struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
     int64_t k = lhsType.getDimSize(1), n = initType.getDimSize(1);
     Value packedRhs = packFloat(rewriter, op.getLoc(), weights, k, n);
     rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
-        op, initType, lhs, packedRhs, Value(), Value(), Value(), init,
+        op, initType, lhs, packedRhs, Value(), Value(), Value(), Value(), init,
         /*lhs_sign_flip=*/false, /*output_unsigned=*/false, IntegerAttr(),
         IntegerAttr(), IntegerAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
         DenseI64ArrayAttr());
@@ -564,7 +597,8 @@ struct PackFloatConv2D : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
     Value packedRhs =
         packFloat(rewriter, op.getLoc(), filter, fs[0] * fs[1] * fs[2], fs[3]);
     rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
-        op, initType, input, packedRhs, Value(), Value(), Value(), init,
+        op, initType, input, packedRhs, Value(), Value(), Value(), Value(),
+        init,
         /*lhs_sign_flip=*/false, /*output_unsigned=*/false, IntegerAttr(),
         IntegerAttr(), IntegerAttr(),
         rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), pair(op.getStrides()),
@@ -636,7 +670,8 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
           Value c = slice(iterArgs[0], {batch, rows, cols});
           Value y =
               qnn::PackedMatmulOp::create(
-                  nb, l, c.getType(), a, w, Value(), Value(), Value(), c,
+                  nb, l, c.getType(), a, w, Value(), Value(), Value(), Value(),
+                  c,
                   /*lhs_sign_flip=*/false, /*output_unsigned=*/false,
                   IntegerAttr(), IntegerAttr(), IntegerAttr(),
                   DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr())
@@ -720,10 +755,14 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
 };
 
 struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackQuantizedConv2D, PackQuantizedMatmul, PackFloatMatmul,
-                 PackFloatConv2D, PackFloatBatchMatmul>(&getContext());
+    patterns.add<PackQuantizedConv2D, PackQuantizedMatmul>(&getContext(),
+                                                           fixedPoint);
+    patterns.add<PackFloatMatmul, PackFloatConv2D, PackFloatBatchMatmul>(
+        &getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

@@ -650,9 +650,9 @@ LogicalResult PackedMatmulOp::verify() {
 
   bool hasRequantize = getColOffsets() && getMultipliers();
   if (!integer) {
-    if (getColOffsets() || getMultipliers() || getRowSumFactors() ||
-        getOutputZeroPoint() || getOutputMin() || getOutputMax() ||
-        getLhsSignFlip() || getOutputUnsigned())
+    if (getColOffsets() || getMultipliers() || getShifts() ||
+        getRowSumFactors() || getOutputZeroPoint() || getOutputMin() ||
+        getOutputMax() || getLhsSignFlip() || getOutputUnsigned())
       return emitOpError("the f32 form takes no requantize operands or "
                          "attributes");
     return success();
@@ -674,8 +674,12 @@ LogicalResult PackedMatmulOp::verify() {
     return success();
   };
   Builder b(getContext());
+  // Float requantize: f64 multipliers; fixed-point: i32 Q31 ones and shifts.
+  Type multiplierType =
+      getShifts() ? Type(b.getI32Type()) : Type(b.getF64Type());
   if (failed(checkChannels(getColOffsets(), b.getI32Type(), "col_offsets")) ||
-      failed(checkChannels(getMultipliers(), b.getF64Type(), "multipliers")) ||
+      failed(checkChannels(getMultipliers(), multiplierType, "multipliers")) ||
+      failed(checkChannels(getShifts(), b.getI32Type(), "shifts")) ||
       failed(
           checkChannels(getRowSumFactors(), b.getI32Type(), "row_sum_factors")))
     return failure();

@@ -368,7 +368,11 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
                     + output_zero_point, output_min, output_max)
     ```
 
-    all in wrapping i32 arithmetic, as the qnn.matmul it came from. The zero
+    all in wrapping i32 arithmetic, as the qnn.matmul it came from. With
+    `shifts` (the fixed-point requantize mode), `multipliers` are i32 Q31
+    values and the multiply-and-round is docs/Numerics.md's integer-only
+    one: `y = clamp(MultiplyByQuantizedMultiplier(acc, multipliers[n],
+    shifts[n]) + output_zero_point, ...)`. The zero
     points, the bias and the +128 shift are folded into `col_offsets` and
     `row_sum_factors` (absent when every weight zero point is 0). The result
     storage is i8 (u8 when `output_unsigned` is set).
@@ -389,6 +393,7 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
   let arguments = (ins AnyShaped:$lhs, AnyShaped:$packed_rhs,
                        Optional<AnyShaped>:$col_offsets,
                        Optional<AnyShaped>:$multipliers,
+                       Optional<AnyShaped>:$shifts,
                        Optional<AnyShaped>:$row_sum_factors,
                        AnyShaped:$init,
                        UnitAttr:$lhs_sign_flip,
@@ -404,6 +409,7 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
     `ins` `(` $lhs `,` $packed_rhs `:` type($lhs) `,` type($packed_rhs) `)`
     (`requantize` `(` $col_offsets^ `,` $multipliers `:` type($col_offsets)
      `,` type($multipliers) `)`)?
+    (`shifts` `(` $shifts^ `:` type($shifts) `)`)?
     (`row_sums` `(` $row_sum_factors^ `:` type($row_sum_factors) `)`)?
     `outs` `(` $init `:` type($init) `)` attr-dict (`->` type($result)^)?
   }];

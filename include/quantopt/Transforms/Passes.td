@@ -311,7 +311,16 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
             -> tensor<16x768xi8>
     %y = quant.scast %y8 : tensor<16x768xi8> to tensor<16x768x!quant.uniform<...>>
     ```
+
+    With `fixed-point`, the integer forms carry i32 Q31 multipliers and
+    shifts instead (the fixed-point requantize mode); a multiplier whose
+    shift is out of range is left for `convert-qnn-to-linalg` to report.
   }];
+  let options = [
+    Option<"fixedPoint", "fixed-point", "bool", "false",
+           "Pack the requantize for the fixed-point mode (Q31 multipliers "
+           "and shifts) instead of f64 multipliers">,
+  ];
   let dependentDialects = ["::mlir::qnn::QnnDialect",
                            "::mlir::quant::QuantDialect",
                            "::mlir::arith::ArithDialect",

@@ -8,6 +8,7 @@
 #include "quantopt/Conversion/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
+#include "quantopt/Utils/FixedPointIR.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -419,6 +420,8 @@ private:
       acc =
           arith::AddIOp::create(b, acc, arith::MulIOp::create(b, sum, factors));
     }
+    if (op.getShifts())
+      return store(requantizeFixedPoint(acc, column), row, column);
     VectorType wideType = vec(kLanes, f64);
     Value scaled = arith::MulFOp::create(
         b, arith::SIToFPOp::create(b, wideType, acc),
@@ -441,6 +444,37 @@ private:
             b, DenseElementsAttr::get(accType, APInt(32, zp, true))));
     result = arith::TruncIOp::create(b, vec(kLanes, b.getI8Type()), result);
     store(result, row, column);
+  }
+
+  /// The fixed-point requantize of 16 accumulators to 8-bit results, in i64
+  /// lanes with the generic lowering's ops (quantopt::
+  /// emitMultiplyByFixedPoint), so the bits are the same.
+  Value requantizeFixedPoint(Value acc, Value column) {
+    Location loc = b.getLoc();
+    VectorType i32Type = vec(kLanes, b.getI32Type());
+    VectorType wide = vec(kLanes, b.getI64Type());
+    auto load = [&](Value from) -> Value {
+      return arith::ExtSIOp::create(
+          b, wide, vector::LoadOp::create(b, i32Type, from, column));
+    };
+    auto splat = [&](int64_t v) {
+      return quantopt::constantLike(b, loc, wide, v);
+    };
+    Value shift = load(op.getShifts());
+    Value right = arith::MaxSIOp::create(
+        b, arith::SubIOp::create(b, splat(0), shift), splat(0));
+    Value leftMul = arith::ShLIOp::create(
+        b, splat(1), arith::MaxSIOp::create(b, shift, splat(0)));
+    Value mask = arith::SubIOp::create(
+        b, arith::ShLIOp::create(b, splat(1), right), splat(1));
+    Value y = quantopt::emitMultiplyByFixedPoint(
+        b, loc, arith::ExtSIOp::create(b, wide, acc), load(op.getMultipliers()),
+        leftMul, right, mask);
+    // (The I64Attr getters return uint64_t.)
+    y = arith::AddIOp::create(b, y, splat(int64_t(*op.getOutputZeroPoint())));
+    y = quantopt::clampSigned(b, loc, y, int64_t(*op.getOutputMin()),
+                              int64_t(*op.getOutputMax()));
+    return arith::TruncIOp::create(b, vec(kLanes, b.getI8Type()), y);
   }
 
   /// Stores 16 results at (row, column); masked when N is not a multiple of

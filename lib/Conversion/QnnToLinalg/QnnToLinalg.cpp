@@ -10,6 +10,7 @@
 #include "quantopt/Conversion/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
+#include "quantopt/Utils/FixedPointIR.h"
 #include "quantopt/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -414,43 +415,16 @@ static FailureOr<Value> emitRequantizeFixedPoint(OpBuilder &b, Location loc,
   return ElementwiseBuilder::build(
       b, loc, input, resultType, axis, constants,
       [&](OpBuilder &b, Location loc, Value q, ArrayRef<Value> p) {
-        Value multiplier = p[0], leftMul = p[1], right = p[2], mask = p[3];
-        auto clampI32 = [&](Value v) {
-          v = arith::MaxSIOp::create(b, loc, v, constI64(b, loc, INT32_MIN));
-          return arith::MinSIOp::create(b, loc, v, constI64(b, loc, INT32_MAX))
-              .getResult();
-        };
-        Value x = clampI32(arith::SubIOp::create(
-            b, loc, widenStorage(b, loc, q, isSigned), p[4]));
-        x = clampI32(arith::MulIOp::create(b, loc, x, leftMul));
-        // SaturatingRoundingDoublingHighMul (b >= 0, so no overflow case).
-        Value ab = arith::MulIOp::create(b, loc, x, multiplier);
-        Value nonNegative = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::sge, ab, constI64(b, loc, 0));
-        Value nudge = arith::SelectOp::create(
-            b, loc, nonNegative, constI64(b, loc, int64_t(1) << 30),
-            constI64(b, loc, 1 - (int64_t(1) << 30)));
-        Value high = arith::DivSIOp::create(
-            b, loc, arith::AddIOp::create(b, loc, ab, nudge),
-            constI64(b, loc, int64_t(1) << 31));
-        // RoundingDivideByPOT: ties away from zero.
-        Value remainder = arith::AndIOp::create(b, loc, high, mask);
-        Value negative = arith::CmpIOp::create(
-            b, loc, arith::CmpIPredicate::slt, high, constI64(b, loc, 0));
-        Value threshold = arith::AddIOp::create(
-            b, loc, arith::ShRSIOp::create(b, loc, mask, constI64(b, loc, 1)),
-            arith::ExtUIOp::create(b, loc, b.getI64Type(), negative));
-        Value roundUp = arith::ExtUIOp::create(
-            b, loc, b.getI64Type(),
-            arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, remainder,
-                                  threshold));
-        Value result = arith::AddIOp::create(
-            b, loc, arith::ShRSIOp::create(b, loc, high, right), roundUp);
-        result = arith::AddIOp::create(b, loc, result, p[5]);
+        Value x =
+            clampSigned(b, loc,
+                        arith::SubIOp::create(
+                            b, loc, widenStorage(b, loc, q, isSigned), p[4]),
+                        INT32_MIN, INT32_MAX);
+        Value result =
+            emitMultiplyByFixedPoint(b, loc, x, p[0], p[1], p[2], p[3]);
         result =
-            arith::MaxSIOp::create(b, loc, result, constI64(b, loc, range.min));
-        result =
-            arith::MinSIOp::create(b, loc, result, constI64(b, loc, range.max));
+            clampSigned(b, loc, arith::AddIOp::create(b, loc, result, p[5]),
+                        range.min, range.max);
         return arith::TruncIOp::create(b, loc, storageType, result).getResult();
       });
 }

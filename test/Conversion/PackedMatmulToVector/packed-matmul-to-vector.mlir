@@ -127,3 +127,21 @@ func.func @float_conv(%x: memref<1x6x6x3xf32>, %w: memref<1x12x16xf32>, %y: memr
   qnn.packed_matmul ins(%x, %w : memref<1x6x6x3xf32>, memref<1x12x16xf32>) outs(%y : memref<1x2x2x16xf32>) {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>}
   return
 }
+
+// -----
+
+// Fixed-point requantize: i64 lanes, the Q31 high multiply (divide by 2^31
+// after the nudge), the rounding right shift, zero point, clamp.
+// VNNI-LABEL: func @fixed_point
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI: vector.load %arg4[{{.*}}] : memref<16xi32>, vector<16xi32>
+// VNNI: arith.extsi {{.*}} : vector<16xi32> to vector<16xi64>
+// VNNI: arith.divsi {{.*}} : vector<16xi64>
+// VNNI: arith.shrsi {{.*}} : vector<16xi64>
+// VNNI: arith.trunci {{.*}} : vector<16xi64> to vector<16xi8>
+// VNNI-NOT: f64
+// VNNI: vector.store
+func.func @fixed_point(%a: memref<2x4xi8>, %w: memref<1x1x64xi8>, %o: memref<16xi32>, %m: memref<16xi32>, %s: memref<16xi32>, %y: memref<2x16xi8>) {
+  qnn.packed_matmul ins(%a, %w : memref<2x4xi8>, memref<1x1x64xi8>) requantize(%o, %m : memref<16xi32>, memref<16xi32>) shifts(%s : memref<16xi32>) outs(%y : memref<2x16xi8>) {output_zero_point = 1 : i64, output_min = -128 : i64, output_max = 127 : i64}
+  return
+}

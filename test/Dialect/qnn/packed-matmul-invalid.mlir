@@ -125,3 +125,11 @@ func.func @conv_packed_shape(%x: tensor<1x4x4x4xf32>, %w: tensor<1x4x16xf32>, %i
   %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x4x16xf32>) outs(%i : tensor<1x2x2x16xf32>) {window = array<i64: 3, 3>} -> tensor<1x2x2x16xf32>
   return %y : tensor<1x2x2x16xf32>
 }
+
+// -----
+
+func.func @shifts_with_float_multipliers(%a: tensor<3x4xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %s: tensor<16xi32>, %i: tensor<3x2xi8>) -> tensor<3x2xi8> {
+  // expected-error @+1 {{multipliers must be 16 x 'i32' (N rounded up to 16)}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x4xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) shifts(%s : tensor<16xi32>) outs(%i : tensor<3x2xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}

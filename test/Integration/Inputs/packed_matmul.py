@@ -5,6 +5,9 @@ convert-qnn-packed-matmul-to-vector) against NumPy.
                                     and DIR/in-<case>.npy for every case
   packed_matmul.py check DIR TAG    compares DIR/out-<case>-TAG.npy bit for bit
                                     (integer cases) or to 1e-5 (f32 cases)
+  packed_matmul.py compare DIR TAG REF_TAG
+                                    compares two runs' outputs (integer
+                                    cases bit for bit)
   packed_matmul.py run DIR TAG QUANT_RUN [FLAGS...]
                                     runs every case with quant-run and FLAGS,
                                     writing DIR/out-<case>-TAG.npy
@@ -311,7 +314,27 @@ def check(d, tag):
     return 1 if bad else 0
 
 
+def compare(d, tag, reference_tag):
+    """Outputs of run TAG against those of run REFERENCE_TAG: integer cases
+    bit for bit, float cases to 1e-5 (for modes without a NumPy reference,
+    such as the fixed-point requantize, checked against the reference
+    lowering)."""
+    bad = 0
+    for c in make_cases():
+        got = np.load(os.path.join(d, f"out-{c['name']}-{tag}.npy"))
+        want = np.load(os.path.join(d, f"out-{c['name']}-{reference_tag}.npy"))
+        if c["kind"] in ("f32", "batch", "f32conv"):
+            same = np.max(np.abs(got - want) / (1 + np.abs(want))) < 1e-5
+        else:
+            same = got.dtype == want.dtype and np.array_equal(got, want)
+        print(f"{'ok' if same else 'FAIL'} {tag} {c['name']} = {reference_tag}")
+        bad += not same
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4]))
     if sys.argv[1] == "run":
         run(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
         sys.exit(0)
