@@ -1,7 +1,9 @@
 //===- PackMatmuls.cpp - Pack constant matmul weights ---------------------===//
 //
-// qnn.matmul / f32 linalg.matmul with constant weights => qnn.packed_matmul
-// with the weights packed at compile time. See Passes.td.
+// qnn.matmul / qnn.conv2d / f32 linalg.matmul, batch_matmul and conv_2d
+// => qnn.packed_matmul: constant weights packed at compile time, run-time
+// operands packed by generated copies; convolutions in the direct
+// (window) form where the channels allow, else via im2col. See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 
 namespace quantopt {
 #define GEN_PASS_DEF_STRIDEDCOPIESTOLINALGPASS
@@ -18,6 +19,12 @@ namespace quantopt {
 using namespace mlir;
 
 namespace {
+/// The test the LLVM lowering of memref.copy uses to emit one memcpy.
+bool lowersToMemcpy(MemRefType type) {
+  return type.getLayout().isIdentity() ||
+         memref::isStaticShapeAndContiguousRowMajor(type);
+}
+
 struct StridedCopiesToLinalgPass
     : quantopt::impl::StridedCopiesToLinalgPassBase<StridedCopiesToLinalgPass> {
   void runOnOperation() override {
@@ -25,9 +32,8 @@ struct StridedCopiesToLinalgPass
     getOperation()->walk([&](memref::CopyOp copy) {
       auto source = dyn_cast<MemRefType>(copy.getSource().getType());
       auto target = dyn_cast<MemRefType>(copy.getTarget().getType());
-      // Contiguous copies already become one memcpy.
       if (!source || !target ||
-          (source.getLayout().isIdentity() && target.getLayout().isIdentity()))
+          (lowersToMemcpy(source) && lowersToMemcpy(target)))
         return;
       rewriter.setInsertionPoint(copy);
       rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),

@@ -29,3 +29,20 @@ func.func @multiplier_out_of_range(%a: tensor<3x2x!quant.uniform<i8:f32, 1.0e-6>
   %y = qnn.matmul %a, %w : tensor<3x2x!quant.uniform<i8:f32, 1.0e-6>>, tensor<2x2x!quant.uniform<i8:f32, 1.0e-6>> -> tensor<3x2x!quant.uniform<i8:f32, 1.0>>
   return %y : tensor<3x2x!quant.uniform<i8:f32, 1.0>>
 }
+
+// -----
+
+// The convolution form takes the same fixed-point operands; per-channel
+// filter scales give per-column multipliers: 0.5 * {1, 0.5} / 2 = 2^-2, 2^-3.
+// CHECK-LABEL: func @fixed_point_conv
+// CHECK-DAG: %[[MUL:.*]] = arith.constant dense<[1073741824, 1073741824, 0, {{.*}}]> : tensor<16xi32>
+// CHECK-DAG: %[[SH:.*]] = arith.constant dense<[-1, -2, 0, {{.*}}]> : tensor<16xi32>
+// CHECK: qnn.packed_matmul
+// CHECK-SAME: requantize(%{{.*}}, %[[MUL]] : tensor<16xi32>, tensor<16xi32>) shifts(%[[SH]] : tensor<16xi32>)
+// CHECK-SAME: window = array<i64: 1, 1>
+func.func @fixed_point_conv(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<1x1x4x2xi8>
+  %w = quant.scast %w8 : tensor<1x1x4x2xi8> to tensor<1x1x4x2x!quant.uniform<i8:f32:3, {1.0, 0.5}>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwcf"} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:3>>, tensor<1x1x4x2x!quant.uniform<i8:f32:3, {1.0, 0.5}>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
+}

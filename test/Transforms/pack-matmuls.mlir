@@ -152,11 +152,9 @@ func.func @conv_via_im2col(%x: tensor<1x1x2x2x!quant.uniform<i8:f32, 0.5:3>>) ->
 // CHECK: %[[FLIP:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x3x3x4xi8>) outs(%[[IN]] : tensor<1x3x3x4xi8>)
 // CHECK: arith.xori %{{.*}}, %c-128_i8 : i8
 // CHECK: %[[PAD:.*]] = tensor.insert_slice %[[FLIP]] into %[[FILL]][0, 1, 2, 0] [1, 3, 3, 4] [1, 1, 1, 1]
+// The whole attribute dictionary: no lhs_sign_flip (the copy flipped).
 // CHECK: qnn.packed_matmul ins(%[[PAD]], %{{.*}} : tensor<1x5x6x4xi8>, tensor<1x9x64xi8>) requantize({{.*}}) outs(%{{.*}} : tensor<1x2x2x2xi8>)
-// CHECK-SAME: dilations = array<i64: 1, 1>
-// CHECK-SAME: strides = array<i64: 2, 3>
-// CHECK-SAME: window = array<i64: 3, 3>
-// CHECK-NOT: lhs_sign_flip
+// CHECK-SAME: {dilations = array<i64: 1, 1>, output_max = 127 : i64, output_min = -128 : i64, output_zero_point = 0 : i64, strides = array<i64: 2, 3>, window = array<i64: 3, 3>}
 // CHECK-NOT: qnn.conv2d
 func.func @conv_direct_nhwc(%x: tensor<1x3x3x4x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>> {
   %w8 = arith.constant dense<1> : tensor<3x3x4x2xi8>
@@ -236,6 +234,29 @@ func.func @float_conv(%x: tensor<1x7x6x2xf32>, %init: tensor<1x2x4x3xf32>) -> te
 func.func @float_conv_runtime_filter(%x: tensor<1x4x4x2xf32>, %w: tensor<3x3x2x3xf32>, %init: tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32> {
   %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x4x4x2xf32>, tensor<3x3x2x3xf32>) outs(%init : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
   return %y : tensor<1x2x2x3xf32>
+}
+
+// -----
+
+// Only f32 with static shapes: an f16 or dynamically shaped convolution stays.
+// CHECK-LABEL: func @float_conv_f16_stays
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: qnn.packed_matmul
+func.func @float_conv_f16_stays(%x: tensor<1x4x4x2xf16>, %init: tensor<1x2x2x3xf16>) -> tensor<1x2x2x3xf16> {
+  %w = arith.constant dense<0.5> : tensor<3x3x2x3xf16>
+  %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x4x4x2xf16>, tensor<3x3x2x3xf16>) outs(%init : tensor<1x2x2x3xf16>) -> tensor<1x2x2x3xf16>
+  return %y : tensor<1x2x2x3xf16>
+}
+
+// -----
+
+// CHECK-LABEL: func @float_conv_dynamic_stays
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK-NOT: qnn.packed_matmul
+func.func @float_conv_dynamic_stays(%x: tensor<?x4x4x2xf32>, %init: tensor<?x2x2x3xf32>) -> tensor<?x2x2x3xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x3x2x3xf32>
+  %y = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<?x4x4x2xf32>, tensor<3x3x2x3xf32>) outs(%init : tensor<?x2x2x3xf32>) -> tensor<?x2x2x3xf32>
+  return %y : tensor<?x2x2x3xf32>
 }
 
 // -----

@@ -9,6 +9,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 using namespace mlir::qnn;
@@ -399,6 +400,11 @@ LogicalResult Conv2DOp::verify() {
     return emitOpError("strides and dilations must be >= 1 and paddings >= 0");
 
   auto known = [](int64_t a) { return !ShapedType::isDynamic(a); };
+  // Every supported layout keeps the batch in dimension 0.
+  int64_t batch = input.getDimSize(0), resultBatch = result.getDimSize(0);
+  if (known(batch) && known(resultBatch) && batch != resultBatch)
+    return emitOpError() << "result batch " << resultBatch
+                         << " differs from input batch " << batch;
   int64_t channels = input.getDimSize(dims->inputC);
   int64_t filterIn = filter.getDimSize(dims->filterIn);
   if (known(channels) && known(filterIn) && channels != filterIn)
@@ -418,10 +424,16 @@ LogicalResult Conv2DOp::verify() {
     int64_t out = result.getDimSize(resultSpatial[d]);
     if (!known(in) || !known(k) || !known(out))
       continue;
-    int64_t padded = in + getPadding()[d] + getPadding()[d + 2];
-    int64_t window = getDilations()[d] * (k - 1) + 1;
+    std::optional<int64_t> padded = llvm::checkedAdd(in, getPadding()[d]);
+    if (padded)
+      padded = llvm::checkedAdd(*padded, getPadding()[d + 2]);
+    std::optional<int64_t> window = llvm::checkedMul(getDilations()[d], k - 1);
+    if (!padded || !window || *window == INT64_MAX)
+      return emitOpError() << "padding or dilation of spatial dimension " << d
+                           << " overflows 64 bits";
+    *window += 1;
     int64_t expected =
-        padded < window ? 0 : (padded - window) / getStrides()[d] + 1;
+        *padded < *window ? 0 : (*padded - *window) / getStrides()[d] + 1;
     if (out != expected)
       return emitOpError() << "result spatial dimension " << d << " is " << out
                            << " but the convolution gives " << expected;
@@ -614,8 +626,13 @@ LogicalResult PackedMatmulOp::verify() {
   if (getWindow()) {
     if (failed(verifyConvWindow(integer)))
       return failure();
-    int64_t c = lhs.getDimSize(3);
-    k = (*getWindow())[0] * (*getWindow())[1] * c;
+    std::optional<int64_t> reduction =
+        llvm::checkedMul((*getWindow())[0], (*getWindow())[1]);
+    if (reduction)
+      reduction = llvm::checkedMul(*reduction, lhs.getDimSize(3));
+    if (!reduction)
+      return emitOpError("the window is too large");
+    k = *reduction;
     n = init.getDimSize(3);
   } else {
     if (getStrides() || getDilations())
@@ -726,9 +743,14 @@ LogicalResult PackedMatmulOp::verifyConvWindow(bool integer) {
   Window window = *getConvWindow();
   for (int i = 0; i < 2; ++i) {
     int64_t out = init.getDimSize(1 + i);
-    int64_t last = (out - 1) * window.strides[i] +
-                   (window.size[i] - 1) * window.dilations[i];
-    if (out > 0 && last >= lhs.getDimSize(1 + i))
+    if (out == 0)
+      continue;
+    // Checked: absurd strides or dilations must not wrap into "in bounds".
+    std::optional<int64_t> last = llvm::checkedAdd(
+        llvm::checkedMul(out - 1, window.strides[i]).value_or(INT64_MAX),
+        llvm::checkedMul(window.size[i] - 1, window.dilations[i])
+            .value_or(INT64_MAX));
+    if (!last || *last >= lhs.getDimSize(1 + i))
       return emitOpError() << "the window reads beyond the input (output "
                            << (i ? "width " : "height ") << out << ")";
   }

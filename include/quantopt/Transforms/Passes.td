@@ -368,8 +368,18 @@ def StridedCopiesToLinalgPass : Pass<"quant-strided-copies-to-linalg"> {
     and `tensor.insert_slice`) into `linalg.copy`. The LLVM lowering of
     such a copy is a call to `memrefCopy` in the runner utilities, which
     moves one element per `memcpy`; as loops, the innermost (contiguous)
-    dimension is vectorized. Copies between contiguous buffers stay
+    dimension is vectorized. Copies between contiguous buffers (identity
+    layout, or a static strided layout that is row-major contiguous) stay
     `memref.copy`: they already lower to one `memcpy`.
+
+    ```mlir
+    // Before
+    memref.copy %x, %sv : memref<1x4x4x8xi8>
+        to memref<1x4x4x8xi8, strided<[288, 48, 8, 1], offset: 56>>
+    // After
+    linalg.copy ins(%x : memref<1x4x4x8xi8>)
+        outs(%sv : memref<1x4x4x8xi8, strided<[288, 48, 8, 1], offset: 56>>)
+    ```
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }

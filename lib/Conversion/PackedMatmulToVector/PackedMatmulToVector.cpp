@@ -578,7 +578,7 @@ struct ConvertQnnPackedMatmulToVectorPass
                  WalkResult::interrupt();
       // Empty results need no code (and no tile of zero rows).
       auto init = cast<MemRefType>(op.getInit().getType());
-      if (init.getDimSize(0) != 0 && init.getDimSize(1) != 0)
+      if (!llvm::is_contained(init.getShape(), 0))
         KernelEmitter(op, target == "vnni", rows, vectors, parallel).emit();
       op.erase();
       return WalkResult::advance();

@@ -85,6 +85,16 @@ func.func @empty(%a: memref<0x5xf32>, %w: memref<1x5x16xf32>, %y: memref<0x3xf32
 
 // -----
 
+// A convolution with no output columns: no code either.
+// VNNI-LABEL: func @empty_conv
+// VNNI-NEXT: return
+func.func @empty_conv(%x: memref<1x4x4x4xf32>, %w: memref<1x36x16xf32>, %y: memref<1x2x0x16xf32>) {
+  qnn.packed_matmul ins(%x, %w : memref<1x4x4x4xf32>, memref<1x36x16xf32>) outs(%y : memref<1x2x0x16xf32>) {window = array<i64: 3, 3>}
+  return
+}
+
+// -----
+
 // Convolution form: 2 x 3 output (N = 1), 3 x 3 window, stride 1, C = 8
 // (2 groups per pixel), F = 16. No activation packing: a loop over output
 // rows (n, oy), then tiles of neighbouring pixels, each reducing over the
@@ -120,11 +130,21 @@ func.func @conv(%x: memref<1x4x5x8xi8>, %w: memref<1x18x64xi8>, %o: memref<16xi3
 // VNNI: vector.load %arg2[{{.*}}] : memref<1x2x2x16xf32>, vector<16xf32>
 // VNNI: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c1{{.*}} iter_args
 // VNNI: scf.for %{{.*}} = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args
-// VNNI: vector.load %arg0[{{.*}}] : memref<1x6x6x3xf32>, vector<1xf32>
+// Window position p = 2 ky + kx; input row oy * stride 2 + ky * dilation 1,
+// column ox * stride 1 + kx * dilation 2.
+// VNNI: %[[KY:.*]] = arith.divui %[[POS:.*]], %c2{{(_[0-9]+)?}} : index
+// VNNI: %[[KX:.*]] = arith.remui %[[POS]], %c2{{(_[0-9]+)?}} : index
+// VNNI: %[[RS:.*]] = arith.muli %[[OY:.*]], %c2{{(_[0-9]+)?}} : index
+// VNNI: %[[RD:.*]] = arith.muli %[[KY]], %c1{{(_[0-9]+)?}} : index
+// VNNI: %[[ROW:.*]] = arith.addi %[[RS]], %[[RD]] : index
+// VNNI: %[[CS:.*]] = arith.muli %[[OX:.*]], %c1{{(_[0-9]+)?}} : index
+// VNNI: %[[CD:.*]] = arith.muli %[[KX]], %c2{{(_[0-9]+)?}} : index
+// VNNI: %[[COL:.*]] = arith.addi %[[CS]], %[[CD]] : index
+// VNNI: vector.load %arg0[%{{.*}}, %[[ROW]], %[[COL]], %{{.*}}] : memref<1x6x6x3xf32>, vector<1xf32>
 // VNNI: vector.fma
 // VNNI: vector.store {{.*}} : memref<1x2x2x16xf32>, vector<16xf32>
 func.func @float_conv(%x: memref<1x6x6x3xf32>, %w: memref<1x12x16xf32>, %y: memref<1x2x2x16xf32>) {
-  qnn.packed_matmul ins(%x, %w : memref<1x6x6x3xf32>, memref<1x12x16xf32>) outs(%y : memref<1x2x2x16xf32>) {window = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 2, 2>}
+  qnn.packed_matmul ins(%x, %w : memref<1x6x6x3xf32>, memref<1x12x16xf32>) outs(%y : memref<1x2x2x16xf32>) {window = array<i64: 2, 2>, strides = array<i64: 2, 1>, dilations = array<i64: 1, 2>}
   return
 }
 

@@ -464,6 +464,28 @@ func.func @conv_spatial(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
 !qa = !quant.uniform<i8:f32, 0.05>
 !qy = !quant.uniform<i8:f32, 0.1>
 
+func.func @conv_batch(%x: tensor<2x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op result batch 1 differs from input batch 2}}
+  %y = qnn.conv2d %x, %w : tensor<2x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
+func.func @conv_dilation_overflow(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op padding or dilation of spatial dimension 0 overflows 64 bits}}
+  %y = qnn.conv2d %x, %w {dilations = array<i64: 4611686018427387904, 1>} : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
 func.func @conv_out_channels(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
   // expected-error @+1 {{'qnn.conv2d' op result has 5 channels but the filter produces 4}}
   %y = qnn.conv2d %x, %w : tensor<1x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x5x!qy>

@@ -133,3 +133,52 @@ func.func @shifts_with_float_multipliers(%a: tensor<3x4xi8>, %w: tensor<1x1x64xi
   %y = qnn.packed_matmul ins(%a, %w : tensor<3x4xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) shifts(%s : tensor<16xi32>) outs(%i : tensor<3x2xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi8>
   return %y : tensor<3x2xi8>
 }
+
+// -----
+
+func.func @conv_batch(%x: tensor<2x4x4x4xf32>, %w: tensor<1x36x16xf32>, %i: tensor<1x2x2x16xf32>) -> tensor<1x2x2x16xf32> {
+  // expected-error @+1 {{lhs and init disagree on the batch size}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<2x4x4x4xf32>, tensor<1x36x16xf32>) outs(%i : tensor<1x2x2x16xf32>) {window = array<i64: 3, 3>} -> tensor<1x2x2x16xf32>
+  return %y : tensor<1x2x2x16xf32>
+}
+
+// -----
+
+func.func @conv_window_length(%x: tensor<1x4x4x4xf32>, %w: tensor<1x36x16xf32>, %i: tensor<1x2x2x16xf32>) -> tensor<1x2x2x16xf32> {
+  // expected-error @+1 {{window must be two positive values}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x36x16xf32>) outs(%i : tensor<1x2x2x16xf32>) {window = array<i64: 3, 3, 1>} -> tensor<1x2x2x16xf32>
+  return %y : tensor<1x2x2x16xf32>
+}
+
+// -----
+
+func.func @conv_reads_beyond_width(%x: tensor<1x4x4x4xf32>, %w: tensor<1x36x16xf32>, %i: tensor<1x1x2x16xf32>) -> tensor<1x1x2x16xf32> {
+  // expected-error @+1 {{the window reads beyond the input (output width 2)}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x36x16xf32>) outs(%i : tensor<1x1x2x16xf32>) {window = array<i64: 3, 3>, dilations = array<i64: 1, 2>} -> tensor<1x1x2x16xf32>
+  return %y : tensor<1x1x2x16xf32>
+}
+
+// -----
+
+// A stride this large must not wrap around into "in bounds".
+func.func @conv_stride_overflow(%x: tensor<1x4x4x4xf32>, %w: tensor<1x4x16xf32>, %i: tensor<1x3x1x16xf32>) -> tensor<1x3x1x16xf32> {
+  // expected-error @+1 {{the window reads beyond the input (output height 3)}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x4xf32>, tensor<1x4x16xf32>) outs(%i : tensor<1x3x1x16xf32>) {window = array<i64: 1, 1>, strides = array<i64: 4611686018427387904, 1>} -> tensor<1x3x1x16xf32>
+  return %y : tensor<1x3x1x16xf32>
+}
+
+// -----
+
+func.func @shifts_shape(%a: tensor<3x4xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %m: tensor<16xi32>, %s: tensor<2xi32>, %i: tensor<3x2xi8>) -> tensor<3x2xi8> {
+  // expected-error @+1 {{shifts must be 16 x 'i32' (N rounded up to 16)}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x4xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xi32>) shifts(%s : tensor<2xi32>) outs(%i : tensor<3x2xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi8>
+  return %y : tensor<3x2xi8>
+}
+
+// -----
+
+func.func @float_with_shifts(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %s: tensor<16xi32>, %i: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{the f32 form takes no requantize operands or attributes}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) shifts(%s : tensor<16xi32>) outs(%i : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
