@@ -52,6 +52,14 @@ static std::optional<SmallVector<int64_t>> constantStorage(Value v) {
   return values;
 }
 
+/// The i32 bias values, `n` zeros without a bias; none if it is not constant.
+static std::optional<SmallVector<int64_t>> constantBiasOrZeros(Value bias,
+                                                               int64_t n) {
+  if (!bias)
+    return SmallVector<int64_t>(n, 0);
+  return constantStorage(bias);
+}
+
 /// The micro-kernel reads and writes 8-bit storage only.
 static bool allEightBit(ArrayRef<quant::QuantizedType> types) {
   return llvm::all_of(types, [](quant::QuantizedType type) {
@@ -247,15 +255,12 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
     if (!weights)
       return rewriter.notifyMatchFailure(op, "weights are not constant");
     int64_t k = lhsType.getDimSize(1), n = rhsType.getDimSize(1);
-    SmallVector<int64_t> bias(n, 0);
-    if (Value b = op.getBias()) {
-      std::optional<SmallVector<int64_t>> values = constantStorage(b);
-      if (!values)
-        return rewriter.notifyMatchFailure(op, "bias is not constant");
-      bias = *values;
-    }
+    std::optional<SmallVector<int64_t>> bias =
+        constantBiasOrZeros(op.getBias(), n);
+    if (!bias)
+      return rewriter.notifyMatchFailure(op, "bias is not constant");
     std::optional<QuantizedPacking> packing =
-        packQuantized(lhsQ, rhsQ, outQ, *weights, bias, k, n, op.getClampMin(),
+        packQuantized(lhsQ, rhsQ, outQ, *weights, *bias, k, n, op.getClampMin(),
                       op.getClampMax(), fixedPoint);
     if (!packing)
       return rewriter.notifyMatchFailure(
@@ -333,15 +338,12 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
                                   : ((y * g.kw + x) * g.c + ci) * g.f + fo;
             flat[((y * g.kw + x) * g.c + ci) * g.f + fo] = (*filter)[source];
           }
-    SmallVector<int64_t> bias(g.f, 0);
-    if (Value b = op.getBias()) {
-      std::optional<SmallVector<int64_t>> values = constantStorage(b);
-      if (!values)
-        return rewriter.notifyMatchFailure(op, "bias is not constant");
-      bias = *values;
-    }
+    std::optional<SmallVector<int64_t>> bias =
+        constantBiasOrZeros(op.getBias(), g.f);
+    if (!bias)
+      return rewriter.notifyMatchFailure(op, "bias is not constant");
     std::optional<QuantizedPacking> packing =
-        packQuantized(inQ, wQ, outQ, flat, bias, depth, g.f, op.getClampMin(),
+        packQuantized(inQ, wQ, outQ, flat, *bias, depth, g.f, op.getClampMin(),
                       op.getClampMax(), fixedPoint);
     if (!packing)
       return rewriter.notifyMatchFailure(
@@ -539,33 +541,43 @@ private:
   bool fixedPoint;
 };
 
+/// The constant weights (second input) of an f32 linalg matmul or
+/// convolution on tensors whose first input and init are f32 too.
+static FailureOr<DenseFPElementsAttr>
+matchFloatConstantWeights(linalg::LinalgOp op, PatternRewriter &rewriter) {
+  if (!op.hasPureTensorSemantics())
+    return rewriter.notifyMatchFailure(op, "not on tensors");
+  DenseFPElementsAttr weights;
+  if (!matchPattern(op.getDpsInputs()[1], m_Constant(&weights)))
+    return rewriter.notifyMatchFailure(op, "weights are not constant");
+  if (!getElementTypeOrSelf(op.getDpsInputs()[0]).isF32() ||
+      !weights.getElementType().isF32() ||
+      !getElementTypeOrSelf(op.getDpsInits()[0]).isF32())
+    return rewriter.notifyMatchFailure(op, "not f32");
+  return weights;
+}
+
 /// f32 linalg.matmul with constant weights -> float qnn.packed_matmul.
 struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.hasUserDefinedMaps() || !op.hasPureTensorSemantics())
-      return rewriter.notifyMatchFailure(op, "not a plain matmul on tensors");
+    if (op.hasUserDefinedMaps())
+      return rewriter.notifyMatchFailure(op, "not a plain matmul");
+    FailureOr<DenseFPElementsAttr> weights =
+        matchFloatConstantWeights(op, rewriter);
+    if (failed(weights))
+      return failure();
     Value lhs = op.getInputs()[0], init = op.getDpsInits()[0];
     auto lhsType = cast<RankedTensorType>(lhs.getType());
     auto initType = cast<RankedTensorType>(init.getType());
-    DenseFPElementsAttr weights;
-    if (!matchPattern(op.getInputs()[1], m_Constant(&weights)))
-      return rewriter.notifyMatchFailure(op, "weights are not constant");
-    if (!lhsType.getElementType().isF32() ||
-        !weights.getElementType().isF32() ||
-        !initType.getElementType().isF32() || lhsType.isDynamicDim(1) ||
-        initType.isDynamicDim(1))
-      return rewriter.notifyMatchFailure(op, "not f32 with static K and N");
+    if (lhsType.isDynamicDim(1) || initType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "K or N is dynamic");
 
     int64_t k = lhsType.getDimSize(1), n = initType.getDimSize(1);
-    Value packedRhs = packFloat(rewriter, op.getLoc(), weights, k, n);
-    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
-        op, initType, lhs, packedRhs, Value(), Value(), Value(), Value(), init,
-        /*lhs_sign_flip=*/false, /*output_unsigned=*/false, IntegerAttr(),
-        IntegerAttr(), IntegerAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
-        DenseI64ArrayAttr());
+    Value packedRhs = packFloat(rewriter, op.getLoc(), *weights, k, n);
+    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(op, lhs, packedRhs, init);
     return success();
   }
 };
@@ -578,31 +590,23 @@ struct PackFloatConv2D : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
 
   LogicalResult matchAndRewrite(linalg::Conv2DNhwcHwcfOp op,
                                 PatternRewriter &rewriter) const override {
-    if (!op.hasPureTensorSemantics())
-      return rewriter.notifyMatchFailure(op, "not on tensors");
+    FailureOr<DenseFPElementsAttr> filter =
+        matchFloatConstantWeights(op, rewriter);
+    if (failed(filter))
+      return failure();
     Value input = op.getInputs()[0], init = op.getDpsInits()[0];
-    auto inputType = cast<RankedTensorType>(input.getType());
-    auto initType = cast<RankedTensorType>(init.getType());
-    DenseFPElementsAttr filter;
-    if (!matchPattern(op.getInputs()[1], m_Constant(&filter)))
-      return rewriter.notifyMatchFailure(op, "filter is not constant");
-    if (!inputType.getElementType().isF32() ||
-        !filter.getElementType().isF32() ||
-        !initType.getElementType().isF32() || !inputType.hasStaticShape() ||
-        !initType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "not f32 with static shapes");
-    ArrayRef<int64_t> fs = filter.getType().getShape();
+    if (!cast<ShapedType>(input.getType()).hasStaticShape() ||
+        !cast<ShapedType>(init.getType()).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    ArrayRef<int64_t> fs = filter->getType().getShape();
     auto pair = [&](DenseIntElementsAttr attr) {
       auto values = llvm::to_vector(attr.getValues<int64_t>());
       return rewriter.getDenseI64ArrayAttr(values);
     };
     Value packedRhs =
-        packFloat(rewriter, op.getLoc(), filter, fs[0] * fs[1] * fs[2], fs[3]);
+        packFloat(rewriter, op.getLoc(), *filter, fs[0] * fs[1] * fs[2], fs[3]);
     rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
-        op, initType, input, packedRhs, Value(), Value(), Value(), Value(),
-        init,
-        /*lhs_sign_flip=*/false, /*output_unsigned=*/false, IntegerAttr(),
-        IntegerAttr(), IntegerAttr(),
+        op, input, packedRhs, init,
         rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), pair(op.getStrides()),
         pair(op.getDilations()));
     return success();
@@ -670,14 +674,7 @@ struct PackFloatBatchMatmul : OpRewritePattern<linalg::BatchMatmulOp> {
           Value a = slice(lhs, {batch, rows, depth});
           Value w = slice(packed, {batch, tiles, depth, kPanel});
           Value c = slice(iterArgs[0], {batch, rows, cols});
-          Value y =
-              qnn::PackedMatmulOp::create(
-                  nb, l, c.getType(), a, w, Value(), Value(), Value(), Value(),
-                  c,
-                  /*lhs_sign_flip=*/false, /*output_unsigned=*/false,
-                  IntegerAttr(), IntegerAttr(), IntegerAttr(),
-                  DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr())
-                  .getResult();
+          Value y = qnn::PackedMatmulOp::create(nb, l, a, w, c).getResult();
           SmallVector<OpFoldResult> offsets(3, nb.getIndexAttr(0));
           offsets[0] = i;
           SmallVector<OpFoldResult> sizes{

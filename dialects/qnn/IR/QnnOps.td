@@ -413,6 +413,22 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
     (`row_sums` `(` $row_sum_factors^ `:` type($row_sum_factors) `)`)?
     `outs` `(` $init `:` type($init) `)` attr-dict (`->` type($result)^)?
   }];
+  let builders = [
+    // The f32 form (no requantize operands or attributes), a convolution
+    // when `window` is set; on tensors the result has the init's type.
+    OpBuilder<(ins "::mlir::Value":$lhs, "::mlir::Value":$packedRhs,
+                   "::mlir::Value":$init,
+                   CArg<"::mlir::DenseI64ArrayAttr", "{}">:$window,
+                   CArg<"::mlir::DenseI64ArrayAttr", "{}">:$strides,
+                   CArg<"::mlir::DenseI64ArrayAttr", "{}">:$dilations), [{
+      ::mlir::Type resultType;
+      if (::mlir::isa<::mlir::RankedTensorType>(init.getType()))
+        resultType = init.getType();
+      build($_builder, $_state, resultType, lhs, packedRhs, {}, {}, {}, {},
+            init, /*lhs_sign_flip=*/false, /*output_unsigned=*/false, {}, {},
+            {}, window, strides, dilations);
+    }]>
+  ];
   let extraClassDeclaration = [{
     MutableOperandRange getDpsInitsMutable() { return getInitMutable(); }
     /// True for the i8 form, false for the f32 form.

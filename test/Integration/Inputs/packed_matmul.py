@@ -36,6 +36,15 @@ def make_cases():
     rng = np.random.default_rng(5)
     cases = []
 
+    def output_params(y_signed, columns, bias, clamp):
+        """Result scale, zero point and range, bias values, fused clamp."""
+        y_scale = 0.05 + rng.random() * 0.2
+        y_zp = int(rng.integers(-10, 10)) + (0 if y_signed else 128)
+        qmin, qmax = (-128, 127) if y_signed else (0, 255)
+        bias_vals = rng.integers(-5000, 5000, columns).astype(np.int32) if bias else None
+        lo, hi = clamp if clamp else (None, None)
+        return y_scale, y_zp, qmin, qmax, bias_vals, lo, hi
+
     def add(name, M, K, N, a="i8", w="i8", y="i8", per_channel=True, w_zp=False,
             bias=True, clamp=None, dynamic_rows=False):
         a_signed, y_signed = a == "i8", y == "i8"
@@ -51,11 +60,7 @@ def make_cases():
         else:
             b_scale = 0.001 + rng.random() * 0.002
             b_zp = int(rng.integers(-5, 6)) + w_mid if w_zp else w_mid
-        y_scale = 0.05 + rng.random() * 0.2
-        y_zp = int(rng.integers(-10, 10)) + (0 if y_signed else 128)
-        qmin, qmax = (-128, 127) if y_signed else (0, 255)
-        bias_vals = rng.integers(-5000, 5000, N).astype(np.int32) if bias else None
-        lo, hi = clamp if clamp else (None, None)
+        y_scale, y_zp, qmin, qmax, bias_vals, lo, hi = output_params(y_signed, N, bias, clamp)
         expected = ref.qlinear_matmul(x, a_scale, a_zp, b, b_scale, b_zp, y_scale, y_zp,
                                       qmin, qmax, bias_vals, lo, hi)
         cases.append(dict(name=name, kind="int", M=M, K=K, N=N, x=x, b=b, bias=bias_vals,
@@ -93,11 +98,7 @@ def make_cases():
             w_zp_v = [int(z) for z in rng.integers(-5, 6, F)] if w_zp else [0] * F
         else:
             w_scale, w_zp_v = 0.001 + rng.random() * 0.002, int(rng.integers(1, 6)) if w_zp else 0
-        y_scale = 0.05 + rng.random() * 0.2
-        y_zp = int(rng.integers(-10, 10)) + (0 if y_signed else 128)
-        qmin, qmax = (-128, 127) if y_signed else (0, 255)
-        bias_vals = rng.integers(-5000, 5000, F).astype(np.int32) if bias else None
-        lo, hi = clamp if clamp else (None, None)
+        y_scale, y_zp, qmin, qmax, bias_vals, lo, hi = output_params(y_signed, F, bias, clamp)
         expected = ref.qlinear_conv_nhwc(x, a_scale, a_zp, w, w_scale, w_zp_v, y_scale, y_zp,
                                          qmin, qmax, bias_vals, strides, dilations, pads,
                                          False, lo, hi)
