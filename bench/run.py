@@ -1,8 +1,9 @@
 """QuantOpt's CPU benchmark: our INT8 and FP32 code (quant-lower-to-cpu-
 pipeline, JIT-run by quant-run) against oneDNN INT8 and FP32 and against this
-core's measured peak, all measured in this run: GEMMs, a conv2d layer and a
-DistilBERT-sized layer single-threaded, then 1 -> 2 thread scaling. Prints
-tables of times and ratios. Run through bench/run.sh (installs oneDNN).
+core's measured peak, all measured in this run: GEMMs, a conv2d and a
+depthwise conv2d layer and a DistilBERT-sized layer single-threaded, then
+1 -> 2 thread scaling. Prints tables of times and ratios. Run through
+bench/run.sh (installs oneDNN).
 
 Times are the best of many calls (warm caches, steady clocks) for every
 column alike.
@@ -18,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 GEMMS = [(1, 768, 768), (16, 768, 768), (128, 768, 768), (128, 768, 3072),
          (128, 3072, 768), (512, 1024, 1024)]
 CONV = (56, 56, 64, 64)  # 3x3, padding 1: H, W, C in, F out (a ResNet layer)
+DEPTHWISE = (56, 56, 128, 128)  # 3x3 depthwise, padding 1 (a MobileNet layer)
 
 
 def run(cmd, **kw):
@@ -80,26 +82,29 @@ def main():
 
 
 def conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8):
-    """One 3x3 NHWC convolution (the direct convolution form of our packed
-    kernels, INT8 and FP32)."""
-    h, w, c, f = CONV
-    d = os.path.join(tmp, "conv")
-    run([sys.executable, os.path.join(HERE, "conv_model.py"), d, str(h), str(w), str(c), str(f)])
-    ops = 2.0 * h * w * c * f * 9
-    ours8 = quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"),
-                         20 * scale)
-    ours32 = quant_run_ms(tools, os.path.join(d, "f32.mlir"), os.path.join(d, "x_f32.npy"),
-                          5 * scale)
-    lib = dict((kind, float(ms)) for kind, ms in re.findall(
-        r"onednn (\w+) \d+ \d+ \d+ \d+ ([0-9.]+)",
-        run([os.path.join(bench_bin, "onednn-conv"), str(h), str(w), str(c), str(f),
-             str(20 * scale)], env=env1)))
-    gops = ops / ours8 / 1e6
+    """3x3 NHWC convolutions: a full one (the direct convolution form of our
+    packed kernels) and a depthwise one (linalg loops), INT8 and FP32."""
     print(f"\n{'conv2d 3x3 NHWC':<16} {'INT8 ms':>8} {'GOPS':>5} {'%peak':>5} {'oneDNN':>8} "
           f"{'vs oneDNN':>9} {'FP32 ms':>8} {'oneDNN':>8} {'vs oneDNN':>9} {'INT8/FP32':>9}")
-    print(f"{f'{h}x{w}x{c}->{f}':<16} {ours8:>8.4f} {gops:>5.0f} {100 * gops / peak_int8:>5.0f} "
-          f"{lib['int8']:>8.4f} {lib['int8'] / ours8:>8.2f}x {ours32:>8.4f} {lib['f32']:>8.4f} "
-          f"{lib['f32'] / ours32:>8.2f}x {ours32 / ours8:>8.2f}x")
+    for name, (h, w, c, f), flags in [("conv", CONV, []), ("dw", DEPTHWISE, ["--depthwise"])]:
+        d = os.path.join(tmp, name)
+        run([sys.executable, os.path.join(HERE, "conv_model.py"), d, str(h), str(w), str(c),
+             str(f), *flags])
+        ops = 2.0 * h * w * f * 9 * (1 if flags else c)
+        ours8 = quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"),
+                             20 * scale)
+        ours32 = quant_run_ms(tools, os.path.join(d, "f32.mlir"), os.path.join(d, "x_f32.npy"),
+                              5 * scale)
+        lib = dict((kind, float(ms)) for kind, ms in re.findall(
+            r"onednn (\w+) \d+ \d+ \d+ \d+ ([0-9.]+)",
+            run([os.path.join(bench_bin, "onednn-conv"), *flags, str(h), str(w), str(c), str(f),
+                 str(20 * scale)], env=env1)))
+        gops = ops / ours8 / 1e6
+        label = f"{'dw ' if flags else ''}{h}x{w}x{c}->{f}"
+        print(f"{label:<16} {ours8:>8.4f} {gops:>5.0f} {100 * gops / peak_int8:>5.0f} "
+              f"{lib['int8']:>8.4f} {lib['int8'] / ours8:>8.2f}x {ours32:>8.4f} "
+              f"{lib['f32']:>8.4f} {lib['f32'] / ours32:>8.2f}x {ours32 / ours8:>8.2f}x",
+              flush=True)
 
 
 def scaling(tools, bench_bin, tmp, scale, bert):

@@ -96,6 +96,9 @@ static Value denseConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
 struct QuantizedPacking {
   int64_t tiles, groups;
   SmallVector<int8_t> packed;
+  // tiles x groups x 64 (VNNI); tiles x K x 16 (16-column panels of the
+  // depthwise form, one weight per lane).
+  SmallVector<int64_t, 3> packedShape;
   SmallVector<int32_t> offsets, rowFactors;
   SmallVector<double> multipliers;
   // Fixed-point mode: Q31 multipliers and shifts instead of `multipliers`.
@@ -107,14 +110,15 @@ struct QuantizedPacking {
 };
 
 /// Packs W for lhs x W -> out with the given bias (one per column) and
-/// output clamp; nullopt when the clamp range is empty or (`fixedPoint`) a
-/// multiplier has no fixed-point form.
+/// output clamp, in VNNI groups or (`panels`) in 16-column panels; nullopt
+/// when the clamp range is empty or (`fixedPoint`) a multiplier has no
+/// fixed-point form.
 static std::optional<QuantizedPacking>
 packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
               quant::UniformQuantizedType outQ, ArrayRef<int64_t> weights,
               ArrayRef<int64_t> bias, int64_t k, int64_t n,
               std::optional<int64_t> clampMin, std::optional<int64_t> clampMax,
-              bool fixedPoint) {
+              bool fixedPoint, bool panels = false) {
   QuantizedPacking p;
   p.fixedPoint = fixedPoint;
   p.lo = outQ.getStorageTypeMin();
@@ -141,6 +145,9 @@ packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
   p.tiles = llvm::divideCeilSigned(n, kPanel);
   p.groups = llvm::divideCeilSigned(k, kGroup);
   int64_t paddedN = p.tiles * kPanel;
+  p.packedShape =
+      panels ? SmallVector<int64_t, 3>{p.tiles, k, kPanel}
+             : SmallVector<int64_t, 3>{p.tiles, p.groups, kPanel * kGroup};
   p.packed.assign(p.tiles * p.groups * kPanel * kGroup, 0);
   p.offsets.assign(paddedN, 0);
   p.rowFactors.assign(paddedN, 0);
@@ -152,7 +159,9 @@ packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
       columnSum += w;
       int64_t t = col / kPanel, j = col % kPanel;
       int64_t g = row / kGroup, i = row % kGroup;
-      p.packed[((t * p.groups + g) * kPanel + j) * kGroup + i] = int8_t(w);
+      int64_t at = panels ? (t * k + row) * kPanel + j
+                          : ((t * p.groups + g) * kPanel + j) * kGroup + i;
+      p.packed[at] = int8_t(w);
     }
     // acc = bias + sum (a' - c)(w' - zp)
     //     = sum a'w' - zp * R + [bias - c * colsum + K * c * zp]
@@ -187,11 +196,14 @@ static Value createQuantizedPackedMatmul(PatternRewriter &rewriter,
                                          const QuantizedPacking &p,
                                          DenseI64ArrayAttr window = {},
                                          DenseI64ArrayAttr strides = {},
-                                         DenseI64ArrayAttr dilations = {}) {
+                                         DenseI64ArrayAttr dilations = {},
+                                         bool depthwise = false) {
   Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
   int64_t paddedN = p.tiles * kPanel;
-  Value packedRhs = denseConstant<int8_t>(
-      rewriter, loc, {p.tiles, p.groups, kPanel * kGroup}, i8, p.packed);
+  Value packedRhs =
+      denseConstant<int8_t>(rewriter, loc, p.packedShape, i8,
+                            ArrayRef<int8_t>(p.packed).take_front(
+                                ShapedType::getNumElements(p.packedShape)));
   Value offsets =
       denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p.offsets);
   Value multipliers =
@@ -214,7 +226,7 @@ static Value createQuantizedPackedMatmul(PatternRewriter &rewriter,
              /*output_unsigned=*/p.outputUnsigned,
              rewriter.getI64IntegerAttr(p.outputZeroPoint),
              rewriter.getI64IntegerAttr(p.lo), rewriter.getI64IntegerAttr(p.hi),
-             window, strides, dilations)
+             window, strides, dilations, depthwise)
       .getResult();
 }
 
@@ -282,6 +294,64 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
 
   bool fixedPoint;
 };
+
+/// The input's storage bytes padded with its zero point, as NHWC, with
+/// the sign bit flipped when `flip` (s8 read as u8 + 128): one pass over
+/// the input into the interior of a buffer filled with the padding.
+static Value paddedUnsignedNhwc(PatternRewriter &rewriter, Location loc,
+                                qnn::Conv2DOp op, bool nchw,
+                                std::array<int64_t, 4> nhwc, bool flip) {
+  auto [batch, h, w, c] = nhwc;
+  Type i8 = rewriter.getI8Type();
+  RankedTensorType inputType = op.getInput().getType();
+  Value input = quant::StorageCastOp::create(
+      rewriter, loc, RankedTensorType::get(inputType.getShape(), i8),
+      op.getInput());
+  ArrayRef<int64_t> pads = op.getPadding(); // top, left, bottom, right
+  bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
+  if (!padded && !flip && !nchw)
+    return input;
+  auto zp = cast<quant::UniformQuantizedType>(inputType.getElementType())
+                .getZeroPoint();
+  int8_t signBit = flip ? int8_t(0x80) : 0;
+  SmallVector<int64_t> paddedShape{batch, h + pads[0] + pads[2],
+                                   w + pads[1] + pads[3], c};
+  Value buffer = tensor::EmptyOp::create(rewriter, loc, paddedShape, i8);
+  if (padded) {
+    Value fill = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getIntegerAttr(i8, int8_t(zp) ^ signBit));
+    buffer = linalg::FillOp::create(rewriter, loc, fill, buffer).result();
+  }
+  SmallVector<OpFoldResult> offsets{
+      rewriter.getIndexAttr(0), rewriter.getIndexAttr(pads[0]),
+      rewriter.getIndexAttr(pads[1]), rewriter.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes, ones(4, rewriter.getIndexAttr(1));
+  for (int64_t d : {batch, h, w, c})
+    sizes.push_back(rewriter.getIndexAttr(d));
+  Value interior = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
+                                                  offsets, sizes, ones);
+  MLIRContext *ctx = rewriter.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap read =
+      nchw ? AffineMap::getPermutationMap(ArrayRef<unsigned>{0, 3, 1, 2}, ctx)
+           : identity;
+  Value sign = arith::ConstantOp::create(rewriter, loc,
+                                         rewriter.getI8IntegerAttr(signBit));
+  Value copied =
+      linalg::GenericOp::create(
+          rewriter, loc, interior.getType(), ValueRange{input},
+          ValueRange{interior}, ArrayRef<AffineMap>{read, identity},
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location l, ValueRange args) {
+            Value v =
+                flip ? arith::XOrIOp::create(nb, l, args[0], sign).getResult()
+                     : args[0];
+            linalg::YieldOp::create(nb, l, v);
+          })
+          .getResult(0);
+  return tensor::InsertSliceOp::create(rewriter, loc, copied, buffer, offsets,
+                                       sizes, ones);
+}
 
 /// qnn.conv2d (NHWC/HWCF or NCHW/FCHW, 8-bit, constant filter) -> the
 /// convolution form of qnn.packed_matmul on the input padded with its zero
@@ -383,64 +453,6 @@ private:
         rewriter, loc, input, init, packing,
         rewriter.getDenseI64ArrayAttr({g.kh, g.kw}), op.getStridesAttr(),
         op.getDilationsAttr());
-  }
-
-  /// The input's storage bytes padded with its zero point, as NHWC, with
-  /// the sign bit flipped when `flip` (s8 read as u8 + 128): one pass over
-  /// the input into the interior of a buffer filled with the padding.
-  static Value paddedUnsignedNhwc(PatternRewriter &rewriter, Location loc,
-                                  qnn::Conv2DOp op, bool nchw,
-                                  std::array<int64_t, 4> nhwc, bool flip) {
-    auto [batch, h, w, c] = nhwc;
-    Type i8 = rewriter.getI8Type();
-    RankedTensorType inputType = op.getInput().getType();
-    Value input = quant::StorageCastOp::create(
-        rewriter, loc, RankedTensorType::get(inputType.getShape(), i8),
-        op.getInput());
-    ArrayRef<int64_t> pads = op.getPadding(); // top, left, bottom, right
-    bool padded = llvm::any_of(pads, [](int64_t p) { return p != 0; });
-    if (!padded && !flip && !nchw)
-      return input;
-    auto zp = cast<quant::UniformQuantizedType>(inputType.getElementType())
-                  .getZeroPoint();
-    int8_t signBit = flip ? int8_t(0x80) : 0;
-    SmallVector<int64_t> paddedShape{batch, h + pads[0] + pads[2],
-                                     w + pads[1] + pads[3], c};
-    Value buffer = tensor::EmptyOp::create(rewriter, loc, paddedShape, i8);
-    if (padded) {
-      Value fill = arith::ConstantOp::create(
-          rewriter, loc, rewriter.getIntegerAttr(i8, int8_t(zp) ^ signBit));
-      buffer = linalg::FillOp::create(rewriter, loc, fill, buffer).result();
-    }
-    SmallVector<OpFoldResult> offsets{
-        rewriter.getIndexAttr(0), rewriter.getIndexAttr(pads[0]),
-        rewriter.getIndexAttr(pads[1]), rewriter.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes, ones(4, rewriter.getIndexAttr(1));
-    for (int64_t d : {batch, h, w, c})
-      sizes.push_back(rewriter.getIndexAttr(d));
-    Value interior = tensor::ExtractSliceOp::create(rewriter, loc, buffer,
-                                                    offsets, sizes, ones);
-    MLIRContext *ctx = rewriter.getContext();
-    AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
-    AffineMap read =
-        nchw ? AffineMap::getPermutationMap(ArrayRef<unsigned>{0, 3, 1, 2}, ctx)
-             : identity;
-    Value sign = arith::ConstantOp::create(rewriter, loc,
-                                           rewriter.getI8IntegerAttr(signBit));
-    Value copied =
-        linalg::GenericOp::create(
-            rewriter, loc, interior.getType(), ValueRange{input},
-            ValueRange{interior}, ArrayRef<AffineMap>{read, identity},
-            SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location l, ValueRange args) {
-              Value v =
-                  flip ? arith::XOrIOp::create(nb, l, args[0], sign).getResult()
-                       : args[0];
-              linalg::YieldOp::create(nb, l, v);
-            })
-            .getResult(0);
-    return tensor::InsertSliceOp::create(rewriter, loc, copied, buffer, offsets,
-                                         sizes, ones);
   }
 
   /// im2col and a qnn.matmul; N x OH x OW x F storage.
@@ -557,6 +569,69 @@ matchFloatConstantWeights(linalg::LinalgOp op, PatternRewriter &rewriter) {
   return weights;
 }
 
+/// Depthwise qnn.conv2d (NHWC/HWC, 8-bit, constant filter, channels a
+/// multiple of 16, no filter zero points) -> the depthwise form of
+/// qnn.packed_matmul on the input padded with its zero point and turned to
+/// u8 in one copy. The filter is the (KH * KW) x C matrix of a matmul whose
+/// columns are the channels, so the requantize terms are the matmul's.
+struct PackQuantizedDepthwiseConv2D : OpRewritePattern<qnn::Conv2DOp> {
+  PackQuantizedDepthwiseConv2D(MLIRContext *ctx, bool fixedPoint)
+      : OpRewritePattern(ctx), fixedPoint(fixedPoint) {}
+
+  LogicalResult matchAndRewrite(qnn::Conv2DOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getLayout() != "nhwc_hwc")
+      return rewriter.notifyMatchFailure(op, "not depthwise");
+    RankedTensorType inputType = op.getInput().getType(),
+                     filterType = op.getFilter().getType(),
+                     resultType = op.getType();
+    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    auto inQ = cast<quant::UniformQuantizedType>(inputType.getElementType());
+    auto wQ = cast<quant::QuantizedType>(filterType.getElementType());
+    auto outQ = cast<quant::UniformQuantizedType>(resultType.getElementType());
+    if (!allEightBit({inQ, wQ, outQ}))
+      return rewriter.notifyMatchFailure(op, "not 8-bit");
+    ArrayRef<int64_t> in = inputType.getShape(), fs = filterType.getShape(),
+                      out = resultType.getShape();
+    int64_t channels = in[3], positions = fs[0] * fs[1];
+    if (channels % kPanel != 0)
+      return rewriter.notifyMatchFailure(op, "channels not a multiple of 16");
+    std::optional<SmallVector<int64_t>> filter =
+        constantStorage(op.getFilter());
+    if (!filter)
+      return rewriter.notifyMatchFailure(op, "filter is not constant");
+    std::optional<SmallVector<int64_t>> bias =
+        constantBiasOrZeros(op.getBias(), channels);
+    if (!bias)
+      return rewriter.notifyMatchFailure(op, "bias is not constant");
+    // HWC filter values in row-major order are W[ky * KW + kx, c] already.
+    std::optional<QuantizedPacking> packing = packQuantized(
+        inQ, wQ, outQ, *filter, *bias, positions, channels, op.getClampMin(),
+        op.getClampMax(), fixedPoint, /*panels=*/true);
+    if (!packing)
+      return rewriter.notifyMatchFailure(
+          op, "empty clamp range or no fixed-point multiplier");
+    if (packing->anyWeightZeroPoint)
+      return rewriter.notifyMatchFailure(op, "filter zero points");
+
+    Location loc = op.getLoc();
+    Value input = paddedUnsignedNhwc(rewriter, loc, op, /*nchw=*/false,
+                                     {in[0], in[1], in[2], channels},
+                                     packing->lhsSignFlip);
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, out, rewriter.getI8Type());
+    Value y = createQuantizedPackedMatmul(
+        rewriter, loc, input, init, *packing,
+        rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), op.getStridesAttr(),
+        op.getDilationsAttr(), /*depthwise=*/true);
+    rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, y);
+    return success();
+  }
+
+  bool fixedPoint;
+};
+
 /// f32 linalg.matmul with constant weights -> float qnn.packed_matmul.
 struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -609,6 +684,41 @@ struct PackFloatConv2D : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
         op, input, packedRhs, init,
         rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), pair(op.getStrides()),
         pair(op.getDilations()));
+    return success();
+  }
+};
+
+/// f32 linalg.depthwise_conv_2d_nhwc_hwc with a constant filter and a
+/// multiple of 16 channels -> the depthwise form of the float
+/// qnn.packed_matmul (the HWC filter is the (KH * KW) x C matrix).
+struct PackFloatDepthwiseConv2D
+    : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcOp op,
+                                PatternRewriter &rewriter) const override {
+    FailureOr<DenseFPElementsAttr> filter =
+        matchFloatConstantWeights(op, rewriter);
+    if (failed(filter))
+      return failure();
+    Value input = op.getInputs()[0], init = op.getDpsInits()[0];
+    auto inputType = cast<ShapedType>(input.getType());
+    if (!inputType.hasStaticShape() ||
+        !cast<ShapedType>(init.getType()).hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic shapes");
+    ArrayRef<int64_t> fs = filter->getType().getShape();
+    if (fs[2] % kPanel != 0)
+      return rewriter.notifyMatchFailure(op, "channels not a multiple of 16");
+    Value packedRhs =
+        packFloat(rewriter, op.getLoc(), *filter, fs[0] * fs[1], fs[2]);
+    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
+        op, input, packedRhs, init,
+        rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}),
+        rewriter.getDenseI64ArrayAttr(
+            llvm::to_vector(op.getStrides().getValues<int64_t>())),
+        rewriter.getDenseI64ArrayAttr(
+            llvm::to_vector(op.getDilations().getValues<int64_t>())),
+        /*depthwise=*/true);
     return success();
   }
 };
@@ -758,10 +868,10 @@ struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
 
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<PackQuantizedConv2D, PackQuantizedMatmul>(&getContext(),
-                                                           fixedPoint);
-    patterns.add<PackFloatMatmul, PackFloatConv2D, PackFloatBatchMatmul>(
-        &getContext());
+    patterns.add<PackQuantizedConv2D, PackQuantizedDepthwiseConv2D,
+                 PackQuantizedMatmul>(&getContext(), fixedPoint);
+    patterns.add<PackFloatMatmul, PackFloatConv2D, PackFloatDepthwiseConv2D,
+                 PackFloatBatchMatmul>(&getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

@@ -196,6 +196,72 @@ func.func @conv_direct_nchw(%x: tensor<1x4x2x2x!quant.uniform<i8:f32, 0.5:3>>) -
 
 // -----
 
+// Depthwise, 16 channels: the depthwise form on the padded, sign-flipped
+// input (the same copy as the convolution form); offsets -(3 + 128) * 9.
+// CHECK-LABEL: func @depthwise_direct
+// CHECK-DAG: %[[OFF:.*]] = arith.constant dense<-1179> : tensor<16xi32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<1> : tensor<1x9x16xi8>
+// CHECK: %[[FILL:.*]] = linalg.fill ins(%c-125_i8 : i8) outs(%{{.*}} : tensor<1x6x6x16xi8>)
+// CHECK: arith.xori %{{.*}}, %c-128_i8 : i8
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %{{.*}} into %[[FILL]][0, 1, 1, 0] [1, 4, 4, 16] [1, 1, 1, 1]
+// CHECK: qnn.packed_matmul ins(%[[PAD]], %[[W]] : tensor<1x6x6x16xi8>, tensor<1x9x16xi8>) requantize(%[[OFF]], %{{.*}} : tensor<16xi32>, tensor<16xf64>) outs(%{{.*}} : tensor<1x4x4x16xi8>)
+// CHECK-SAME: {depthwise, dilations = array<i64: 1, 1>, output_max = 127 : i64, output_min = -128 : i64, output_zero_point = 0 : i64, strides = array<i64: 1, 1>, window = array<i64: 3, 3>}
+// CHECK-NOT: qnn.conv2d
+func.func @depthwise_direct(%x: tensor<1x4x4x16x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x4x4x16x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<3x3x16xi8>
+  %w = quant.scast %w8 : tensor<3x3x16xi8> to tensor<3x3x16x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwc", padding = array<i64: 1, 1, 1, 1>} : tensor<1x4x4x16x!quant.uniform<i8:f32, 0.5:3>>, tensor<3x3x16x!quant.uniform<i8:f32, 1.0>> -> tensor<1x4x4x16x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x4x4x16x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// The HWC filter as window positions x channels, 16 channels per panel
+// (packed[t, p, j] = W[p, 16t + j]); u8 input without padding is read in
+// place; offsets -128 * (W[0, j] + W[1, j]) = -128 * (16 + 2j).
+// CHECK-LABEL: func @depthwise_panels
+// CHECK-DAG: %[[OFF:.*]] = arith.constant dense<[-2048, -2304, -2560, {{.*}}, -5888]> : tensor<16xi32>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<{{\[\[\[}}0, 1, 2, {{.*}}, 15], [16, 17, {{.*}}, 31]]]> : tensor<1x2x16xi8>
+// CHECK: %[[X:.*]] = quant.scast %arg0
+// CHECK-NOT: linalg.generic
+// CHECK: qnn.packed_matmul ins(%[[X]], %[[W]] : tensor<1x2x3x16xi8>, tensor<1x2x16xi8>) requantize(%[[OFF]]
+// CHECK-SAME: depthwise
+// CHECK-SAME: window = array<i64: 1, 2>
+func.func @depthwise_panels(%x: tensor<1x2x3x16x!quant.uniform<u8:f32, 0.5:128>>) -> tensor<1x2x2x16x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<[[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15], [16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]]]> : tensor<1x2x16xi8>
+  %w = quant.scast %w8 : tensor<1x2x16xi8> to tensor<1x2x16x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwc"} : tensor<1x2x3x16x!quant.uniform<u8:f32, 0.5:128>>, tensor<1x2x16x!quant.uniform<i8:f32, 1.0>> -> tensor<1x2x2x16x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x16x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// Channels not a multiple of 16, or filter zero points: left to the
+// generic lowering.
+// CHECK-LABEL: func @depthwise_8_channels_stays
+// CHECK: qnn.conv2d
+// CHECK-NOT: qnn.packed_matmul
+func.func @depthwise_8_channels_stays(%x: tensor<1x4x4x8x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x8x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<3x3x8xi8>
+  %w = quant.scast %w8 : tensor<3x3x8xi8> to tensor<3x3x8x!quant.uniform<i8:f32, 1.0>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwc"} : tensor<1x4x4x8x!quant.uniform<i8:f32, 0.5:3>>, tensor<3x3x8x!quant.uniform<i8:f32, 1.0>> -> tensor<1x2x2x8x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x8x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
+// CHECK-LABEL: func @depthwise_weight_zero_point_stays
+// CHECK: qnn.conv2d
+// CHECK-NOT: qnn.packed_matmul
+func.func @depthwise_weight_zero_point_stays(%x: tensor<1x4x4x16x!quant.uniform<i8:f32, 0.5:3>>) -> tensor<1x2x2x16x!quant.uniform<i8:f32, 2.0>> {
+  %w8 = arith.constant dense<1> : tensor<3x3x16xi8>
+  %w = quant.scast %w8 : tensor<3x3x16xi8> to tensor<3x3x16x!quant.uniform<i8:f32, 1.0:2>>
+  %y = qnn.conv2d %x, %w {layout = "nhwc_hwc"} : tensor<1x4x4x16x!quant.uniform<i8:f32, 0.5:3>>, tensor<3x3x16x!quant.uniform<i8:f32, 1.0:2>> -> tensor<1x2x2x16x!quant.uniform<i8:f32, 2.0>>
+  return %y : tensor<1x2x2x16x!quant.uniform<i8:f32, 2.0>>
+}
+
+// -----
+
 // A filter zero point needs the row sums of the im2col matrix: im2col.
 // CHECK-LABEL: func @conv_weight_zero_point_via_im2col
 // CHECK: tensor.collapse_shape {{.*}} into tensor<4x4xi8>
@@ -223,6 +289,31 @@ func.func @float_conv(%x: tensor<1x7x6x2xf32>, %init: tensor<1x2x4x3xf32>) -> te
   %y = linalg.conv_2d_nhwc_hwcf {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[2, 1]> : tensor<2xi64>}
       ins(%x, %w : tensor<1x7x6x2xf32>, tensor<3x3x2x3xf32>) outs(%init : tensor<1x2x4x3xf32>) -> tensor<1x2x4x3xf32>
   return %y : tensor<1x2x4x3xf32>
+}
+
+// -----
+
+// f32 depthwise with a constant filter and 16 channels: the depthwise form.
+// CHECK-LABEL: func @float_depthwise
+// CHECK: qnn.packed_matmul ins(%arg0, %{{.*}} : tensor<1x4x5x16xf32>, tensor<1x9x16xf32>) outs(%arg1 : tensor<1x2x2x16xf32>)
+// CHECK-SAME: {depthwise, dilations = array<i64: 1, 1>, strides = array<i64: 1, 2>, window = array<i64: 3, 3>}
+// CHECK-NOT: linalg.depthwise_conv_2d
+func.func @float_depthwise(%x: tensor<1x4x5x16xf32>, %init: tensor<1x2x2x16xf32>) -> tensor<1x2x2x16xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x3x16xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc {strides = dense<[1, 2]> : tensor<2xi64>, dilations = dense<[1, 1]> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x4x5x16xf32>, tensor<3x3x16xf32>) outs(%init : tensor<1x2x2x16xf32>) -> tensor<1x2x2x16xf32>
+  return %y : tensor<1x2x2x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func @float_depthwise_8_channels_stays
+// CHECK: linalg.depthwise_conv_2d_nhwc_hwc
+// CHECK-NOT: qnn.packed_matmul
+func.func @float_depthwise_8_channels_stays(%x: tensor<1x4x4x8xf32>, %init: tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32> {
+  %w = arith.constant dense<0.5> : tensor<3x3x8xf32>
+  %y = linalg.depthwise_conv_2d_nhwc_hwc ins(%x, %w : tensor<1x4x4x8xf32>, tensor<3x3x8xf32>) outs(%init : tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32>
+  return %y : tensor<1x2x2x8xf32>
 }
 
 // -----

@@ -623,6 +623,8 @@ LogicalResult PackedMatmulOp::verify() {
   Type element = lhs.getElementType();
   bool integer = element.isInteger(8);
   int64_t k, n;
+  if (getDepthwise() && !getWindow())
+    return emitOpError("the depthwise form needs a window");
   if (getWindow()) {
     if (failed(verifyConvWindow(integer)))
       return failure();
@@ -634,6 +636,13 @@ LogicalResult PackedMatmulOp::verify() {
       return emitOpError("the window is too large");
     k = *reduction;
     n = init.getDimSize(3);
+    if (getDepthwise()) {
+      // One filter per channel: the reduction is over the window only.
+      k = (*getWindow())[0] * (*getWindow())[1];
+      if (n != lhs.getDimSize(3) || n % 16 != 0)
+        return emitOpError("the depthwise form needs init channels equal to "
+                           "lhs channels, a multiple of 16");
+    }
   } else {
     if (getStrides() || getDilations())
       return emitOpError("strides and dilations need a window");
@@ -656,7 +665,7 @@ LogicalResult PackedMatmulOp::verify() {
 
   int64_t tiles = llvm::divideCeilSigned(n, int64_t(16));
   int64_t groups = llvm::divideCeilSigned(k, int64_t(4));
-  SmallVector<int64_t> expected = integer
+  SmallVector<int64_t> expected = integer && !getDepthwise()
                                       ? SmallVector<int64_t>{tiles, groups, 64}
                                       : SmallVector<int64_t>{tiles, k, 16};
   if (packed.getShape() != ArrayRef<int64_t>(expected)) {

@@ -389,6 +389,19 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
     integer form then needs C to be a multiple of 4 (each 4-byte group lies
     in one pixel), no `row_sum_factors` and no `lhs_sign_flip` (the input
     is stored as u8 already).
+
+    Depthwise convolution form (`depthwise` with a `window`): every channel
+    is convolved with its own filter, so `init` has the C channels of `lhs`
+    and the reduction runs over the KH * KW window positions only:
+
+    ```
+    acc[n, oy, ox, c] = col_offsets[c] + sum_(ky, kx) a * W[ky * KW + kx, c]
+    ```
+
+    with `a` read as above, W the HWC filter flattened to (KH * KW) x C,
+    and `packed_rhs` NT x (KH * KW) x 16 in both forms, `packed_rhs[t, p, j]
+    = W[p, 16t + j]` (s8 weights in the integer form). C must be a multiple
+    of 16; the requantize is the integer form's.
   }];
   let arguments = (ins AnyShaped:$lhs, AnyShaped:$packed_rhs,
                        Optional<AnyShaped>:$col_offsets,
@@ -403,7 +416,8 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
                        OptionalAttr<I64Attr>:$output_max,
                        OptionalAttr<DenseI64ArrayAttr>:$window,
                        OptionalAttr<DenseI64ArrayAttr>:$strides,
-                       OptionalAttr<DenseI64ArrayAttr>:$dilations);
+                       OptionalAttr<DenseI64ArrayAttr>:$dilations,
+                       UnitAttr:$depthwise);
   let results = (outs Optional<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $lhs `,` $packed_rhs `:` type($lhs) `,` type($packed_rhs) `)`
@@ -420,13 +434,14 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
                    "::mlir::Value":$init,
                    CArg<"::mlir::DenseI64ArrayAttr", "{}">:$window,
                    CArg<"::mlir::DenseI64ArrayAttr", "{}">:$strides,
-                   CArg<"::mlir::DenseI64ArrayAttr", "{}">:$dilations), [{
+                   CArg<"::mlir::DenseI64ArrayAttr", "{}">:$dilations,
+                   CArg<"bool", "false">:$depthwise), [{
       ::mlir::Type resultType;
       if (::mlir::isa<::mlir::RankedTensorType>(init.getType()))
         resultType = init.getType();
       build($_builder, $_state, resultType, lhs, packedRhs, {}, {}, {}, {},
             init, /*lhs_sign_flip=*/false, /*output_unsigned=*/false, {}, {},
-            {}, window, strides, dilations);
+            {}, window, strides, dilations, depthwise);
     }]>
   ];
   let extraClassDeclaration = [{

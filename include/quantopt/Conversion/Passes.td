@@ -119,6 +119,12 @@ def ConvertQnnPackedMatmulToVectorPass
       register tile holds neighbouring output pixels, and the reduction
       runs over the window positions, then the channels (4 per integer
       step), reading the input in place.
+    - depthwise form: the same loops, with channels as the lanes: per
+      window position, 16 input channels of a pixel times their 16
+      weights, no broadcast. Integer: both widened to i32 lanes and
+      multiplied with `vpdpwssd` (`target=vnni`; the high 16 bits of the
+      u8 input are zero, so each lane gets the one product) or a vector
+      multiply and add (`target=generic`), then the same epilogue.
 
     `rows` = `vectors` = 0 picks tiles from M (24 accumulators for M >= 6,
     a wider tile for small M so that M = 1 still keeps 12 dot products in

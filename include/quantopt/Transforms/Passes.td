@@ -284,11 +284,18 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       transposes to NHWC (no copy at all for an unpadded u8 NHWC input);
       the kernel reads the windows in place. Otherwise: im2col of the
       padded input and a `qnn.matmul`, reshaped back. NCHW results are
-      transposed back. Depthwise convolutions stay convolutions.
+      transposed back.
+    - depthwise `qnn.conv2d` (NHWC/HWC) with C a multiple of 16 and no
+      filter zero points: the depthwise form of `qnn.packed_matmul` on the
+      same padded u8 input, the filter as (KH * KW) x C in 16-channel
+      panels, the requantize terms folded as for a matmul. Other depthwise
+      convolutions stay convolutions.
     - f32 `linalg.matmul` (default indexing maps): the weights become
       16-column panels.
     - f32 `linalg.conv_2d_nhwc_hwcf` with a constant filter: the float
-      convolution form, the filter packed in the same panels.
+      convolution form, the filter packed in the same panels; f32
+      `linalg.depthwise_conv_2d_nhwc_hwc` with a constant filter and C a
+      multiple of 16: the float depthwise form.
     - f32 `linalg.batch_matmul` (plain, or with the right operand read
       transposed, as attention's Q K^T): the right operand is packed into
       the same panels at run time (a `linalg.generic`), then a loop over

@@ -68,7 +68,7 @@ public:
       m = initType.getDimSize(2);
       channels = lhsType.getDimSize(3);
       positions = window->size[0] * window->size[1];
-      k = positions * channels;
+      k = op.getDepthwise() ? positions : positions * channels;
       n = initType.getDimSize(3);
     } else {
       m = lhsType.getDimSize(0);
@@ -84,6 +84,8 @@ public:
   }
 
   void emit() {
+    if (op.getDepthwise())
+      return emitDepthwise();
     if (window)
       return emitConvolution();
     Value lhs = op.isInteger() ? packActivations() : Value();
@@ -173,6 +175,98 @@ private:
           });
         },
         parallel);
+  }
+
+  /// The depthwise form: output rows (n, oy) outermost, shared by the
+  /// threads; in each, channel blocks, then tiles of neighbouring output
+  /// pixels. Channels are the vector lanes: each window position adds 16
+  /// input channels of a pixel times their 16 weights, with no broadcast.
+  void emitDepthwise() {
+    auto initType = cast<MemRefType>(op.getInit().getType());
+    int64_t outHeight = initType.getDimSize(1);
+    int64_t outRows = initType.getDimSize(0) * outHeight;
+    bool integer = op.isInteger();
+    Type element = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
+    VectorType accType = vec(kLanes, element);
+    VectorType storedType =
+        vec(kLanes, integer ? Type(b.getI8Type()) : Type(b.getF32Type()));
+    forBlocks(
+        outRows, 1,
+        [&](Value outRow, int64_t) {
+          Value image = arith::DivUIOp::create(b, outRow, index(outHeight));
+          Value oy = arith::RemUIOp::create(b, outRow, index(outHeight));
+          outputPrefix = {image, oy};
+          forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
+            forBlocks(m, shape.rows, [&](Value ox, int64_t rows) {
+              SmallVector<Value> init;
+              for (int64_t r = 0; r < rows; ++r)
+                for (int64_t v = 0; v < vectors; ++v)
+                  init.push_back(integer ? arith::ConstantOp::create(
+                                               b, DenseElementsAttr::get(
+                                                      accType, APInt(32, 0)))
+                                               .getResult()
+                                         : load(accType, rowPlus(ox, r),
+                                                columnOf(tile, v)));
+              auto loop = scf::ForOp::create(b, index(0), index(positions),
+                                             index(1), init);
+              {
+                OpBuilder::InsertionGuard guard(b);
+                b.setInsertionPointToStart(loop.getBody());
+                Value position = loop.getInductionVar();
+                SmallVector<Value> weights;
+                for (int64_t v = 0; v < vectors; ++v) {
+                  Value w = vector::LoadOp::create(
+                      b, storedType, op.getPackedRhs(),
+                      ValueRange{arith::AddIOp::create(b, tile, index(v)),
+                                 position, index(0)});
+                  weights.push_back(
+                      integer ? arith::ExtSIOp::create(b, accType, w) : w);
+                }
+                SmallVector<Value> accs(loop.getRegionIterArgs());
+                for (int64_t r = 0; r < rows; ++r)
+                  for (int64_t v = 0; v < vectors; ++v) {
+                    Value x = vector::LoadOp::create(
+                        b, storedType, op.getLhs(),
+                        inputIndices(image, oy, ox, r, position,
+                                     columnOf(tile, v)));
+                    Value &acc = accs[r * vectors + v];
+                    acc = integer
+                              ? multiplyAdd16(
+                                    acc, arith::ExtUIOp::create(b, accType, x),
+                                    weights[v])
+                              : vector::FMAOp::create(b, x, weights[v], acc)
+                                    .getResult();
+                  }
+                scf::YieldOp::create(b, accs);
+              }
+              for (int64_t r = 0; r < rows; ++r)
+                for (int64_t v = 0; v < vectors; ++v) {
+                  Value acc = loop.getResult(r * vectors + v);
+                  if (integer)
+                    emitRequantizeAndStore(acc, rowPlus(ox, r),
+                                           columnOf(tile, v));
+                  else
+                    store(acc, rowPlus(ox, r), columnOf(tile, v));
+                }
+            });
+          });
+        },
+        parallel);
+  }
+
+  /// acc + a * w lane by lane, for i32 lanes holding a u8 `a` and an s8
+  /// `w`: with VNNI one vpdpwssd, which multiplies the 16-bit halves
+  /// pairwise; the high half of `a` is 0, so the sum is the one product.
+  Value multiplyAdd16(Value acc, Value a, Value w) {
+    if (!vnni)
+      return arith::AddIOp::create(b, acc, arith::MulIOp::create(b, a, w));
+    VectorType halves = vec(2 * kLanes, b.getI16Type());
+    return LLVM::CallIntrinsicOp::create(
+               b, acc.getType(),
+               b.getStringAttr("llvm.x86.avx512.vpdpwssd.512"),
+               ValueRange{acc, vector::BitCastOp::create(b, halves, a),
+                          vector::BitCastOp::create(b, halves, w)})
+        .getResult(0);
   }
 
   /// lhs indices of input channel `channel` at window position `position`

@@ -165,3 +165,52 @@ func.func @fixed_point(%a: memref<2x4xi8>, %w: memref<1x1x64xi8>, %o: memref<16x
   qnn.packed_matmul ins(%a, %w : memref<2x4xi8>, memref<1x1x64xi8>) requantize(%o, %m : memref<16xi32>, memref<16xi32>) shifts(%s : memref<16xi32>) outs(%y : memref<2x16xi8>) {output_zero_point = 1 : i64, output_min = -128 : i64, output_max = 127 : i64}
   return
 }
+
+// -----
+
+// Depthwise form: channels are the lanes. Per window position, the s8
+// weights of each 16-channel block widened to i32 once, and per pixel 16
+// u8 input channels widened to i32 and multiplied lane by lane (vpdpwssd
+// on the 16-bit halves; the portable form multiplies and adds), then the
+// requantize epilogue.
+// VNNI-LABEL: func @depthwise
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c1{{.*}} iter_args
+// VNNI: %[[W:.*]] = vector.load %arg1[{{.*}}] : memref<2x9x16xi8>, vector<16xi8>
+// VNNI: %[[WIDE:.*]] = arith.extsi %[[W]] : vector<16xi8> to vector<16xi32>
+// VNNI: %[[X:.*]] = vector.load %arg0[{{.*}}] : memref<1x4x5x32xi8>, vector<16xi8>
+// VNNI: %[[XWIDE:.*]] = arith.extui %[[X]] : vector<16xi8> to vector<16xi32>
+// VNNI: %[[XH:.*]] = vector.bitcast %[[XWIDE]] : vector<16xi32> to vector<32xi16>
+// VNNI: %[[WH:.*]] = vector.bitcast %[[WIDE]] : vector<16xi32> to vector<32xi16>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpwssd.512"(%{{.*}}, %[[XH]], %[[WH]])
+// VNNI-NOT: vector.broadcast
+// VNNI: vector.load %arg2[{{.*}}] : memref<32xi32>, vector<16xi32>
+// VNNI: arith.mulf {{.*}} : vector<16xf64>
+// VNNI: vector.store {{.*}} : memref<1x2x3x32xi8>, vector<16xi8>
+// GENERIC-LABEL: func @depthwise
+// GENERIC-NOT: vpdpwssd
+// GENERIC: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
+// GENERIC: %[[P:.*]] = arith.muli {{.*}} : vector<16xi32>
+// GENERIC: arith.addi %{{.*}}, %[[P]] : vector<16xi32>
+// GENERIC-NOT: vpdpwssd
+// GENERIC: return
+func.func @depthwise(%x: memref<1x4x5x32xi8>, %w: memref<2x9x16xi8>, %o: memref<32xi32>, %m: memref<32xf64>, %y: memref<1x2x3x32xi8>) {
+  qnn.packed_matmul ins(%x, %w : memref<1x4x5x32xi8>, memref<2x9x16xi8>) requantize(%o, %m : memref<32xi32>, memref<32xf64>) outs(%y : memref<1x2x3x32xi8>) {depthwise, output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 3>}
+  return
+}
+
+// -----
+
+// f32 depthwise: init loaded, one fma of 16 input channels by their 16
+// weights per pixel and window position (no broadcast), stored.
+// VNNI-LABEL: func @float_depthwise
+// VNNI: vector.load %arg2[{{.*}}] : memref<1x2x3x16xf32>, vector<16xf32>
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c1{{.*}} iter_args
+// VNNI: %[[W:.*]] = vector.load %arg1[{{.*}}] : memref<1x9x16xf32>, vector<16xf32>
+// VNNI: %[[X:.*]] = vector.load %arg0[{{.*}}] : memref<1x4x5x16xf32>, vector<16xf32>
+// VNNI: vector.fma %[[X]], %[[W]], %{{.*}} : vector<16xf32>
+// VNNI-NOT: vector.broadcast
+// VNNI: vector.store {{.*}} : memref<1x2x3x16xf32>, vector<16xf32>
+func.func @float_depthwise(%x: memref<1x4x5x16xf32>, %w: memref<1x9x16xf32>, %y: memref<1x2x3x16xf32>) {
+  qnn.packed_matmul ins(%x, %w : memref<1x4x5x16xf32>, memref<1x9x16xf32>) outs(%y : memref<1x2x3x16xf32>) {depthwise, window = array<i64: 3, 3>}
+  return
+}

@@ -182,3 +182,36 @@ func.func @float_with_shifts(%a: tensor<3x2xf32>, %w: tensor<1x2x16xf32>, %s: te
   %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xf32>, tensor<1x2x16xf32>) shifts(%s : tensor<16xi32>) outs(%i : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+func.func @depthwise_without_window(%a: tensor<3x16xf32>, %w: tensor<1x16x16xf32>, %i: tensor<3x16xf32>) -> tensor<3x16xf32> {
+  // expected-error @+1 {{the depthwise form needs a window}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x16xf32>, tensor<1x16x16xf32>) outs(%i : tensor<3x16xf32>) {depthwise} -> tensor<3x16xf32>
+  return %y : tensor<3x16xf32>
+}
+
+// -----
+
+func.func @depthwise_channels(%x: tensor<1x4x4x16xf32>, %w: tensor<2x9x16xf32>, %i: tensor<1x2x2x32xf32>) -> tensor<1x2x2x32xf32> {
+  // expected-error @+1 {{the depthwise form needs init channels equal to lhs channels, a multiple of 16}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x16xf32>, tensor<2x9x16xf32>) outs(%i : tensor<1x2x2x32xf32>) {depthwise, window = array<i64: 3, 3>} -> tensor<1x2x2x32xf32>
+  return %y : tensor<1x2x2x32xf32>
+}
+
+// -----
+
+func.func @depthwise_channels_multiple_of_16(%x: tensor<1x4x4x8xf32>, %w: tensor<1x9x16xf32>, %i: tensor<1x2x2x8xf32>) -> tensor<1x2x2x8xf32> {
+  // expected-error @+1 {{the depthwise form needs init channels equal to lhs channels, a multiple of 16}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x8xf32>, tensor<1x9x16xf32>) outs(%i : tensor<1x2x2x8xf32>) {depthwise, window = array<i64: 3, 3>} -> tensor<1x2x2x8xf32>
+  return %y : tensor<1x2x2x8xf32>
+}
+
+// -----
+
+// The integer depthwise form packs 16 weights per position, not VNNI groups.
+func.func @depthwise_packed_shape(%x: tensor<1x4x4x16xi8>, %w: tensor<1x3x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<1x2x2x16xi8>) -> tensor<1x2x2x16xi8> {
+  // expected-error @+1 {{packed_rhs must have shape 1x9x16}}
+  %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x16xi8>, tensor<1x3x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<1x2x2x16xi8>) {depthwise, output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 3>} -> tensor<1x2x2x16xi8>
+  return %y : tensor<1x2x2x16xi8>
+}

@@ -89,8 +89,9 @@ def make_cases():
                  pads=(1, 1, 1, 1), a="i8", y="i8", per_channel=True, w_zp=False,
                  bias=True, clamp=None, layout="nhwc_hwcf"):
         a_signed, y_signed = a == "i8", y == "i8"
+        depthwise = layout == "nhwc_hwc"  # HWC filter, F = C
         x = rng.integers(-128 if a_signed else 0, 128 if a_signed else 256, (N, H, W, C))
-        w = rng.integers(-127, 128, (KH, KW, C, F))
+        w = rng.integers(-127, 128, (KH, KW, C) if depthwise else (KH, KW, C, F))
         a_scale = 0.01 + rng.random() * 0.05
         a_zp = int(rng.integers(-20, 20)) + (0 if a_signed else 128)
         if per_channel:
@@ -101,8 +102,8 @@ def make_cases():
         y_scale, y_zp, qmin, qmax, bias_vals, lo, hi = output_params(y_signed, F, bias, clamp)
         expected = ref.qlinear_conv_nhwc(x, a_scale, a_zp, w, w_scale, w_zp_v, y_scale, y_zp,
                                          qmin, qmax, bias_vals, strides, dilations, pads,
-                                         False, lo, hi)
-        axis = 3
+                                         depthwise, lo, hi)
+        axis = 2 if depthwise else 3
         if layout == "nchw_fchw":
             x, w, expected = x.transpose(0, 3, 1, 2), w.transpose(3, 2, 0, 1), expected.transpose(0, 3, 1, 2)
             axis = 0
@@ -113,9 +114,10 @@ def make_cases():
                           y_t=qtype(y, y_scale, y_zp),
                           x_dtype=np.int8 if a_signed else np.uint8, expected=expected))
 
-    def add_float_conv(name, N, H, W, C, F, KH, KW, strides=(1, 1), dilations=(1, 1)):
+    def add_float_conv(name, N, H, W, C, F, KH, KW, strides=(1, 1), dilations=(1, 1),
+                       depthwise=False):
         x = rng.standard_normal((N, H, W, C)).astype(np.float32)
-        w = rng.standard_normal((KH, KW, C, F)).astype(np.float32)
+        w = rng.standard_normal((KH, KW, C) if depthwise else (KH, KW, C, F)).astype(np.float32)
         oh = (H - dilations[0] * (KH - 1) - 1) // strides[0] + 1
         ow = (W - dilations[1] * (KW - 1) - 1) // strides[1] + 1
         expected = np.zeros((N, oh, ow, F))
@@ -123,10 +125,11 @@ def make_cases():
             for j in range(KW):
                 patch = x[:, i * dilations[0]: i * dilations[0] + strides[0] * (oh - 1) + 1: strides[0],
                           j * dilations[1]: j * dilations[1] + strides[1] * (ow - 1) + 1: strides[1], :]
-                expected += np.tensordot(patch.astype(np.float64), w[i, j].astype(np.float64),
-                                         axes=([3], [0]))
+                tap = w[i, j].astype(np.float64)
+                expected += (patch * tap if depthwise
+                             else np.tensordot(patch.astype(np.float64), tap, axes=([3], [0])))
         cases.append(dict(name=name, kind="f32conv", x=x, w=w, strides=strides,
-                          dilations=dilations, expected=expected))
+                          dilations=dilations, depthwise=depthwise, expected=expected))
 
     add("tile_multiple", 12, 64, 64)
     add("m1", 1, 768, 80)
@@ -164,6 +167,21 @@ def make_cases():
     add_conv("conv_wide", 1, 12, 12, 16, 48, 3, 3)
     add_conv("conv_weight_zero_point", 1, 6, 6, 8, 10, 3, 3, per_channel=False, w_zp=True)
     add_conv("conv_three_channels", 1, 7, 7, 3, 8, 3, 3, strides=(2, 2))
+    # Depthwise: 16-channel blocks (C = 48: three), output width not a
+    # multiple of the tile, strides and dilations, u8, clamps, 5 x 5; C = 24
+    # (not a multiple of 16) and filter zero points stay on the generic loops.
+    add_conv("dw_direct", 2, 7, 9, 48, 48, 3, 3, layout="nhwc_hwc")
+    add_conv("dw_strided_u8", 1, 11, 10, 32, 32, 3, 3, strides=(2, 1), dilations=(1, 2),
+             pads=(2, 1, 0, 1), a="u8", y="u8", per_channel=False, clamp=(130, None),
+             layout="nhwc_hwc")
+    add_conv("dw_5x5_unbiased", 1, 9, 9, 16, 16, 5, 5, pads=(2, 2, 2, 2), bias=False,
+             layout="nhwc_hwc")
+    add_conv("dw_generic_24", 1, 6, 6, 24, 24, 3, 3, layout="nhwc_hwc")
+    add_conv("dw_weight_zero_point", 1, 6, 6, 16, 16, 3, 3, per_channel=False, w_zp=True,
+             layout="nhwc_hwc")
+    add_float_conv("dw_f32", 2, 8, 9, 32, 32, 3, 3, depthwise=True)
+    add_float_conv("dw_f32_strided", 1, 11, 12, 16, 16, 3, 2, strides=(2, 1), dilations=(1, 2),
+                   depthwise=True)
     add_float_conv("conv_f32", 2, 8, 9, 5, 19, 3, 3)
     add_float_conv("conv_f32_strided", 1, 11, 12, 8, 16, 3, 2, strides=(2, 1), dilations=(1, 2))
     return cases
@@ -185,7 +203,7 @@ def conv_text(c):
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<{y_shape}xf32>
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{y_shape}xf32>) -> tensor<{y_shape}xf32>
-  %y = linalg.conv_2d_nhwc_hwcf {{strides = dense<[{st}]> : tensor<2xi64>, dilations = dense<[{dl}]> : tensor<2xi64>}}
+  %y = linalg.{"depthwise_conv_2d_nhwc_hwc" if c["depthwise"] else "conv_2d_nhwc_hwcf"} {{strides = dense<[{st}]> : tensor<2xi64>, dilations = dense<[{dl}]> : tensor<2xi64>}}
       ins(%x, %w : tensor<{x_shape}xf32>, tensor<{w_shape}xf32>) outs(%init : tensor<{y_shape}xf32>) -> tensor<{y_shape}xf32>
   return %y : tensor<{y_shape}xf32>
 }}"""
