@@ -168,13 +168,15 @@ func.func @fixed_point(%a: memref<2x4xi8>, %w: memref<1x1x64xi8>, %o: memref<16x
 
 // -----
 
-// Depthwise form: channels are the lanes. Per window position, the s8
-// weights of each 16-channel block widened to i32 once, and per pixel 16
-// u8 input channels widened to i32 and multiplied lane by lane (vpdpwssd
-// on the 16-bit halves; the portable form multiplies and adds), then the
-// requantize epilogue.
+// Depthwise form: channels are the lanes. A loop over the window rows;
+// per window column, the s8 weights of each 16-channel block widened to
+// i32, and per pixel 16 u8 input channels widened to i32 and multiplied
+// lane by lane (vpdpwssd on the 16-bit halves; the portable form
+// multiplies and adds), then the requantize epilogue. The 3 pixels x 3
+// window columns of a tile read 5 distinct input pixels per block: 10
+// input loads per window row, not 18.
 // VNNI-LABEL: func @depthwise
-// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c1{{.*}} iter_args
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args
 // VNNI: %[[W:.*]] = vector.load %arg1[{{.*}}] : memref<2x9x16xi8>, vector<16xi8>
 // VNNI: %[[WIDE:.*]] = arith.extsi %[[W]] : vector<16xi8> to vector<16xi32>
 // VNNI: %[[X:.*]] = vector.load %arg0[{{.*}}] : memref<1x4x5x32xi8>, vector<16xi8>
@@ -182,7 +184,10 @@ func.func @fixed_point(%a: memref<2x4xi8>, %w: memref<1x1x64xi8>, %o: memref<16x
 // VNNI: %[[XH:.*]] = vector.bitcast %[[XWIDE]] : vector<16xi32> to vector<32xi16>
 // VNNI: %[[WH:.*]] = vector.bitcast %[[WIDE]] : vector<16xi32> to vector<32xi16>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpwssd.512"(%{{.*}}, %[[XH]], %[[WH]])
+// VNNI-COUNT-9: vector.load %arg0
+// VNNI-NOT: vector.load %arg0
 // VNNI-NOT: vector.broadcast
+// VNNI: scf.yield
 // VNNI: vector.load %arg2[{{.*}}] : memref<32xi32>, vector<16xi32>
 // VNNI: arith.mulf {{.*}} : vector<16xf64>
 // VNNI: vector.store {{.*}} : memref<1x2x3x32xi8>, vector<16xi8>
@@ -204,7 +209,7 @@ func.func @depthwise(%x: memref<1x4x5x32xi8>, %w: memref<2x9x16xi8>, %o: memref<
 // weights per pixel and window position (no broadcast), stored.
 // VNNI-LABEL: func @float_depthwise
 // VNNI: vector.load %arg2[{{.*}}] : memref<1x2x3x16xf32>, vector<16xf32>
-// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c1{{.*}} iter_args
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args
 // VNNI: %[[W:.*]] = vector.load %arg1[{{.*}}] : memref<1x9x16xf32>, vector<16xf32>
 // VNNI: %[[X:.*]] = vector.load %arg0[{{.*}}] : memref<1x4x5x16xf32>, vector<16xf32>
 // VNNI: vector.fma %[[X]], %[[W]], %{{.*}} : vector<16xf32>
