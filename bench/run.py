@@ -100,7 +100,7 @@ def conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8):
             run([os.path.join(bench_bin, "onednn-conv"), *flags, str(h), str(w), str(c), str(f),
                  str(20 * scale)], env=env1)))
         gops = ops / ours8 / 1e6
-        label = f"{'dw ' if flags else ''}{h}x{w}x{c}->{f}"
+        label = f"dw {h}x{w}x{c}" if flags else f"{h}x{w}x{c}->{f}"
         print(f"{label:<16} {ours8:>8.4f} {gops:>5.0f} {100 * gops / peak_int8:>5.0f} "
               f"{lib['int8']:>8.4f} {lib['int8'] / ours8:>8.2f}x {ours32:>8.4f} "
               f"{lib['f32']:>8.4f} {lib['f32'] / ours32:>8.2f}x {ours32 / ours8:>8.2f}x",
