@@ -83,7 +83,7 @@ def main():
 
 def conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8):
     """3x3 NHWC convolutions: a full one (the direct convolution form of our
-    packed kernels) and a depthwise one (linalg loops), INT8 and FP32."""
+    packed kernels) and a depthwise one (their depthwise form), INT8 and FP32."""
     print(f"\n{'conv2d 3x3 NHWC':<16} {'INT8 ms':>8} {'GOPS':>5} {'%peak':>5} {'oneDNN':>8} "
           f"{'vs oneDNN':>9} {'FP32 ms':>8} {'oneDNN':>8} {'vs oneDNN':>9} {'INT8/FP32':>9}")
     for name, (h, w, c, f), flags in [("conv", CONV, []), ("dw", DEPTHWISE, ["--depthwise"])]:

@@ -1,9 +1,10 @@
 //===- PackMatmuls.cpp - Pack constant matmul weights ---------------------===//
 //
-// qnn.matmul / qnn.conv2d / f32 linalg.matmul, batch_matmul and conv_2d
-// => qnn.packed_matmul: constant weights packed at compile time, run-time
-// operands packed by generated copies; convolutions in the direct
-// (window) form where the channels allow, else via im2col. See Passes.td.
+// qnn.matmul / qnn.conv2d / f32 linalg.matmul, batch_matmul, conv_2d and
+// depthwise_conv_2d => qnn.packed_matmul: constant weights packed at compile
+// time, run-time operands packed by generated copies; convolutions in the
+// direct (window) or depthwise form where the channels allow, else via
+// im2col (depthwise: left alone). See Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -177,7 +178,10 @@ packQuantized(quant::UniformQuantizedType lhsQ, quant::QuantizedType rhsQ,
     p.fixedMultipliers.assign(paddedN, 0);
     p.shifts.assign(paddedN, 0);
     for (int64_t col = 0; col < n; ++col) {
-      auto fixed = decomposeMultiplier(p.multipliers[col]);
+      // From the exact multiplier, as the reference lowering: the f32 one
+      // of the float mode would round the Q31 value differently.
+      auto fixed = decomposeMultiplier(matmulRealMultiplier(
+          lhsQ.getScale(), weightScales[col], outQ.getScale()));
       if (!fixed) {
         llvm::consumeError(fixed.takeError());
         return std::nullopt;
@@ -367,7 +371,7 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
                                 PatternRewriter &rewriter) const override {
     StringRef layout = op.getLayout();
     if (layout != "nhwc_hwcf" && layout != "nchw_fchw")
-      return rewriter.notifyMatchFailure(op, "depthwise stays a convolution");
+      return rewriter.notifyMatchFailure(op, "depthwise: its own pattern");
     bool nchw = layout == "nchw_fchw";
     RankedTensorType inputType = op.getInput().getType(),
                      filterType = op.getFilter().getType(),
@@ -674,6 +678,8 @@ struct PackFloatConv2D : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
         !cast<ShapedType>(init.getType()).hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     ArrayRef<int64_t> fs = filter->getType().getShape();
+    if (llvm::is_contained(fs, 0))
+      return rewriter.notifyMatchFailure(op, "empty filter");
     auto pair = [&](DenseIntElementsAttr attr) {
       auto values = llvm::to_vector(attr.getValues<int64_t>());
       return rewriter.getDenseI64ArrayAttr(values);
@@ -707,6 +713,8 @@ struct PackFloatDepthwiseConv2D
         !cast<ShapedType>(init.getType()).hasStaticShape())
       return rewriter.notifyMatchFailure(op, "dynamic shapes");
     ArrayRef<int64_t> fs = filter->getType().getShape();
+    if (llvm::is_contained(fs, 0))
+      return rewriter.notifyMatchFailure(op, "empty filter");
     if (fs[2] % kPanel != 0)
       return rewriter.notifyMatchFailure(op, "channels not a multiple of 16");
     Value packedRhs =

@@ -163,6 +163,11 @@ float quantopt::matmulRequantizeMultiplier(double lhsScale, double rhsScale,
   return product / float(resultScale);
 }
 
+double quantopt::matmulRealMultiplier(double lhsScale, double rhsScale,
+                                      double resultScale) {
+  return lhsScale * rhsScale / resultScale;
+}
+
 int64_t quantopt::requantizeValue(int64_t q, int64_t zpIn, float multiplier,
                                   int64_t zpOut, StorageRange range) {
   // The product of an integer and an f32 is exact in f64 for |q - zpIn| <

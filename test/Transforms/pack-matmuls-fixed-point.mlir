@@ -46,3 +46,4 @@ func.func @fixed_point_conv(%x: tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:3>>) -
   %y = qnn.conv2d %x, %w {layout = "nhwc_hwcf"} : tensor<1x2x2x4x!quant.uniform<i8:f32, 0.5:3>>, tensor<1x1x4x2x!quant.uniform<i8:f32:3, {1.0, 0.5}>> -> tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
   return %y : tensor<1x2x2x2x!quant.uniform<i8:f32, 2.0>>
 }
+

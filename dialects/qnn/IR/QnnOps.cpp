@@ -422,6 +422,8 @@ LogicalResult Conv2DOp::verify() {
   for (auto [d, sp] : llvm::enumerate(spatial)) {
     int64_t in = input.getDimSize(sp[0]), k = filter.getDimSize(sp[1]);
     int64_t out = result.getDimSize(resultSpatial[d]);
+    if (k == 0)
+      return emitOpError() << "filter spatial dimension " << d << " is empty";
     if (!known(in) || !known(k) || !known(out))
       continue;
     std::optional<int64_t> padded = llvm::checkedAdd(in, getPadding()[d]);

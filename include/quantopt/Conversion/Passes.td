@@ -119,16 +119,18 @@ def ConvertQnnPackedMatmulToVectorPass
       register tile holds neighbouring output pixels, and the reduction
       runs over the window positions, then the channels (4 per integer
       step), reading the input in place.
-    - depthwise form: the same loops, with channels as the lanes: per
-      window position, 16 input channels of a pixel times their 16
-      weights, no broadcast. Integer: both widened to i32 lanes and
-      multiplied with `vpdpwssd` (`target=vnni`; the high 16 bits of the
-      u8 input are zero, so each lane gets the one product) or a vector
-      multiply and add (`target=generic`), then the same epilogue.
+    - depthwise form: output rows, channel blocks and pixel tiles as
+      above, with channels as the lanes; a loop over the window rows, the
+      window columns unrolled so that each input pixel a tile reads in a
+      window row is loaded once; each product is 16 input channels of a
+      pixel times their 16 weights (no broadcast). Integer: both widened to
+      i32 lanes and multiplied with `vpdpwssd` (`target=vnni`; the high 16
+      bits of the u8 input are zero, so each lane gets the one product) or
+      a vector multiply and add (`target=generic`), then the same epilogue.
 
     `rows` = `vectors` = 0 picks tiles from M (24 accumulators for M >= 6,
     a wider tile for small M so that M = 1 still keeps 12 dot products in
-    flight). Remainders in M, N (masked stores) and K (zero padding) are
+    flight); the depthwise form defaults to 2 vectors of 8 pixels. Remainders in M, N (masked stores) and K (zero padding) are
     handled; results are bit-identical for every tiling and target.
   }];
   let dependentDialects = [
@@ -143,9 +145,9 @@ def ConvertQnnPackedMatmulToVectorPass
     Option<"target", "target", "std::string", "\"vnni\"",
            "Dot-product instructions: vnni (AVX512-VNNI vpdpbusd) or generic">,
     Option<"rows", "rows", "int64_t", "0",
-           "Rows per register tile (0: chosen from M)">,
+           "Rows per register tile (0: chosen from M and the form)">,
     Option<"vectors", "vectors", "int64_t", "0",
-           "16-column vectors per register tile (0: chosen from M)">,
+           "16-column vectors per register tile (0: chosen from M and the form)">,
     Option<"parallel", "parallel", "bool", "false",
            "Emit the loop over column blocks as scf.parallel, so that "
            "threads (convert-scf-to-openmp) share the output columns">,

@@ -97,6 +97,12 @@ float requantizeMultiplier(double scaleIn, double scaleOut);
 float matmulRequantizeMultiplier(double lhsScale, double rhsScale,
                                  double resultScale);
 
+/// The exact (f64) output multiplier of a quantized matmul or convolution,
+/// lhsScale * rhsScale / resultScale: what the fixed-point requantize mode
+/// decomposes into a Q31 multiplier and a shift.
+double matmulRealMultiplier(double lhsScale, double rhsScale,
+                            double resultScale);
+
 /// Float-mode requantize: clamp(round_half_to_even(f64(q - zpIn) * m) + zpOut),
 /// the product in f64 (exact for |q - zpIn| < 2^29).
 int64_t requantizeValue(int64_t q, int64_t zpIn, float multiplier,

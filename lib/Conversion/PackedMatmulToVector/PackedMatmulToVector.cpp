@@ -1,7 +1,8 @@
 //===- PackedMatmulToVector.cpp - qnn.packed_matmul micro-kernels ---------===//
 //
 // Bufferized qnn.packed_matmul => loops over register tiles, vector ops and
-// (target=vnni) the vpdpbusd intrinsic. See Passes.td.
+// (target=vnni) the vpdpbusd / vpdpwssd (depthwise) intrinsics. See
+// Passes.td.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,8 +82,8 @@ public:
     // registers for a window row's weights and the input pixels it shares
     // (measured best on 56 x 56 x 128, 3 x 3).
     if (op.getDepthwise()) {
-      rows = rows > 0 ? rows : 8;
       vectors = vectors > 0 ? vectors : 2;
+      rows = rows > 0 ? rows : std::clamp<int64_t>(16 / vectors, 1, 8);
     }
     shape = chooseTile(m, tiles, rows, vectors);
     numRows = ShapedType::isDynamic(m)

@@ -524,8 +524,8 @@ contractionRequantizeSpec(Type inputElement, Type weightElement,
   auto out = cast<quant::UniformQuantizedType>(resultElement);
   RequantizeSpec spec;
   for (double weightScale : weights.scales) {
-    spec.realMultipliers.push_back(input.getScale() * weightScale /
-                                   out.getScale());
+    spec.realMultipliers.push_back(matmulRealMultiplier(
+        input.getScale(), weightScale, out.getScale()));
     spec.floatMultipliers.push_back(matmulRequantizeMultiplier(
         input.getScale(), weightScale, out.getScale()));
   }

@@ -219,3 +219,34 @@ func.func @float_depthwise(%x: memref<1x4x5x16xf32>, %w: memref<1x9x16xf32>, %y:
   qnn.packed_matmul ins(%x, %w : memref<1x4x5x16xf32>, memref<1x9x16xf32>) outs(%y : memref<1x2x3x16xf32>) {depthwise, window = array<i64: 3, 3>}
   return
 }
+
+// -----
+
+// Depthwise index math, window 3 x 2, strides (1, 2), dilations (1, 2), 9
+// output pixels: a block of 8 pixels, then the remainder pixel. Input row
+// oy + ky; column 2 ox + 2 r + 2 kx, so the window column kx = 1 of pixel r
+// is column kx = 0 of pixel r + 1: 9 input loads per window row, not 16.
+// VNNI-LABEL: func @depthwise_strided
+// VNNI: scf.for %[[OX:.*]] = %c0{{.*}} to %c8{{.*}} step %c8
+// VNNI: scf.for %[[KY:.*]] = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args
+// VNNI: %[[RS:.*]] = arith.muli %{{.*}}, %c1{{(_[0-9]+)?}} : index
+// VNNI: %[[RD:.*]] = arith.muli %[[KY]], %c1{{(_[0-9]+)?}} : index
+// VNNI: %[[ROW:.*]] = arith.addi %[[RS]], %[[RD]] : index
+// VNNI: %[[COL:.*]] = arith.muli %[[OX]], %c2{{(_[0-9]+)?}} : index
+// VNNI: %[[POS:.*]] = arith.muli %[[KY]], %c2{{(_[0-9]+)?}} : index
+// VNNI: vector.load %arg1[%{{.*}}, %[[POS]], %{{.*}}] : memref<1x6x16xi8>
+// VNNI: vector.load %arg0[%{{.*}}, %[[ROW]], %[[COL]], %{{.*}}] : memref<1x3x21x16xi8>
+// VNNI: %[[C14:.*]] = arith.addi %[[COL]], %c14{{(_[0-9]+)?}} : index
+// VNNI: vector.load %arg0[%{{.*}}, %[[ROW]], %[[C14]], %{{.*}}]
+// VNNI: %[[P1:.*]] = arith.addi %[[POS]], %c1{{(_[0-9]+)?}} : index
+// VNNI: vector.load %arg1[%{{.*}}, %[[P1]], %{{.*}}] : memref<1x6x16xi8>
+// VNNI-NOT: vector.load %arg0
+// VNNI: %[[C16:.*]] = arith.addi %[[COL]], %c16{{(_[0-9]+)?}} : index
+// VNNI: vector.load %arg0[%{{.*}}, %[[ROW]], %[[C16]], %{{.*}}]
+// VNNI-NOT: vector.load %arg0
+// VNNI: scf.yield
+// VNNI: scf.for %{{.*}} = %c0{{.*}} to %c3{{.*}} step %c1{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<16xi32>)
+func.func @depthwise_strided(%x: memref<1x3x21x16xi8>, %w: memref<1x6x16xi8>, %o: memref<16xi32>, %m: memref<16xf64>, %y: memref<1x1x9x16xi8>) {
+  qnn.packed_matmul ins(%x, %w : memref<1x3x21x16xi8>, memref<1x6x16xi8>) requantize(%o, %m : memref<16xi32>, memref<16xf64>) outs(%y : memref<1x1x9x16xi8>) {depthwise, output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 2>, strides = array<i64: 1, 2>, dilations = array<i64: 1, 2>}
+  return
+}

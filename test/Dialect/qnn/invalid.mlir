@@ -464,6 +464,17 @@ func.func @conv_spatial(%x: tensor<1x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
 !qa = !quant.uniform<i8:f32, 0.05>
 !qy = !quant.uniform<i8:f32, 0.1>
 
+func.func @conv_empty_filter(%x: tensor<1x4x4x2x!qa>, %w: tensor<0x3x2x4x!qa>) {
+  // expected-error @+1 {{'qnn.conv2d' op filter spatial dimension 0 is empty}}
+  %y = qnn.conv2d %x, %w : tensor<1x4x4x2x!qa>, tensor<0x3x2x4x!qa> -> tensor<1x5x2x4x!qy>
+  return
+}
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.05>
+!qy = !quant.uniform<i8:f32, 0.1>
+
 func.func @conv_batch(%x: tensor<2x4x4x2x!qa>, %w: tensor<3x3x2x4x!qa>) {
   // expected-error @+1 {{'qnn.conv2d' op result batch 1 differs from input batch 2}}
   %y = qnn.conv2d %x, %w : tensor<2x4x4x2x!qa>, tensor<3x3x2x4x!qa> -> tensor<1x2x2x4x!qy>

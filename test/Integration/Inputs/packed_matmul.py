@@ -176,6 +176,8 @@ def make_cases():
              layout="nhwc_hwc")
     add_conv("dw_5x5_unbiased", 1, 9, 9, 16, 16, 5, 5, pads=(2, 2, 2, 2), bias=False,
              layout="nhwc_hwc")
+    add_conv("dw_stride2_dilation", 1, 12, 13, 16, 16, 3, 3, strides=(2, 2), dilations=(2, 1),
+             layout="nhwc_hwc")
     add_conv("dw_generic_24", 1, 6, 6, 24, 24, 3, 3, layout="nhwc_hwc")
     add_conv("dw_weight_zero_point", 1, 6, 6, 16, 16, 3, 3, per_channel=False, w_zp=True,
              layout="nhwc_hwc")
