@@ -357,6 +357,32 @@ static Value paddedUnsignedNhwc(PatternRewriter &rewriter, Location loc,
                                        sizes, ones);
 }
 
+/// The types of a qnn.conv2d with static input and result shapes and
+/// 8-bit storage throughout, the only ones the packed forms take.
+struct ConvTypes {
+  RankedTensorType input, filter, result;
+  quant::UniformQuantizedType inQ;
+  quant::QuantizedType wQ;
+  quant::UniformQuantizedType outQ;
+};
+static FailureOr<ConvTypes> matchStaticEightBitConv(qnn::Conv2DOp op,
+                                                    PatternRewriter &rewriter) {
+  ConvTypes t{op.getInput().getType(),
+              op.getFilter().getType(),
+              op.getType(),
+              {},
+              {},
+              {}};
+  if (!t.input.hasStaticShape() || !t.result.hasStaticShape())
+    return rewriter.notifyMatchFailure(op, "dynamic shapes");
+  t.inQ = cast<quant::UniformQuantizedType>(t.input.getElementType());
+  t.wQ = cast<quant::QuantizedType>(t.filter.getElementType());
+  t.outQ = cast<quant::UniformQuantizedType>(t.result.getElementType());
+  if (!allEightBit({t.inQ, t.wQ, t.outQ}))
+    return rewriter.notifyMatchFailure(op, "not 8-bit");
+  return t;
+}
+
 /// qnn.conv2d (NHWC/HWCF or NCHW/FCHW, 8-bit, constant filter) -> the
 /// convolution form of qnn.packed_matmul on the input padded with its zero
 /// point (and turned to u8, NHWC, in the same copy); where that form does
@@ -373,16 +399,10 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
     if (layout != "nhwc_hwcf" && layout != "nchw_fchw")
       return rewriter.notifyMatchFailure(op, "depthwise: its own pattern");
     bool nchw = layout == "nchw_fchw";
-    RankedTensorType inputType = op.getInput().getType(),
-                     filterType = op.getFilter().getType(),
-                     resultType = op.getType();
-    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    auto inQ = cast<quant::UniformQuantizedType>(inputType.getElementType());
-    auto wQ = cast<quant::QuantizedType>(filterType.getElementType());
-    auto outQ = cast<quant::UniformQuantizedType>(resultType.getElementType());
-    if (!allEightBit({inQ, wQ, outQ}))
-      return rewriter.notifyMatchFailure(op, "not 8-bit");
+    FailureOr<ConvTypes> types = matchStaticEightBitConv(op, rewriter);
+    if (failed(types))
+      return failure();
+    auto [inputType, filterType, resultType, inQ, wQ, outQ] = *types;
     std::optional<SmallVector<int64_t>> filter =
         constantStorage(op.getFilter());
     if (!filter)
@@ -586,16 +606,10 @@ struct PackQuantizedDepthwiseConv2D : OpRewritePattern<qnn::Conv2DOp> {
                                 PatternRewriter &rewriter) const override {
     if (op.getLayout() != "nhwc_hwc")
       return rewriter.notifyMatchFailure(op, "not depthwise");
-    RankedTensorType inputType = op.getInput().getType(),
-                     filterType = op.getFilter().getType(),
-                     resultType = op.getType();
-    if (!inputType.hasStaticShape() || !resultType.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "dynamic shapes");
-    auto inQ = cast<quant::UniformQuantizedType>(inputType.getElementType());
-    auto wQ = cast<quant::QuantizedType>(filterType.getElementType());
-    auto outQ = cast<quant::UniformQuantizedType>(resultType.getElementType());
-    if (!allEightBit({inQ, wQ, outQ}))
-      return rewriter.notifyMatchFailure(op, "not 8-bit");
+    FailureOr<ConvTypes> types = matchStaticEightBitConv(op, rewriter);
+    if (failed(types))
+      return failure();
+    auto [inputType, filterType, resultType, inQ, wQ, outQ] = *types;
     ArrayRef<int64_t> in = inputType.getShape(), fs = filterType.getShape(),
                       out = resultType.getShape();
     int64_t channels = in[3], positions = fs[0] * fs[1];

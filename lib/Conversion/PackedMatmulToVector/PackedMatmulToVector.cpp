@@ -133,12 +133,13 @@ private:
   using ActivationFn =
       function_ref<Value(int64_t r, Value position, Value step)>;
 
-  /// The convolution form: output rows (n, oy) outermost, shared by the
-  /// threads; in each, column blocks, then register tiles of neighbouring
-  /// output pixels, reading the input window in place (no im2col, no
-  /// packed activations: the input is u8 already, and 4 channels make one
-  /// dot-product group).
-  void emitConvolution() {
+  /// The loops shared by the convolution forms: output rows (n, oy)
+  /// outermost (parallel when requested), then column blocks of `vectors`
+  /// x 16, then tiles of `rows` neighbouring output pixels from ox.
+  void
+  forOutputTiles(function_ref<void(Value image, Value oy, Value tile,
+                                   int64_t vectors, Value ox, int64_t rows)>
+                     body) {
     auto initType = cast<MemRefType>(op.getInit().getType());
     int64_t outHeight = initType.getDimSize(1);
     int64_t outRows = initType.getDimSize(0) * outHeight;
@@ -150,39 +151,46 @@ private:
           outputPrefix = {image, oy};
           forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
             forBlocks(m, shape.rows, [&](Value ox, int64_t rows) {
-              auto read = [&](int64_t r, Value position, Value channel,
-                              Type type) -> Value {
-                SmallVector<Value> at =
-                    inputIndices(image, oy, ox, r, position, channel);
-                return vector::LoadOp::create(b, type, op.getLhs(), at);
-              };
-              if (op.isInteger())
-                emitIntegerTile(
-                    ox, rows, tile, vectors,
-                    [&](int64_t r, Value position, Value group) -> Value {
-                      Value channel =
-                          arith::MulIOp::create(b, group, index(kGroup));
-                      Value quad = read(r, position, channel,
-                                        vec(kGroup, b.getI8Type()));
-                      return vector::ExtractOp::create(
-                          b,
-                          vector::BitCastOp::create(b, vec(1, b.getI32Type()),
-                                                    quad),
-                          ArrayRef<int64_t>{0});
-                    });
-              else
-                emitFloatTile(
-                    ox, rows, tile, vectors,
-                    [&](int64_t r, Value position, Value channel) -> Value {
-                      Value one =
-                          read(r, position, channel, vec(1, b.getF32Type()));
-                      return vector::ExtractOp::create(b, one,
-                                                       ArrayRef<int64_t>{0});
-                    });
+              body(image, oy, tile, vectors, ox, rows);
             });
           });
         },
         parallel);
+  }
+
+  /// The convolution form: output rows (n, oy) outermost, shared by the
+  /// threads; in each, column blocks, then register tiles of neighbouring
+  /// output pixels, reading the input window in place (no im2col, no
+  /// packed activations: the input is u8 already, and 4 channels make one
+  /// dot-product group).
+  void emitConvolution() {
+    forOutputTiles([&](Value image, Value oy, Value tile, int64_t vectors,
+                       Value ox, int64_t rows) {
+      auto read = [&](int64_t r, Value position, Value channel,
+                      Type type) -> Value {
+        SmallVector<Value> at =
+            inputIndices(image, oy, ox, r, position, channel);
+        return vector::LoadOp::create(b, type, op.getLhs(), at);
+      };
+      if (op.isInteger())
+        emitIntegerTile(
+            ox, rows, tile, vectors,
+            [&](int64_t r, Value position, Value group) -> Value {
+              Value channel = arith::MulIOp::create(b, group, index(kGroup));
+              Value quad =
+                  read(r, position, channel, vec(kGroup, b.getI8Type()));
+              return vector::ExtractOp::create(
+                  b, vector::BitCastOp::create(b, vec(1, b.getI32Type()), quad),
+                  ArrayRef<int64_t>{0});
+            });
+      else
+        emitFloatTile(
+            ox, rows, tile, vectors,
+            [&](int64_t r, Value position, Value channel) -> Value {
+              Value one = read(r, position, channel, vec(1, b.getF32Type()));
+              return vector::ExtractOp::create(b, one, ArrayRef<int64_t>{0});
+            });
+    });
   }
 
   /// The depthwise form: output rows (n, oy) outermost, shared by the
@@ -190,95 +198,77 @@ private:
   /// pixels. Channels are the vector lanes: each window position adds 16
   /// input channels of a pixel times their 16 weights, with no broadcast.
   void emitDepthwise() {
-    auto initType = cast<MemRefType>(op.getInit().getType());
-    int64_t outHeight = initType.getDimSize(1);
-    int64_t outRows = initType.getDimSize(0) * outHeight;
     bool integer = op.isInteger();
     Type element = integer ? Type(b.getI32Type()) : Type(b.getF32Type());
     VectorType accType = vec(kLanes, element);
     VectorType storedType =
         vec(kLanes, integer ? Type(b.getI8Type()) : Type(b.getF32Type()));
-    forBlocks(
-        outRows, 1,
-        [&](Value outRow, int64_t) {
-          Value image = arith::DivUIOp::create(b, outRow, index(outHeight));
-          Value oy = arith::RemUIOp::create(b, outRow, index(outHeight));
-          outputPrefix = {image, oy};
-          forBlocks(tiles, shape.vectors, [&](Value tile, int64_t vectors) {
-            forBlocks(m, shape.rows, [&](Value ox, int64_t rows) {
-              SmallVector<Value> init;
-              for (int64_t r = 0; r < rows; ++r)
-                for (int64_t v = 0; v < vectors; ++v)
-                  init.push_back(integer ? arith::ConstantOp::create(
-                                               b, DenseElementsAttr::get(
-                                                      accType, APInt(32, 0)))
-                                               .getResult()
-                                         : load(accType, rowPlus(ox, r),
-                                                columnOf(tile, v)));
-              // A loop over the window rows; the window columns unrolled,
-              // so that each input pixel a tile reads in one window row is
-              // loaded once for all the (pixel, kx) pairs that use it.
-              int64_t windowWidth = window->size[1];
-              auto loop = scf::ForOp::create(
-                  b, index(0), index(window->size[0]), index(1), init);
-              {
-                OpBuilder::InsertionGuard guard(b);
-                b.setInsertionPointToStart(loop.getBody());
-                Value ky = loop.getInductionVar();
-                Value inputRow = arith::AddIOp::create(
-                    b, arith::MulIOp::create(b, oy, index(window->strides[0])),
-                    arith::MulIOp::create(b, ky, index(window->dilations[0])));
-                Value firstColumn =
-                    arith::MulIOp::create(b, ox, index(window->strides[1]));
-                Value firstPosition =
-                    arith::MulIOp::create(b, ky, index(windowWidth));
-                SmallVector<Value> accs(loop.getRegionIterArgs());
-                for (int64_t v = 0; v < vectors; ++v) {
-                  Value channel = columnOf(tile, v);
-                  Value panel = arith::AddIOp::create(b, tile, index(v));
-                  llvm::SmallDenseMap<int64_t, Value> inputs;
-                  for (int64_t kx = 0; kx < windowWidth; ++kx) {
-                    Value w = vector::LoadOp::create(
-                        b, storedType, op.getPackedRhs(),
-                        ValueRange{panel, rowPlus(firstPosition, kx),
-                                   index(0)});
-                    if (integer)
-                      w = arith::ExtSIOp::create(b, accType, w);
-                    for (int64_t r = 0; r < rows; ++r) {
-                      int64_t offset =
-                          r * window->strides[1] + kx * window->dilations[1];
-                      Value &x = inputs[offset];
-                      if (!x) {
-                        x = vector::LoadOp::create(
-                            b, storedType, op.getLhs(),
-                            ValueRange{image, inputRow,
-                                       rowPlus(firstColumn, offset), channel});
-                        if (integer)
-                          x = arith::ExtUIOp::create(b, accType, x);
-                      }
-                      Value &acc = accs[r * vectors + v];
-                      acc =
-                          integer
-                              ? multiplyAdd16(acc, x, w)
-                              : vector::FMAOp::create(b, x, w, acc).getResult();
-                    }
-                  }
-                }
-                scf::YieldOp::create(b, accs);
+    forOutputTiles([&](Value image, Value oy, Value tile, int64_t vectors,
+                       Value ox, int64_t rows) {
+      SmallVector<Value> init;
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v)
+          init.push_back(
+              integer ? arith::ConstantOp::create(
+                            b, DenseElementsAttr::get(accType, APInt(32, 0)))
+                            .getResult()
+                      : load(accType, rowPlus(ox, r), columnOf(tile, v)));
+      // A loop over the window rows; the window columns unrolled,
+      // so that each input pixel a tile reads in one window row is
+      // loaded once for all the (pixel, kx) pairs that use it.
+      int64_t windowWidth = window->size[1];
+      auto loop = scf::ForOp::create(b, index(0), index(window->size[0]),
+                                     index(1), init);
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(loop.getBody());
+        Value ky = loop.getInductionVar();
+        Value inputRow = arith::AddIOp::create(
+            b, arith::MulIOp::create(b, oy, index(window->strides[0])),
+            arith::MulIOp::create(b, ky, index(window->dilations[0])));
+        Value firstColumn =
+            arith::MulIOp::create(b, ox, index(window->strides[1]));
+        Value firstPosition = arith::MulIOp::create(b, ky, index(windowWidth));
+        SmallVector<Value> accs(loop.getRegionIterArgs());
+        for (int64_t v = 0; v < vectors; ++v) {
+          Value channel = columnOf(tile, v);
+          Value panel = arith::AddIOp::create(b, tile, index(v));
+          llvm::SmallDenseMap<int64_t, Value> inputs;
+          for (int64_t kx = 0; kx < windowWidth; ++kx) {
+            Value w = vector::LoadOp::create(
+                b, storedType, op.getPackedRhs(),
+                ValueRange{panel, rowPlus(firstPosition, kx), index(0)});
+            if (integer)
+              w = arith::ExtSIOp::create(b, accType, w);
+            for (int64_t r = 0; r < rows; ++r) {
+              int64_t offset =
+                  r * window->strides[1] + kx * window->dilations[1];
+              Value &x = inputs[offset];
+              if (!x) {
+                x = vector::LoadOp::create(
+                    b, storedType, op.getLhs(),
+                    ValueRange{image, inputRow, rowPlus(firstColumn, offset),
+                               channel});
+                if (integer)
+                  x = arith::ExtUIOp::create(b, accType, x);
               }
-              for (int64_t r = 0; r < rows; ++r)
-                for (int64_t v = 0; v < vectors; ++v) {
-                  Value acc = loop.getResult(r * vectors + v);
-                  if (integer)
-                    emitRequantizeAndStore(acc, rowPlus(ox, r),
-                                           columnOf(tile, v));
-                  else
-                    store(acc, rowPlus(ox, r), columnOf(tile, v));
-                }
-            });
-          });
-        },
-        parallel);
+              Value &acc = accs[r * vectors + v];
+              acc = integer ? multiplyAdd16(acc, x, w)
+                            : vector::FMAOp::create(b, x, w, acc).getResult();
+            }
+          }
+        }
+        scf::YieldOp::create(b, accs);
+      }
+      for (int64_t r = 0; r < rows; ++r)
+        for (int64_t v = 0; v < vectors; ++v) {
+          Value acc = loop.getResult(r * vectors + v);
+          if (integer)
+            emitRequantizeAndStore(acc, rowPlus(ox, r), columnOf(tile, v));
+          else
+            store(acc, rowPlus(ox, r), columnOf(tile, v));
+        }
+    });
   }
 
   /// acc + a * w lane by lane, for i32 lanes holding a u8 `a` and an s8
