@@ -177,7 +177,7 @@ def make_cases():
     add_conv("dw_5x5_unbiased", 1, 9, 9, 16, 16, 5, 5, pads=(2, 2, 2, 2), bias=False,
              layout="nhwc_hwc")
     add_conv("dw_stride2_dilation", 1, 12, 13, 16, 16, 3, 3, strides=(2, 2), dilations=(2, 1),
-             layout="nhwc_hwc")
+             layout="nhwc_hwc", clamp=(-3, 2))
     add_conv("dw_generic_24", 1, 6, 6, 24, 24, 3, 3, layout="nhwc_hwc")
     add_conv("dw_weight_zero_point", 1, 6, 6, 16, 16, 3, 3, per_channel=False, w_zp=True,
              layout="nhwc_hwc")
@@ -225,6 +225,8 @@ def conv_text(c):
              f"padding = array<i64: {', '.join(map(str, c['pads']))}>"]
     if c["clamp"]:
         attrs.append(f"clamp_min = {c['clamp'][0]} : i64")
+        if c["clamp"][1] is not None:
+            attrs.append(f"clamp_max = {c['clamp'][1]} : i64")
     body.append(f"  %y = qnn.conv2d {operands} {{{', '.join(attrs)}}} : {types} -> {y_t}")
     return (f"func.func @{c['name']}(%x: {x_t}) -> {y_t} {{\n" + "\n".join(body) +
             f"\n  return %y : {y_t}\n}}")
