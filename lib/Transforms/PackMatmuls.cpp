@@ -577,6 +577,14 @@ private:
   bool fixedPoint;
 };
 
+/// A linalg convolution's strides or dilations (a dense i64 tensor
+/// attribute) as qnn.packed_matmul takes them.
+static DenseI64ArrayAttr asArrayAttr(PatternRewriter &rewriter,
+                                     DenseIntElementsAttr values) {
+  return rewriter.getDenseI64ArrayAttr(
+      llvm::to_vector(values.getValues<int64_t>()));
+}
+
 /// The constant weights (second input) of an f32 linalg matmul or
 /// convolution on tensors whose first input and init are f32 too.
 static FailureOr<DenseFPElementsAttr>
@@ -694,16 +702,13 @@ struct PackFloatConv2D : OpRewritePattern<linalg::Conv2DNhwcHwcfOp> {
     ArrayRef<int64_t> fs = filter->getType().getShape();
     if (llvm::is_contained(fs, 0))
       return rewriter.notifyMatchFailure(op, "empty filter");
-    auto pair = [&](DenseIntElementsAttr attr) {
-      auto values = llvm::to_vector(attr.getValues<int64_t>());
-      return rewriter.getDenseI64ArrayAttr(values);
-    };
     Value packedRhs =
         packFloat(rewriter, op.getLoc(), *filter, fs[0] * fs[1] * fs[2], fs[3]);
     rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
         op, input, packedRhs, init,
-        rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), pair(op.getStrides()),
-        pair(op.getDilations()));
+        rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}),
+        asArrayAttr(rewriter, op.getStrides()),
+        asArrayAttr(rewriter, op.getDilations()));
     return success();
   }
 };
@@ -736,10 +741,8 @@ struct PackFloatDepthwiseConv2D
     rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
         op, input, packedRhs, init,
         rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}),
-        rewriter.getDenseI64ArrayAttr(
-            llvm::to_vector(op.getStrides().getValues<int64_t>())),
-        rewriter.getDenseI64ArrayAttr(
-            llvm::to_vector(op.getDilations().getValues<int64_t>())),
+        asArrayAttr(rewriter, op.getStrides()),
+        asArrayAttr(rewriter, op.getDilations()),
         /*depthwise=*/true);
     return success();
   }
