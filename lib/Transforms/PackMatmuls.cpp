@@ -357,19 +357,22 @@ static Value paddedUnsignedNhwc(PatternRewriter &rewriter, Location loc,
                                        sizes, ones);
 }
 
-/// The types of a qnn.conv2d with static input and result shapes and
-/// 8-bit storage throughout, the only ones the packed forms take.
+/// The types and constant filter storage values of a qnn.conv2d with static
+/// input and result shapes and 8-bit storage throughout, the only ones the
+/// packed forms take.
 struct ConvTypes {
   RankedTensorType input, filter, result;
   quant::UniformQuantizedType inQ;
   quant::QuantizedType wQ;
   quant::UniformQuantizedType outQ;
+  SmallVector<int64_t> filterValues;
 };
 static FailureOr<ConvTypes> matchStaticEightBitConv(qnn::Conv2DOp op,
                                                     PatternRewriter &rewriter) {
   ConvTypes t{op.getInput().getType(),
               op.getFilter().getType(),
               op.getType(),
+              {},
               {},
               {},
               {}};
@@ -380,6 +383,10 @@ static FailureOr<ConvTypes> matchStaticEightBitConv(qnn::Conv2DOp op,
   t.outQ = cast<quant::UniformQuantizedType>(t.result.getElementType());
   if (!allEightBit({t.inQ, t.wQ, t.outQ}))
     return rewriter.notifyMatchFailure(op, "not 8-bit");
+  std::optional<SmallVector<int64_t>> filter = constantStorage(op.getFilter());
+  if (!filter)
+    return rewriter.notifyMatchFailure(op, "filter is not constant");
+  t.filterValues = std::move(*filter);
   return t;
 }
 
@@ -402,11 +409,7 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
     FailureOr<ConvTypes> types = matchStaticEightBitConv(op, rewriter);
     if (failed(types))
       return failure();
-    auto [inputType, filterType, resultType, inQ, wQ, outQ] = *types;
-    std::optional<SmallVector<int64_t>> filter =
-        constantStorage(op.getFilter());
-    if (!filter)
-      return rewriter.notifyMatchFailure(op, "filter is not constant");
+    auto [inputType, filterType, resultType, inQ, wQ, outQ, filter] = *types;
 
     qnn::Conv2DOp::Dims dims = *qnn::Conv2DOp::getDims(layout);
     ArrayRef<int64_t> in = inputType.getShape(), fs = filterType.getShape(),
@@ -430,7 +433,7 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
           for (int64_t fo = 0; fo < g.f; ++fo) {
             int64_t source = nchw ? ((fo * g.c + ci) * g.kh + y) * g.kw + x
                                   : ((y * g.kw + x) * g.c + ci) * g.f + fo;
-            flat[((y * g.kw + x) * g.c + ci) * g.f + fo] = (*filter)[source];
+            flat[((y * g.kw + x) * g.c + ci) * g.f + fo] = filter[source];
           }
     std::optional<SmallVector<int64_t>> bias =
         constantBiasOrZeros(op.getBias(), g.f);
@@ -617,23 +620,19 @@ struct PackQuantizedDepthwiseConv2D : OpRewritePattern<qnn::Conv2DOp> {
     FailureOr<ConvTypes> types = matchStaticEightBitConv(op, rewriter);
     if (failed(types))
       return failure();
-    auto [inputType, filterType, resultType, inQ, wQ, outQ] = *types;
+    auto [inputType, filterType, resultType, inQ, wQ, outQ, filter] = *types;
     ArrayRef<int64_t> in = inputType.getShape(), fs = filterType.getShape(),
                       out = resultType.getShape();
     int64_t channels = in[3], positions = fs[0] * fs[1];
     if (channels % kPanel != 0)
       return rewriter.notifyMatchFailure(op, "channels not a multiple of 16");
-    std::optional<SmallVector<int64_t>> filter =
-        constantStorage(op.getFilter());
-    if (!filter)
-      return rewriter.notifyMatchFailure(op, "filter is not constant");
     std::optional<SmallVector<int64_t>> bias =
         constantBiasOrZeros(op.getBias(), channels);
     if (!bias)
       return rewriter.notifyMatchFailure(op, "bias is not constant");
     // HWC filter values in row-major order are W[ky * KW + kx, c] already.
     std::optional<QuantizedPacking> packing = packQuantized(
-        inQ, wQ, outQ, *filter, *bias, positions, channels, op.getClampMin(),
+        inQ, wQ, outQ, filter, *bias, positions, channels, op.getClampMin(),
         op.getClampMax(), fixedPoint, /*panels=*/true);
     if (!packing)
       return rewriter.notifyMatchFailure(

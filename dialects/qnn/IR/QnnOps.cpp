@@ -630,21 +630,19 @@ LogicalResult PackedMatmulOp::verify() {
   if (getWindow()) {
     if (failed(verifyConvWindow(integer)))
       return failure();
+    // The reduction: window positions x channels, or (depthwise, one
+    // filter per channel) the window positions only.
     std::optional<int64_t> reduction =
         llvm::checkedMul((*getWindow())[0], (*getWindow())[1]);
-    if (reduction)
+    if (reduction && !getDepthwise())
       reduction = llvm::checkedMul(*reduction, lhs.getDimSize(3));
     if (!reduction)
       return emitOpError("the window is too large");
     k = *reduction;
     n = init.getDimSize(3);
-    if (getDepthwise()) {
-      // One filter per channel: the reduction is over the window only.
-      k = (*getWindow())[0] * (*getWindow())[1];
-      if (n != lhs.getDimSize(3) || n % 16 != 0)
-        return emitOpError("the depthwise form needs init channels equal to "
-                           "lhs channels, a multiple of 16");
-    }
+    if (getDepthwise() && (n != lhs.getDimSize(3) || n % 16 != 0))
+      return emitOpError("the depthwise form needs init channels equal to "
+                         "lhs channels, a multiple of 16");
   } else {
     if (getStrides() || getDilations())
       return emitOpError("strides and dilations need a window");
