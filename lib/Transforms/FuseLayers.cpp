@@ -61,7 +61,9 @@ static std::optional<Affine> evaluateAffine(linalg::GenericOp generic,
   };
   values[body.getArgument(0)] = splat(1, 0);
   MLIRContext *ctx = generic.getContext();
-  for (OpOperand *input : llvm::drop_begin(generic.getDpsInputOperands())) {
+  // getDpsInputOperands returns a vector by value: keep it alive for the loop.
+  SmallVector<OpOperand *> inputs = generic.getDpsInputOperands();
+  for (OpOperand *input : llvm::drop_begin(inputs)) {
     DenseFPElementsAttr attr;
     if (!matchPattern(input->get(), m_Constant(&attr)))
       return std::nullopt;
@@ -138,7 +140,8 @@ static std::optional<Affine> evaluateAffine(linalg::GenericOp generic,
 /// conv / matmul (constant weights, into zeros) -> per-channel affine
 /// elementwise op  =>  conv / matmul (scaled weights) [-> bias add].
 struct FoldAffineIntoWeights : OpRewritePattern<linalg::GenericOp> {
-  using OpRewritePattern::OpRewritePattern;
+  FoldAffineIntoWeights(MLIRContext *ctx, ConstantExpansionLimit &limit)
+      : OpRewritePattern(ctx), limit(limit) {}
 
   LogicalResult matchAndRewrite(linalg::GenericOp generic,
                                 PatternRewriter &rewriter) const override {
@@ -162,6 +165,11 @@ struct FoldAffineIntoWeights : OpRewritePattern<linalg::GenericOp> {
       return rewriter.notifyMatchFailure(producer, "weights are not constant");
     auto xType = cast<RankedTensorType>(x.getType());
     int64_t channels = xType.getDimSize(*channelDim);
+    if (ShapedType::isDynamic(channels))
+      return rewriter.notifyMatchFailure(generic, "dynamic channel count");
+    if (!limit.allows(producer, weights) ||
+        !limit.allows(generic, channels, "per-channel values"))
+      return failure();
     std::optional<Affine> affine =
         evaluateAffine(generic, *channelDim, channels);
     if (!affine)
@@ -219,15 +227,21 @@ struct FoldAffineIntoWeights : OpRewritePattern<linalg::GenericOp> {
     rewriter.eraseOp(producer);
     return success();
   }
+
+  ConstantExpansionLimit &limit;
 };
 
 struct FuseLayersPass : quantopt::impl::FuseLayersPassBase<FuseLayersPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     // 1. Batch norm / scales into the weights.
     RewritePatternSet folds(ctx);
-    folds.add<FoldAffineIntoWeights>(ctx);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(folds))))
+    ConstantExpansionLimit limit(maxConstantElements, getArgument());
+    folds.add<FoldAffineIntoWeights>(ctx, limit);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(folds))) ||
+        limit.exceeded())
       return signalPassFailure();
 
     // 2. Merge elementwise ops that follow a quantizable op into one

@@ -23,7 +23,10 @@ static int64_t tripCount(Value lb, Value ub, Value step) {
   std::optional<APInt> count = constantTripCount(
       lb, ub, step, /*isSigned=*/true,
       [](Value, Value, bool) { return std::optional<llvm::APSInt>(); });
-  return count ? count->getSExtValue() : 1 << 20;
+  if (!count)
+    return 1 << 20;
+  return count->isNegative() ? std::numeric_limits<int64_t>::max()
+                             : count->getSExtValue();
 }
 
 /// Estimated work of the loop nest `op`: ops executed, counting each op in
@@ -36,12 +39,16 @@ static int64_t nestWork(Operation *op) {
         ++body;
         return WalkResult::advance();
       }
-      body += nestWork(child);
+      body = std::min(body + nestWork(child), int64_t(1) << 41);
       return WalkResult::skip();
     });
-  int64_t work = std::max<int64_t>(body, 1);
+  // Saturate at 2^40: enough to decide, and trip counts can be huge.
+  constexpr int64_t kMaxWork = int64_t(1) << 40;
+  int64_t work = std::clamp<int64_t>(body, 1, kMaxWork);
   auto times = [&](int64_t trips) {
-    work = std::min<int64_t>(work * trips, int64_t(1) << 40);
+    work = trips > 0 && work > kMaxWork / trips
+               ? kMaxWork
+               : std::min(work * std::max<int64_t>(trips, 0), kMaxWork);
   };
   if (auto loop = dyn_cast<scf::ForOp>(op))
     times(
