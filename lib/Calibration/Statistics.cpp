@@ -81,10 +81,11 @@ void Histogram::add(llvm::ArrayRef<float> values) {
 
 llvm::Expected<Histogram> Histogram::fromCounts(double range,
                                                 std::vector<uint64_t> counts) {
-  if (counts.size() < 4 || counts.size() % 4 != 0)
+  if (counts.size() < 4 || counts.size() % 4 != 0 || counts.size() > kMaxBins)
     return llvm::createStringError(
-        llvm::formatv("histogram needs a positive multiple of 4 bins, got {0}",
-                      counts.size())
+        llvm::formatv("histogram needs a positive multiple of 4 bins, at most "
+                      "{0}, got {1}",
+                      kMaxBins, counts.size())
             .str());
   if (!(range >= 0) || !std::isfinite(range) ||
       (range > 0 && powerOfTwoAtLeast(range) != range))
@@ -304,6 +305,8 @@ static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
   s.nanCount = r.get<int64_t>("nan_count", 0, false);
   s.infCount = r.get<int64_t>("inf_count", 0, false);
   s.momentum = r.get<double>("momentum", 0.01, false);
+  if (!ObserverStats::isValidMomentum(s.momentum))
+    r.fail(llvm::formatv("momentum {0} is not in (0, 1]", s.momentum).str());
   if (const Array *shape = object->getArray("shape"))
     for (const Value &d : *shape)
       s.shape.push_back(d.getAsInteger().value_or(-1));
@@ -333,8 +336,13 @@ static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
     FieldReader h(*histogram, llvm::formatv("observers[{0}].histogram", index));
     double range = h.get<double>("range", 0, true);
     int64_t numBins = h.get<int64_t>("num_bins", 0, true);
+    if (numBins < 4 || numBins % 4 != 0 || numBins > Histogram::kMaxBins)
+      h.fail(llvm::formatv("num_bins must be a positive multiple of 4, at "
+                           "most {0}, got {1}",
+                           Histogram::kMaxBins, numBins)
+                 .str());
     std::vector<uint64_t> counts(
-        numBins > 0 && numBins <= (1 << 20) ? numBins : 0, 0);
+        numBins > 0 && numBins <= Histogram::kMaxBins ? numBins : 0, 0);
     if (const Array *bins = histogram->getArray("bins")) {
       for (const Value &pair : *bins) {
         const Array *p = pair.getAsArray();

@@ -10,7 +10,12 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MathExtras.h"
+
 #include <cstring>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace quantopt;
@@ -91,11 +96,18 @@ static const char *descrOf(NpyDType dtype) {
   llvm_unreachable("unknown dtype");
 }
 
-int64_t NpyArray::numElements() const {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+std::optional<int64_t> quantopt::checkedProduct(llvm::ArrayRef<int64_t> dims,
+                                               int64_t factor) {
+  int64_t n = factor;
+  for (int64_t d : dims)
+    if (d < 0 || llvm::MulOverflow(n, d, n))
+      return std::nullopt;
   return n;
+}
+
+int64_t NpyArray::numElements() const {
+  // parseNpy and the callers that build arrays keep the product in range.
+  return checkedProduct(shape).value_or(0);
 }
 
 std::string NpyArray::shapeString() const {
@@ -105,27 +117,105 @@ std::string NpyArray::shapeString() const {
   return s + (shape.size() == 1 ? ",)" : ")");
 }
 
-/// The value text of `key` in the header dict: "'<f4'", "False", "(2, 3)".
-static std::optional<llvm::StringRef> headerValue(llvm::StringRef header,
-                                                  llvm::StringRef key) {
-  std::string quoted = ("'" + key + "'").str();
-  size_t at = header.find(quoted);
-  if (at == llvm::StringRef::npos)
-    return std::nullopt;
-  llvm::StringRef rest = header.drop_front(at + quoted.size()).ltrim();
-  if (!rest.consume_front(":"))
-    return std::nullopt;
-  rest = rest.ltrim();
-  size_t end = rest.starts_with("(")   ? rest.find(')') + 1
-               : rest.starts_with("'") ? rest.find('\'', 1) + 1
-                                       : rest.find_first_of(",}");
-  if (end == llvm::StringRef::npos || end == 0)
-    return std::nullopt;
-  return rest.take_front(end).trim();
+llvm::Error quantopt::checkFitsInMemory(uint64_t bytes,
+                                        llvm::StringRef what) {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGESIZE);
+  if (pages <= 0 || pageSize <= 0)
+    return llvm::Error::success();
+  uint64_t memory = uint64_t(pages) * uint64_t(pageSize);
+  if (bytes <= memory)
+    return llvm::Error::success();
+  return fail(what, llvm::formatv("needs {0} bytes, more than this machine's "
+                                  "{1} bytes of memory",
+                                  bytes, memory));
 }
 
-llvm::Expected<NpyArray> quantopt::parseNpy(llvm::StringRef bytes,
-                                            llvm::StringRef what) {
+namespace {
+/// Reads the header dict of an .npy file, a Python literal such as
+/// "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }". Accepts
+/// what NumPy's own reader accepts: exactly the three keys, once each.
+class HeaderParser {
+public:
+  explicit HeaderParser(llvm::StringRef text) : rest(text) {}
+
+  llvm::Error parse(llvm::StringRef what) {
+    if (!consume("{"))
+      return fail(what, "malformed header: expected '{'");
+    while (!consume("}")) {
+      std::optional<std::string> key = string();
+      if (!key || !consume(":"))
+        return fail(what, "malformed header: expected 'key': value");
+      std::optional<std::string> v = value();
+      if (!v)
+        return fail(what, "malformed header: bad value for '" + *key + "'");
+      if (!values.try_emplace(*key, *v).second)
+        return fail(what, "malformed header: duplicate key '" + *key + "'");
+      if (!consume(",") && !peek("}"))
+        return fail(what, "malformed header: expected ',' or '}'");
+    }
+    if (!rest.trim().empty())
+      return fail(what, "malformed header: text after the dict");
+    for (auto &entry : values)
+      if (entry.first() != "descr" && entry.first() != "fortran_order" &&
+          entry.first() != "shape")
+        return fail(what, "malformed header: unexpected key '" +
+                              entry.first() + "'");
+    for (llvm::StringRef key : {"descr", "fortran_order", "shape"})
+      if (!values.count(key))
+        return fail(what, "malformed header: missing key '" + key + "'");
+    return llvm::Error::success();
+  }
+
+  /// The text of a value: a string without quotes, "True", "(2, 3)".
+  llvm::StringRef get(llvm::StringRef key) const {
+    auto it = values.find(key);
+    return it == values.end() ? llvm::StringRef() : llvm::StringRef(it->second);
+  }
+
+private:
+  bool peek(llvm::StringRef token) {
+    rest = rest.ltrim();
+    return rest.starts_with(token);
+  }
+  bool consume(llvm::StringRef token) {
+    rest = rest.ltrim();
+    return rest.consume_front(token);
+  }
+  std::optional<std::string> string() {
+    rest = rest.ltrim();
+    if (rest.empty() || (rest[0] != '\'' && rest[0] != '"'))
+      return std::nullopt;
+    size_t end = rest.find(rest[0], 1);
+    if (end == llvm::StringRef::npos)
+      return std::nullopt;
+    std::string s = rest.slice(1, end).str();
+    rest = rest.drop_front(end + 1);
+    return s;
+  }
+  /// A string, True/False, or a tuple of integers.
+  std::optional<std::string> value() {
+    if (std::optional<std::string> s = string())
+      return s;
+    for (llvm::StringRef word : {"True", "False"})
+      if (consume(word))
+        return word.str();
+    if (!peek("("))
+      return std::nullopt;
+    size_t end = rest.find(')');
+    if (end == llvm::StringRef::npos)
+      return std::nullopt;
+    std::string tuple = rest.take_front(end + 1).str();
+    rest = rest.drop_front(end + 1);
+    return tuple;
+  }
+
+  llvm::StringRef rest;
+  llvm::StringMap<std::string> values;
+};
+} // namespace
+
+llvm::Expected<NpyHeader> quantopt::parseNpyHeader(llvm::StringRef bytes,
+                                                   llvm::StringRef what) {
   if (!bytes.starts_with("\x93NUMPY") || bytes.size() < 10)
     return fail(what, "not an .npy file (bad magic)");
   auto major = uint8_t(bytes[6]);
@@ -143,17 +233,16 @@ llvm::Expected<NpyArray> quantopt::parseNpy(llvm::StringRef bytes,
   } else {
     return fail(what, llvm::formatv("unsupported .npy version {0}", major));
   }
-  if (headerStart + headerLen > bytes.size())
+  if (headerLen > bytes.size() - headerStart)
     return fail(what, "truncated header");
   llvm::StringRef header = bytes.substr(headerStart, headerLen);
 
-  auto descr = headerValue(header, "descr");
-  auto order = headerValue(header, "fortran_order");
-  auto shapeText = headerValue(header, "shape");
-  if (!descr || !order || !shapeText)
-    return fail(what, "malformed header '" + header.trim() + "'");
+  HeaderParser parser(header);
+  if (llvm::Error e = parser.parse(what))
+    return std::move(e);
+  llvm::StringRef descr = parser.get("descr");
   std::optional<NpyDType> dtype =
-      llvm::StringSwitch<std::optional<NpyDType>>(descr->trim('\''))
+      llvm::StringSwitch<std::optional<NpyDType>>(descr)
           .Cases({"<f2", "|f2"}, NpyDType::F16)
           .Cases({"<f4", "|f4"}, NpyDType::F32)
           .Cases({"<f8", "|f8"}, NpyDType::F64)
@@ -166,29 +255,54 @@ llvm::Expected<NpyArray> quantopt::parseNpy(llvm::StringRef bytes,
           .Cases({"|b1", "<b1"}, NpyDType::Bool)
           .Default(std::nullopt);
   if (!dtype)
-    return fail(what, "unsupported dtype " + *descr +
-                          " (little-endian numeric types only)");
-  if (*order != "False")
+    return fail(what, "unsupported dtype '" + descr +
+                          "' (little-endian numeric types only)");
+  if (parser.get("fortran_order") != "False")
     return fail(what, "Fortran-ordered arrays are not supported");
 
-  NpyArray array;
-  array.dtype = *dtype;
+  NpyHeader result;
+  result.dtype = *dtype;
+  llvm::StringRef shapeText = parser.get("shape");
   llvm::SmallVector<llvm::StringRef> dims;
-  shapeText->trim("()").split(dims, ',', -1, /*KeepEmpty=*/false);
+  shapeText.drop_front().drop_back().split(dims, ',');
+  // "(3,)" splits into "3" and a trailing empty piece; "()" into one empty.
+  if (!dims.empty() && dims.back().trim().empty() &&
+      (dims.size() > 1 || shapeText == "()"))
+    dims.pop_back();
   for (llvm::StringRef dim : dims) {
     int64_t d;
     if (dim.trim().getAsInteger(10, d) || d < 0)
-      return fail(what, "malformed shape " + *shapeText);
-    array.shape.push_back(d);
+      return fail(what, "malformed shape " + shapeText);
+    result.shape.push_back(d);
   }
-  size_t payload = size_t(array.numElements()) * npyDTypeSize(*dtype);
-  llvm::StringRef data = bytes.drop_front(headerStart + headerLen);
-  if (data.size() < payload)
+  std::optional<int64_t> payload =
+      checkedProduct(result.shape, npyDTypeSize(*dtype));
+  if (!payload)
+    return fail(what, "shape " + shapeText + " has more elements than fit in "
+                      "memory");
+  result.dataOffset = headerStart + headerLen;
+  result.payloadBytes = *payload;
+  return result;
+}
+
+llvm::Expected<NpyArray> quantopt::parseNpy(llvm::StringRef bytes,
+                                            llvm::StringRef what) {
+  auto header = parseNpyHeader(bytes, what);
+  if (!header)
+    return header.takeError();
+  NpyArray array;
+  array.dtype = header->dtype;
+  array.shape = header->shape;
+  llvm::StringRef data = bytes.drop_front(header->dataOffset);
+  if (data.size() < header->payloadBytes)
     return fail(what, llvm::formatv("truncated data: {0} bytes for shape {1} "
                                     "of {2}, need {3}",
                                     data.size(), array.shapeString(),
-                                    npyDTypeName(*dtype), payload));
-  array.data.assign(data.begin(), data.begin() + payload);
+                                    npyDTypeName(array.dtype),
+                                    header->payloadBytes));
+  if (llvm::Error e = checkFitsInMemory(header->payloadBytes, what))
+    return std::move(e);
+  array.data.assign(data.begin(), data.begin() + header->payloadBytes);
   return array;
 }
 
@@ -220,20 +334,47 @@ static uint16_t le16(llvm::StringRef bytes, size_t at) {
   return uint16_t(uint8_t(bytes[at]) | uint8_t(bytes[at + 1]) << 8);
 }
 
-/// Inflates raw deflate data (zip method 8).
+/// Inflates the raw deflate data (zip method 8) of a member that claims
+/// `size` bytes, checking the claim before allocating it: deflate expands
+/// at most 1032:1, and the .npy header, inflated first, must describe
+/// exactly `size` bytes.
 static llvm::Expected<std::string>
-inflateRaw(llvm::StringRef in, size_t expected, llvm::StringRef what) {
-  std::string out(expected, '\0');
+inflateMember(llvm::StringRef in, uint64_t size, llvm::StringRef what) {
+  constexpr uint64_t kMaxDeflateRatio = 1032, kHeaderProbe = 1 << 20;
+  if (size / kMaxDeflateRatio > in.size())
+    return fail(what, llvm::formatv("corrupt zip member: {0} compressed bytes "
+                                    "cannot inflate to the {1} it claims",
+                                    in.size(), size));
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
     return fail(what, "cannot initialize zlib");
+  auto end = llvm::make_scope_exit([&] { inflateEnd(&stream); });
   stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
   stream.avail_in = in.size();
-  stream.next_out = reinterpret_cast<Bytef *>(out.data());
-  stream.avail_out = out.size();
-  int status = inflate(&stream, Z_FINISH);
-  inflateEnd(&stream);
-  if (status != Z_STREAM_END || stream.total_out != expected)
+  std::string out;
+  auto inflateUpTo = [&](uint64_t bytes) {
+    out.resize(bytes);
+    stream.next_out = reinterpret_cast<Bytef *>(out.data()) + stream.total_out;
+    stream.avail_out = bytes - stream.total_out;
+    return inflate(&stream, Z_FINISH);
+  };
+  int status = inflateUpTo(std::min(size, kHeaderProbe));
+  if (status != Z_STREAM_END && status != Z_BUF_ERROR && status != Z_OK)
+    return fail(what, "corrupt deflate data");
+  auto header =
+      parseNpyHeader(llvm::StringRef(out.data(), stream.total_out), what);
+  if (!header)
+    return header.takeError();
+  if (header->dataOffset + header->payloadBytes != size)
+    return fail(what, llvm::formatv("corrupt zip member: its .npy header "
+                                    "describes {0} bytes, the zip entry {1}",
+                                    header->dataOffset + header->payloadBytes,
+                                    size));
+  if (llvm::Error e = checkFitsInMemory(size, what))
+    return std::move(e);
+  if (status != Z_STREAM_END)
+    status = inflateUpTo(size);
+  if (status != Z_STREAM_END || stream.total_out != size)
     return fail(what, "corrupt deflate data");
   return out;
 }
@@ -283,7 +424,7 @@ llvm::Expected<std::vector<NpyArray>> quantopt::readNpz(llvm::StringRef path) {
     std::string what = (path + ":" + name).str();
     std::string inflated;
     if (method == 8) {
-      auto out = inflateRaw(raw, size, what);
+      auto out = inflateMember(raw, size, what);
       if (!out)
         return out.takeError();
       inflated = std::move(*out);
@@ -291,6 +432,8 @@ llvm::Expected<std::vector<NpyArray>> quantopt::readNpz(llvm::StringRef path) {
     } else if (method != 0) {
       return fail(what,
                   llvm::formatv("unsupported zip compression {0}", method));
+    } else if (size != compressed) {
+      return fail(what, "corrupt zip member: stored with two sizes");
     }
     auto array = parseNpy(raw, what);
     if (!array)

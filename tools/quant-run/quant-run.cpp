@@ -29,6 +29,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
@@ -263,8 +264,12 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(argc, argv,
                                     "QuantOpt runner: JIT-runs a function on "
                                     "NumPy inputs\n");
-  if (histogramBins < 4 || histogramBins % 4 != 0)
-    return error("--histogram-bins must be a positive multiple of 4");
+  if (histogramBins < 4 || histogramBins % 4 != 0 ||
+      histogramBins > Histogram::kMaxBins)
+    return error("--histogram-bins must be a positive multiple of 4, at most " +
+                 std::to_string(Histogram::kMaxBins));
+  if (!ObserverStats::isValidMomentum(momentum))
+    return error("--momentum must be in (0, 1]");
   if (repeat == 0)
     return error("--repeat must be at least 1");
   if (pipeline != "reference" && pipeline != "cpu")
@@ -366,6 +371,28 @@ int main(int argc, char **argv) {
   if (calls < 0)
     calls = 1; // no arguments: one call
 
+  // Every result of every call is kept: check that they fit before the
+  // compiling (in checked arithmetic: a type's shape can be huge).
+  std::vector<NpyArray> results(resultTypes.size());
+  int64_t resultBytes = 0;
+  for (auto [i, type] : llvm::enumerate(resultTypes)) {
+    results[i].name = "result" + std::to_string(i);
+    results[i].dtype = *dtypeFor(type.getElementType());
+    results[i].shape.assign(type.getShape().begin(), type.getShape().end());
+    if (!results[i].shape.empty() &&
+        llvm::MulOverflow(results[i].shape[0], calls, results[i].shape[0]))
+      results[i].shape[0] = -1;
+    std::optional<int64_t> bytes =
+        checkedProduct(results[i].shape, npyDTypeSize(results[i].dtype));
+    if (!bytes || llvm::AddOverflow(resultBytes, *bytes, resultBytes))
+      return error("result " + std::to_string(i) + " of @" + function + " (" +
+                   typeString(type) + ", " + std::to_string(calls) +
+                   " calls) has more elements than fit in memory");
+  }
+  if (llvm::Error e = checkFitsInMemory(resultBytes, "the results of @" +
+                                                         function.getValue()))
+    return error(llvm::toString(std::move(e)));
+
   // Compile.
   PassManager pm(&context);
   auto setCommon = [&](auto &options) {
@@ -432,14 +459,6 @@ int main(int argc, char **argv) {
 
   // Run.
   runtime::resetCalibration(momentum, histogramBins);
-  std::vector<NpyArray> results(resultTypes.size());
-  for (auto [i, type] : llvm::enumerate(resultTypes)) {
-    results[i].name = "result" + std::to_string(i);
-    results[i].dtype = *dtypeFor(type.getElementType());
-    results[i].shape.assign(type.getShape().begin(), type.getShape().end());
-    if (!results[i].shape.empty())
-      results[i].shape[0] *= calls;
-  }
   bool showProgress = !noProgress && calls * int64_t(repeat) > 1;
   bool interactive = llvm::sys::Process::StandardErrIsDisplayed();
   int64_t total = calls * int64_t(repeat), done = 0;

@@ -31,6 +31,8 @@ namespace quantopt {
 class Histogram {
 public:
   static constexpr unsigned kDefaultBins = 2048;
+  /// The most bins a histogram may have (recorder and stats reader alike).
+  static constexpr unsigned kMaxBins = 1 << 20;
 
   explicit Histogram(unsigned numBins = kDefaultBins);
 
@@ -85,6 +87,9 @@ struct ObserverStats {
   void observe(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape);
 
   bool hasFiniteValues() const { return count > 0; }
+
+  /// PyTorch's averaging constant: in (0, 1], NaN refused.
+  static bool isValidMomentum(double m) { return m > 0 && m <= 1; }
 };
 
 /// The stats file: observers keyed by id, with the function that was run.

@@ -9,10 +9,12 @@
 #ifndef QUANTOPT_SUPPORT_NUMPYIO_H
 #define QUANTOPT_SUPPORT_NUMPYIO_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +35,28 @@ struct NpyArray {
   int64_t numElements() const;
   std::string shapeString() const; // "(2, 3)"
 };
+
+/// dims[0] * dims[1] * ... * factor, or nothing when a dim is negative or the
+/// product overflows int64.
+std::optional<int64_t> checkedProduct(llvm::ArrayRef<int64_t> dims,
+                                      int64_t factor = 1);
+
+/// An error naming `what` when `bytes` exceed the machine's physical memory:
+/// a message instead of an out-of-memory abort.
+llvm::Error checkFitsInMemory(uint64_t bytes, llvm::StringRef what);
+
+/// What an .npy header says; its sizes are checked against overflow.
+struct NpyHeader {
+  NpyDType dtype = NpyDType::F32;
+  std::vector<int64_t> shape;
+  uint64_t dataOffset = 0;   // where the data starts
+  uint64_t payloadBytes = 0; // how many bytes of data the shape needs
+};
+
+/// Parses the magic, version and header dict of an .npy file (the keys
+/// NumPy writes, exactly once each, as NumPy's reader demands).
+llvm::Expected<NpyHeader> parseNpyHeader(llvm::StringRef bytes,
+                                         llvm::StringRef what);
 
 /// Parses the bytes of an .npy file; `what` names it in errors.
 llvm::Expected<NpyArray> parseNpy(llvm::StringRef bytes, llvm::StringRef what);
