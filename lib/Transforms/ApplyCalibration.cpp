@@ -98,7 +98,8 @@ private:
              << observed.name << "', but here it is '" << name
              << "': the stats file is stale or for another module";
     RankedTensorType type = op.getType();
-    if (failed(checkShape(op, observed, type)))
+    if (failed(checkShape(op, observed, type)) ||
+        failed(checkAxis(op, observed, type)))
       return failure();
 
     FailureOr<Type> quantType = chooseType(op, observed, options);
@@ -130,6 +131,33 @@ private:
                           << " recorded shape [" << shape << "] but observes "
                           << type
                           << ": the stats file is stale or for another module";
+  }
+
+  /// The per-channel statistics must be along the observer's own axis, one
+  /// entry per channel.
+  LogicalResult checkAxis(qnn::ObserveOp op, const ObserverStats &observed,
+                          RankedTensorType type) {
+    std::optional<int64_t> axis;
+    if (op.getAxis())
+      axis = int64_t(*op.getAxis());
+    if (observed.batches == 0 && !observed.axis)
+      return success();
+    auto describe = [](std::optional<int64_t> a) {
+      return a ? "axis " + std::to_string(*a) : std::string("no axis");
+    };
+    if (axis != observed.axis)
+      return op.emitError()
+             << "observer " << op.getIdAttr().getInt() << " has "
+             << describe(axis) << " but its statistics were recorded with "
+             << describe(observed.axis)
+             << ": the stats file is stale or for another module";
+    if (axis && !type.isDynamicDim(*axis) &&
+        int64_t(observed.channelMin.size()) != type.getDimSize(*axis))
+      return op.emitError()
+             << "observer " << op.getIdAttr().getInt() << " has "
+             << type.getDimSize(*axis) << " channels along axis " << *axis
+             << " but its statistics hold " << observed.channelMin.size();
+    return success();
   }
 
   FailureOr<Type> chooseType(qnn::ObserveOp op, const ObserverStats &observed,

@@ -47,3 +47,28 @@ func.func @empty_histogram(%a: tensor<4xf32>) -> tensor<4xf32> {
   %x = qnn.observe %a id(3) name("no-histogram") : tensor<4xf32>
   return %x : tensor<4xf32>
 }
+
+// -----
+
+// Per-channel statistics must be along the observer's own axis.
+func.func @other_axis(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{observer 1 has axis 0 but its statistics were recorded with axis 1: the stats file is stale or for another module}}
+  %x = qnn.observe %a id(1) name("y") axis(0) : tensor<2x2xf32>
+  return %x : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @lost_axis(%a: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  // expected-error @+1 {{observer 1 has no axis but its statistics were recorded with axis 1}}
+  %x = qnn.observe %a id(1) name("y") : tensor<2x2xf32>
+  return %x : tensor<2x2xf32>
+}
+
+// -----
+
+func.func @new_axis(%a: tensor<2x4xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{observer 0 has axis 1 but its statistics were recorded with no axis}}
+  %x = qnn.observe %a id(0) name("x") axis(1) : tensor<2x4xf32>
+  return %x : tensor<2x4xf32>
+}
