@@ -21,6 +21,7 @@ namespace quantopt {
 } // namespace quantopt
 
 using namespace mlir;
+using quantopt::ConstantExpansionLimit;
 
 /// True when `value` (an f32 number) survives the narrow type: zero stays
 /// zero, a non-zero value stays a finite non-zero normal number.
@@ -37,7 +38,8 @@ static bool fitsIn(FloatType narrow, const APFloat &value) {
 /// The first constant in `op` (operands or body) the narrow type cannot
 /// hold, if any.
 static std::optional<APFloat> findUnfitConstant(Operation *op,
-                                                FloatType narrow) {
+                                                FloatType narrow,
+                                                ConstantExpansionLimit &limit) {
   std::optional<APFloat> bad;
   op->walk([&](arith::ConstantOp constant) {
     if (auto f = dyn_cast<FloatAttr>(constant.getValue());
@@ -55,7 +57,14 @@ static std::optional<APFloat> findUnfitConstant(Operation *op,
   }
   for (Value operand : op->getOperands()) {
     DenseFPElementsAttr values;
-    if (!bad && matchPattern(operand, m_Constant(&values)))
+    if (bad || !matchPattern(operand, m_Constant(&values)))
+      continue;
+    if (values.isSplat()) {
+      if (!fitsIn(narrow, values.getSplatValue<APFloat>()))
+        bad = values.getSplatValue<APFloat>();
+      continue;
+    }
+    if (limit.allows(op, values))
       for (const APFloat &v : values.getValues<APFloat>())
         if (!fitsIn(narrow, v)) {
           bad = v;
@@ -65,8 +74,8 @@ static std::optional<APFloat> findUnfitConstant(Operation *op,
   return bad;
 }
 
-/// `value` as a tensor of `narrow` elements: a converted constant, or a
-/// truncf on the tensor.
+/// `value` as a tensor of `narrow` elements: a converted constant (a splat
+/// stays a splat), or a truncf on the tensor.
 static Value toNarrow(PatternRewriter &rewriter, Location loc, Value value,
                       FloatType narrow) {
   auto type = cast<RankedTensorType>(value.getType());
@@ -74,7 +83,12 @@ static Value toNarrow(PatternRewriter &rewriter, Location loc, Value value,
   DenseFPElementsAttr values;
   if (matchPattern(value, m_Constant(&values))) {
     SmallVector<APFloat> converted;
-    for (APFloat v : values.getValues<APFloat>()) {
+    auto range = values.isSplat()
+                     ? llvm::make_range(values.value_begin<APFloat>(),
+                                        std::next(values.value_begin<APFloat>()))
+                     : llvm::make_range(values.value_begin<APFloat>(),
+                                        values.value_end<APFloat>());
+    for (APFloat v : range) {
       bool losesInfo = false;
       v.convert(narrow.getFloatSemantics(), APFloat::rmNearestTiesToEven,
                 &losesInfo);
@@ -245,13 +259,16 @@ struct CastFloatPass : quantopt::impl::CastFloatPassBase<CastFloatPass> {
     // Ops whose constants the narrow type cannot hold stay f32, with a
     // warning (decided once, before any rewrite).
     DenseSet<Operation *> kept;
+    ConstantExpansionLimit limit(maxConstantElements, getArgument());
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (std::optional<APFloat> bad = findUnfitConstant(op, narrow)) {
+      if (std::optional<APFloat> bad = findUnfitConstant(op, narrow, limit)) {
         op->emitWarning() << "kept in f32: constant " << bad->convertToDouble()
                           << " does not fit in " << narrow;
         kept.insert(op);
       }
     });
+    if (limit.exceeded())
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
     patterns.add<NarrowContractionOperands, NarrowElementwise>(ctx, narrow,
                                                                kept);

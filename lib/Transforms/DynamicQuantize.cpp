@@ -30,8 +30,10 @@ using namespace quantopt;
 namespace {
 struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
   MatmulToDynamicInt8(MLIRContext *ctx, bool symmetric,
-                      const llvm::StringSet<> &excluded)
-      : OpRewritePattern(ctx), symmetric(symmetric), excluded(excluded) {}
+                      const llvm::StringSet<> &excluded,
+                      ConstantExpansionLimit &limit)
+      : OpRewritePattern(ctx), symmetric(symmetric), excluded(excluded),
+        limit(limit) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp matmul,
                                 PatternRewriter &rewriter) const override {
@@ -53,6 +55,8 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
         !weights.getElementType().isF32())
       return rewriter.notifyMatchFailure(matmul,
                                          "weights are not constant f32");
+    if (!limit.allows(matmul, weights))
+      return failure();
 
     // Fold the epilogue too when it is the matmul's only user.
     Value result = matmul->getResult(0);
@@ -141,6 +145,7 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
 
   bool symmetric;
   const llvm::StringSet<> &excluded;
+  ConstantExpansionLimit &limit;
 };
 
 struct DynamicQuantizePass
@@ -151,8 +156,11 @@ struct DynamicQuantizePass
     for (const std::string &name : exclude)
       excluded.insert(name);
     RewritePatternSet patterns(&getContext());
-    patterns.add<MatmulToDynamicInt8>(&getContext(), symmetric, excluded);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+    ConstantExpansionLimit limit(maxConstantElements, getArgument());
+    patterns.add<MatmulToDynamicInt8>(&getContext(), symmetric, excluded,
+                                      limit);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
+        limit.exceeded())
       signalPassFailure();
   }
 

@@ -891,6 +891,24 @@ struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
   using Base::Base;
 
   void runOnOperation() override {
+    // Packing expands the weights and bias element by element: check every
+    // constant the patterns may read first.
+    ConstantExpansionLimit limit(maxConstantElements, getArgument());
+    getOperation()->walk([&](Operation *op) {
+      if (!isa<qnn::MatmulOp, qnn::Conv2DOp, linalg::MatmulOp,
+               linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
+               linalg::DepthwiseConv2DNhwcHwcOp>(op))
+        return;
+      for (Value operand : op->getOperands()) {
+        if (auto cast = operand.getDefiningOp<quant::StorageCastOp>())
+          operand = cast.getInput();
+        ElementsAttr attr;
+        if (matchPattern(operand, m_Constant(&attr)))
+          limit.allows(op, attr);
+      }
+    });
+    if (limit.exceeded())
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<PackQuantizedConv2D, PackQuantizedDepthwiseConv2D,
                  PackQuantizedMatmul>(&getContext(), fixedPoint);

@@ -58,8 +58,9 @@ static Value quantizeWeights(PatternRewriter &rewriter, Location loc,
 /// (per tensor, or per axis along `axis`) is used as it is; a float
 /// constant is quantized now. Fails otherwise.
 static FailureOr<Value> getQuantizedWeights(PatternRewriter &rewriter,
-                                            Location loc, Value value,
-                                            int64_t axis) {
+                                            Operation *user, Value value,
+                                            int64_t axis,
+                                            ConstantExpansionLimit &limit) {
   if (auto dq = value.getDefiningOp<qnn::DequantizeOp>()) {
     auto q =
         cast<quant::QuantizedType>(dq.getInput().getType().getElementType());
@@ -71,9 +72,9 @@ static FailureOr<Value> getQuantizedWeights(PatternRewriter &rewriter,
   }
   DenseFPElementsAttr floats;
   if (!matchPattern(value, m_Constant(&floats)) ||
-      !floats.getElementType().isF32())
+      !floats.getElementType().isF32() || !limit.allows(user, floats))
     return failure();
-  return quantizeWeights(rewriter, loc, floats, axis);
+  return quantizeWeights(rewriter, user->getLoc(), floats, axis);
 }
 
 /// Scales of a weight type, one per output channel.
@@ -186,8 +187,9 @@ matchUnit(qnn::QuantizeOp quantize, PatternRewriter &rewriter,
 /// dequantize(a) -> linalg.matmul(weights) [-> epilogue] -> quantize
 /// => qnn.matmul.
 struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
-  MatmulToQnnMatmul(MLIRContext *ctx, const llvm::StringSet<> &excluded)
-      : OpRewritePattern(ctx), excluded(excluded) {}
+  MatmulToQnnMatmul(MLIRContext *ctx, const llvm::StringSet<> &excluded,
+                    ConstantExpansionLimit &limit)
+      : OpRewritePattern(ctx), excluded(excluded), limit(limit) {}
 
   LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
                                 PatternRewriter &rewriter) const override {
@@ -207,7 +209,8 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
         !matchPattern(rhs, m_Constant()))
       return rewriter.notifyMatchFailure(matmul, "weights are not constant");
     Location loc = matmul.getLoc();
-    FailureOr<Value> weights = getQuantizedWeights(rewriter, loc, rhs, 1);
+    FailureOr<Value> weights =
+        getQuantizedWeights(rewriter, matmul, rhs, 1, limit);
     if (failed(weights))
       return rewriter.notifyMatchFailure(matmul,
                                          "weights are not 8-bit per column");
@@ -226,6 +229,7 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
   }
 
   const llvm::StringSet<> &excluded;
+  ConstantExpansionLimit &limit;
 };
 
 /// dequantize(x) [-> pad with 0] -> linalg conv(weights) [-> epilogue] ->
@@ -233,9 +237,10 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
 template <typename ConvOpTy>
 struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
   ConvToQnnConv(MLIRContext *ctx, const llvm::StringSet<> &excluded,
-                StringRef layout, StringRef kind)
+                ConstantExpansionLimit &limit, StringRef layout,
+                StringRef kind)
       : OpRewritePattern<qnn::QuantizeOp>(ctx), excluded(excluded),
-        layout(layout), kind(kind) {}
+        limit(limit), layout(layout), kind(kind) {}
 
   LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
                                 PatternRewriter &rewriter) const override {
@@ -276,7 +281,7 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
 
     Location loc = conv.getLoc();
     FailureOr<Value> weights =
-        getQuantizedWeights(rewriter, loc, filter, dims.filterOut);
+        getQuantizedWeights(rewriter, conv, filter, dims.filterOut, limit);
     if (failed(weights))
       return rewriter.notifyMatchFailure(conv,
                                          "filter is not 8-bit per channel");
@@ -301,6 +306,7 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
   }
 
   const llvm::StringSet<> &excluded;
+  ConstantExpansionLimit &limit;
   StringRef layout, kind;
 };
 } // namespace
@@ -567,7 +573,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
       excluded.insert(name);
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    patterns.add<MatmulToQnnMatmul>(ctx, excluded);
+    ConstantExpansionLimit limit(maxConstantElements, getArgument());
+    patterns.add<MatmulToQnnMatmul>(ctx, excluded, limit);
     patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
     patterns.add<MoveQuantizedValues<tensor::CollapseShapeOp>,
                  MoveQuantizedValues<tensor::ExpandShapeOp>,
@@ -576,13 +583,14 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
                  MaxPoolOnIntegers<linalg::PoolingNchwMaxOp>,
                  TransposeOnIntegers, ConcatOnQuantized>(ctx);
     patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
-    patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(ctx, excluded,
-                                                          "nhwc_hwcf", "conv");
-    patterns.add<ConvToQnnConv<linalg::Conv2DNchwFchwOp>>(ctx, excluded,
-                                                          "nchw_fchw", "conv");
+    patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(
+        ctx, excluded, limit, "nhwc_hwcf", "conv");
+    patterns.add<ConvToQnnConv<linalg::Conv2DNchwFchwOp>>(
+        ctx, excluded, limit, "nchw_fchw", "conv");
     patterns.add<ConvToQnnConv<linalg::DepthwiseConv2DNhwcHwcOp>>(
-        ctx, excluded, "nhwc_hwc", "depthwise_conv");
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        ctx, excluded, limit, "nhwc_hwc", "depthwise_conv");
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
+        limit.exceeded())
       signalPassFailure();
   }
 

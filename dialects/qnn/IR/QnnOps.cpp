@@ -2,6 +2,7 @@
 
 #include "qnn/IR/QnnOps.h"
 
+#include "quantopt/Utils/ConstantLimits.h"
 #include "quantopt/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
@@ -183,11 +184,21 @@ struct FoldQuantizeOfConstant : OpRewritePattern<QuantizeOp> {
         axisStride *= resultType.getDimSize(d);
     }
 
+    // A per-tensor splat folds to a splat; anything else is expanded, up
+    // to the limit every pass uses (a huge splat is a few bytes of IR).
+    bool splat = values.isSplat() &&
+                 !isa<quant::UniformQuantizedPerAxisType>(quantType);
+    std::optional<int64_t> elements = quantopt::checkedNumElements(resultType);
+    if (!splat &&
+        (!elements || *elements > quantopt::kDefaultMaxConstantElements))
+      return rewriter.notifyMatchFailure(op, "constant too large to fold");
     StorageRange range = getStorageRange(quantType);
     unsigned width = quantType.getStorageTypeIntegralWidth();
     SmallVector<APInt> quantized;
-    quantized.reserve(resultType.getNumElements());
-    for (auto [index, value] : llvm::enumerate(values.getValues<APFloat>())) {
+    auto inputs = llvm::make_range(values.value_begin<APFloat>(),
+                                   splat ? std::next(values.value_begin<APFloat>())
+                                         : values.value_end<APFloat>());
+    for (auto [index, value] : llvm::enumerate(inputs)) {
       bool losesInfo = false;
       APFloat asF32 = value;
       asF32.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,

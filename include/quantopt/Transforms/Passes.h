@@ -6,6 +6,7 @@
 #include "qnn/IR/QnnDialect.h"
 
 #include "mlir/Pass/Pass.h"
+#include "quantopt/Utils/ConstantLimits.h"
 
 namespace quantopt {
 

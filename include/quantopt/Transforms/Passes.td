@@ -5,6 +5,15 @@
 
 include "mlir/Pass/PassBase.td"
 
+// Every pass that expands constants element by element (to quantize, fold,
+// pack or convert them) stops at this many elements, with an error at the op
+// that reads the constant (quantopt/Utils/ConstantLimits.h).
+defvar MaxConstantElementsOption =
+    Option<"maxConstantElements", "max-constant-elements", "int64_t",
+           "::quantopt::kDefaultMaxConstantElements",
+           "Most elements of a constant the pass expands (a splat counts "
+           "every element)">;
+
 def InsertCalibrationPass
     : Pass<"quant-insert-calibration", "::mlir::ModuleOp"> {
   let summary = "Insert qnn.observe on every activation a quantizable op uses";
@@ -169,6 +178,7 @@ def FuseLayersPass : Pass<"quant-fuse-layers"> {
     ```
     gets `{quantopt.fused}` on the matmul.
   }];
+  let options = [MaxConstantElementsOption];
 }
 
 def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
@@ -197,6 +207,7 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
   let options = [
     ListOption<"exclude", "exclude", "std::string",
                "Ops to keep in float: names (from name locations) or kinds">,
+    MaxConstantElementsOption,
   ];
 }
 
@@ -227,6 +238,7 @@ def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
            "Quantize activations to i8 symmetric instead of u8 asymmetric">,
     ListOption<"exclude", "exclude", "std::string",
                "Ops to keep in float: names (from name locations) or kinds">,
+    MaxConstantElementsOption,
   ];
 }
 
@@ -260,6 +272,7 @@ def CastFloatPass : Pass<"quant-cast-float"> {
                            "::mlir::linalg::LinalgDialect"];
   let options = [
     Option<"to", "to", "std::string", "\"f16\"", "f16 or bf16">,
+    MaxConstantElementsOption,
   ];
 }
 
@@ -327,6 +340,7 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
     Option<"fixedPoint", "fixed-point", "bool", "false",
            "Pack the requantize for the fixed-point mode (Q31 multipliers "
            "and shifts) instead of f64 multipliers">,
+    MaxConstantElementsOption,
   ];
   let dependentDialects = ["::mlir::qnn::QnnDialect",
                            "::mlir::quant::QuantDialect",
