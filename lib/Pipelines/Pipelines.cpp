@@ -81,6 +81,9 @@ static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Loops that yield tensors are valid programs too (a loop yielding a new
+  // allocation each iteration; the deallocation pipeline frees the old one).
+  bufferize.allowReturnAllocsFromLoops = true;
   // An op whose result is inserted into a bigger tensor (the interior of a
   // padded buffer) writes there directly instead of into a temporary.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
