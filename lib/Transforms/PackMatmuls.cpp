@@ -292,6 +292,9 @@ struct PackQuantizedMatmul : OpRewritePattern<qnn::MatmulOp> {
     Value init = tensor::EmptyOp::create(rewriter, loc, initSizes, i8);
     Value product =
         createQuantizedPackedMatmul(rewriter, loc, lhs, init, *packing);
+    // convert-qnn-to-linalg warns about the qnn ops it lowers; these it
+    // will not see.
+    qnn::warnIfAccumulatorMayOverflow(op);
     rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, product);
     return success();
   }
@@ -458,6 +461,7 @@ struct PackQuantizedConv2D : OpRewritePattern<qnn::Conv2DOp> {
                                       ArrayRef<int64_t>{0, 3, 1, 2})
               .getResult()[0];
     }
+    qnn::warnIfAccumulatorMayOverflow(op);
     rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, y);
     return success();
   }
@@ -650,6 +654,7 @@ struct PackQuantizedDepthwiseConv2D : OpRewritePattern<qnn::Conv2DOp> {
         rewriter, loc, input, init, *packing,
         rewriter.getDenseI64ArrayAttr({fs[0], fs[1]}), op.getStridesAttr(),
         op.getDilationsAttr(), /*depthwise=*/true);
+    qnn::warnIfAccumulatorMayOverflow(op);
     rewriter.replaceOpWithNewOp<quant::StorageCastOp>(op, resultType, y);
     return success();
   }

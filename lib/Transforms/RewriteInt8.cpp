@@ -85,6 +85,36 @@ static SmallVector<double> channelScales(Type weightElement, int64_t channels) {
   return SmallVector<double>(perAxis.getScales());
 }
 
+/// What the patterns share: the constant limit, and the ops already
+/// reported as kept in float.
+struct RewriteState {
+  ConstantExpansionLimit limit;
+  DenseSet<Operation *> warned;
+};
+
+/// Whether i32 accumulation of `depth` products of `activation` (an 8-bit
+/// quantized value) and the weights behind `weights` (their dequantized
+/// type, or symmetric narrow i8 when they are quantized here) can overflow.
+/// Such an op stays float, with a warning at `op` (once: patterns retry).
+static bool keepFloatForAccumulator(Operation *op, Value activation,
+                                    Value weights, int64_t depth,
+                                    DenseSet<Operation *> &warned) {
+  int64_t maxWeight = 127;
+  if (auto dq = weights.getDefiningOp<qnn::DequantizeOp>())
+    maxWeight = qnn::maxAbsOffset(
+        cast<quant::QuantizedType>(getElementTypeOrSelf(dq.getInput())));
+  int64_t maxActivation = qnn::maxAbsOffset(
+      cast<quant::QuantizedType>(getElementTypeOrSelf(activation)));
+  int64_t worst =
+      qnn::worstCaseAccumulator(depth, maxActivation, maxWeight);
+  if (worst <= std::numeric_limits<int32_t>::max())
+    return false;
+  if (warned.insert(op).second)
+    op->emitWarning() << "kept in float: i32 accumulation of " << depth
+                      << " products could reach " << worst << " > 2^31 - 1";
+  return true;
+}
+
 /// The 8-bit per-tensor quantized activation a float value was dequantized
 /// from.
 static FailureOr<Value> getQuantizedActivation(Value value) {
@@ -188,8 +218,8 @@ matchUnit(qnn::QuantizeOp quantize, PatternRewriter &rewriter,
 /// => qnn.matmul.
 struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
   MatmulToQnnMatmul(MLIRContext *ctx, const llvm::StringSet<> &excluded,
-                    ConstantExpansionLimit &limit)
-      : OpRewritePattern(ctx), excluded(excluded), limit(limit) {}
+                    RewriteState &state)
+      : OpRewritePattern(ctx), excluded(excluded), state(state) {}
 
   LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
                                 PatternRewriter &rewriter) const override {
@@ -208,9 +238,13 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
     if (!rhs.getDefiningOp<qnn::DequantizeOp>() &&
         !matchPattern(rhs, m_Constant()))
       return rewriter.notifyMatchFailure(matmul, "weights are not constant");
+    int64_t depth = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
+    if (ShapedType::isDynamic(depth) ||
+        keepFloatForAccumulator(matmul, *lhs, rhs, depth, state.warned))
+      return rewriter.notifyMatchFailure(matmul, "accumulator could overflow");
     Location loc = matmul.getLoc();
     FailureOr<Value> weights =
-        getQuantizedWeights(rewriter, matmul, rhs, 1, limit);
+        getQuantizedWeights(rewriter, matmul, rhs, 1, state.limit);
     if (failed(weights))
       return rewriter.notifyMatchFailure(matmul,
                                          "weights are not 8-bit per column");
@@ -229,7 +263,7 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
   }
 
   const llvm::StringSet<> &excluded;
-  ConstantExpansionLimit &limit;
+  RewriteState &state;
 };
 
 /// dequantize(x) [-> pad with 0] -> linalg conv(weights) [-> epilogue] ->
@@ -237,10 +271,9 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
 template <typename ConvOpTy>
 struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
   ConvToQnnConv(MLIRContext *ctx, const llvm::StringSet<> &excluded,
-                ConstantExpansionLimit &limit, StringRef layout,
-                StringRef kind)
+                RewriteState &state, StringRef layout, StringRef kind)
       : OpRewritePattern<qnn::QuantizeOp>(ctx), excluded(excluded),
-        limit(limit), layout(layout), kind(kind) {}
+        state(state), layout(layout), kind(kind) {}
 
   LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
                                 PatternRewriter &rewriter) const override {
@@ -279,9 +312,18 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
         !matchPattern(filter, m_Constant()))
       return rewriter.notifyMatchFailure(conv, "filter is not constant");
 
+    auto filterType = cast<RankedTensorType>(filter.getType());
+    if (!filterType.hasStaticShape() ||
+        filterType.getDimSize(dims.filterOut) == 0)
+      return rewriter.notifyMatchFailure(conv, "filter shape not static");
+    int64_t depth =
+        filterType.getNumElements() / filterType.getDimSize(dims.filterOut);
+    if (keepFloatForAccumulator(conv, *x, filter, depth, state.warned))
+      return rewriter.notifyMatchFailure(conv, "accumulator could overflow");
     Location loc = conv.getLoc();
     FailureOr<Value> weights =
-        getQuantizedWeights(rewriter, conv, filter, dims.filterOut, limit);
+        getQuantizedWeights(rewriter, conv, filter, dims.filterOut,
+                            state.limit);
     if (failed(weights))
       return rewriter.notifyMatchFailure(conv,
                                          "filter is not 8-bit per channel");
@@ -306,7 +348,7 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
   }
 
   const llvm::StringSet<> &excluded;
-  ConstantExpansionLimit &limit;
+  RewriteState &state;
   StringRef layout, kind;
 };
 } // namespace
@@ -573,8 +615,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
       excluded.insert(name);
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    ConstantExpansionLimit limit(maxConstantElements, getArgument());
-    patterns.add<MatmulToQnnMatmul>(ctx, excluded, limit);
+    RewriteState state{{maxConstantElements, getArgument()}, {}};
+    patterns.add<MatmulToQnnMatmul>(ctx, excluded, state);
     patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
     patterns.add<MoveQuantizedValues<tensor::CollapseShapeOp>,
                  MoveQuantizedValues<tensor::ExpandShapeOp>,
@@ -584,13 +626,13 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
                  TransposeOnIntegers, ConcatOnQuantized>(ctx);
     patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(
-        ctx, excluded, limit, "nhwc_hwcf", "conv");
+        ctx, excluded, state, "nhwc_hwcf", "conv");
     patterns.add<ConvToQnnConv<linalg::Conv2DNchwFchwOp>>(
-        ctx, excluded, limit, "nchw_fchw", "conv");
+        ctx, excluded, state, "nchw_fchw", "conv");
     patterns.add<ConvToQnnConv<linalg::DepthwiseConv2DNhwcHwcOp>>(
-        ctx, excluded, limit, "nhwc_hwc", "depthwise_conv");
+        ctx, excluded, state, "nhwc_hwc", "depthwise_conv");
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
-        limit.exceeded())
+        state.limit.exceeded())
       signalPassFailure();
   }
 

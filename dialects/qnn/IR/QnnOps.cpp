@@ -11,6 +11,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/CheckedArithmetic.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlir::qnn;
@@ -360,6 +361,75 @@ std::optional<Conv2DOp::Dims> Conv2DOp::getDims(StringRef layout) {
   if (layout == "nhwc_hwc")
     return Dims{1, 2, 3, 0, 1, 2, 2, 1, 2, 3};
   return std::nullopt;
+}
+
+int64_t mlir::qnn::maxAbsOffset(quant::QuantizedType type) {
+  int64_t lo = type.getStorageTypeMin(), hi = type.getStorageTypeMax();
+  auto offset = [&](int64_t zp) { return std::max(hi - zp, zp - lo); };
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(type)) {
+    int64_t worst = 0;
+    for (int64_t zp : perAxis.getZeroPoints())
+      worst = std::max(worst, offset(zp));
+    return worst;
+  }
+  if (auto uniform = dyn_cast<quant::UniformQuantizedType>(type))
+    return offset(uniform.getZeroPoint());
+  return std::max(std::abs(lo), std::abs(hi));
+}
+
+int64_t mlir::qnn::worstCaseAccumulator(int64_t depth, int64_t maxAbsLhs,
+                                        int64_t maxAbsRhs) {
+  int64_t product, total;
+  if (llvm::MulOverflow(maxAbsLhs, maxAbsRhs, product) ||
+      llvm::MulOverflow(depth, product, total))
+    return std::numeric_limits<int64_t>::max();
+  return total;
+}
+
+std::optional<int64_t> mlir::qnn::worstCaseAccumulator(Operation *op) {
+  auto quantized = [](Value v) {
+    return cast<quant::QuantizedType>(getElementTypeOrSelf(v));
+  };
+  if (auto matmul = dyn_cast<MatmulOp>(op)) {
+    int64_t depth = matmul.getLhs().getType().getShape().back();
+    if (ShapedType::isDynamic(depth))
+      return std::nullopt;
+    return worstCaseAccumulator(depth, maxAbsOffset(quantized(matmul.getLhs())),
+                                maxAbsOffset(quantized(matmul.getRhs())));
+  }
+  if (auto conv = dyn_cast<Conv2DOp>(op)) {
+    RankedTensorType filter = conv.getFilter().getType();
+    std::optional<Conv2DOp::Dims> dims = Conv2DOp::getDims(conv.getLayout());
+    if (!dims || !filter.hasStaticShape() ||
+        filter.getDimSize(dims->filterOut) == 0)
+      return std::nullopt;
+    // Every filter element but the output channel's feeds one output.
+    int64_t depth = filter.getNumElements() / filter.getDimSize(dims->filterOut);
+    return worstCaseAccumulator(depth, maxAbsOffset(quantized(conv.getInput())),
+                                maxAbsOffset(quantized(conv.getFilter())));
+  }
+  if (auto matmul = dyn_cast<MatmulIntegerOp>(op)) {
+    int64_t depth = matmul.getLhs().getType().getShape().back();
+    if (ShapedType::isDynamic(depth))
+      return std::nullopt;
+    auto rhs = cast<IntegerType>(matmul.getRhs().getType().getElementType());
+    int64_t lo = rhs.isUnsigned() ? 0 : -128, hi = rhs.isUnsigned() ? 255 : 127;
+    int64_t zp = matmul.getRhsZeroPoint();
+    // The 8-bit lhs has its zero point only at run time: |a - za| <= 255.
+    return worstCaseAccumulator(depth, 255, std::max(hi - zp, zp - lo));
+  }
+  return std::nullopt;
+}
+
+bool mlir::qnn::warnIfAccumulatorMayOverflow(Operation *op) {
+  std::optional<int64_t> worst = worstCaseAccumulator(op);
+  if (!worst || *worst <= std::numeric_limits<int32_t>::max())
+    return false;
+  op->emitWarning() << "i32 accumulation can overflow: the worst case of its "
+                       "types reaches "
+                    << *worst << " > 2^31 - 1 (depth x max|a - za| x "
+                                 "max|w - zw|); results wrap on data near it";
+  return true;
 }
 
 LogicalResult Conv2DOp::verify() {

@@ -38,6 +38,26 @@ inline quantopt::StorageRange getStorageRange(quant::QuantizedType type) {
   return {type.getStorageTypeMin(), type.getStorageTypeMax()};
 }
 
+/// The largest |q - zero_point| a value of `type` can take, over all of
+/// its channels: 255 for u8 with zero point 0, 128 for symmetric i8.
+int64_t maxAbsOffset(quant::QuantizedType type);
+
+/// The largest |sum_k (a - za)(w - zw)| an i32 accumulator of `depth`
+/// products reaches when each factor is at its extreme, saturated at
+/// INT64_MAX. The bound docs/Numerics.md states.
+int64_t worstCaseAccumulator(int64_t depth, int64_t maxAbsLhs,
+                             int64_t maxAbsRhs);
+
+/// The worst-case accumulator of a qnn.matmul, qnn.conv2d or
+/// qnn.matmul_integer from its types (a run-time zero point counts as the
+/// storage type's extreme); nothing for other ops or a dynamic depth.
+std::optional<int64_t> worstCaseAccumulator(Operation *op);
+
+/// Warns at `op` when its worst-case accumulator exceeds INT32_MAX: i32
+/// accumulation then wraps on data that reach the bound. Returns true when
+/// it warned. The lowerings call it once per op they lower.
+bool warnIfAccumulatorMayOverflow(Operation *op);
+
 } // namespace mlir::qnn
 
 #endif // QNN_IR_QNNOPS_H

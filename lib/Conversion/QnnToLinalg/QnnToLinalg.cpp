@@ -1233,6 +1233,8 @@ struct ConvertQnnToLinalgPass
   void runOnOperation() override {
     if (failed(checkLowerable(getOperation(), requantizeMode)))
       return signalPassFailure();
+    getOperation()->walk(
+        [](Operation *op) { qnn::warnIfAccumulatorMayOverflow(op); });
     MLIRContext *ctx = &getContext();
     QuantStorageTypeConverter converter;
     RewritePatternSet patterns(ctx);

@@ -8,16 +8,16 @@
 !qa = !quant.uniform<i8:f32, 0.5:1>
 !qy = !quant.uniform<i8:f32, 0.25:-3>
 
-func.func @huge_splat_weights(%a: tensor<1x4294967296x!qa>) -> tensor<1x4x!qy> {
-  %w = arith.constant dense<1.0> : tensor<4294967296x4xf32>
+func.func @huge_splat_weights(%a: tensor<1x4x!qa>) -> tensor<1x4294967296x!qy> {
+  %w = arith.constant dense<1.0> : tensor<4x4294967296xf32>
   %zero = arith.constant 0.0 : f32
-  %x = qnn.dequantize %a : tensor<1x4294967296x!qa> -> tensor<1x4294967296xf32>
-  %e = tensor.empty() : tensor<1x4xf32>
-  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32>
-  // expected-error @+1 {{reads a constant of type 'tensor<4294967296x4xf32>' with more than the 67108864 elements quant-rewrite-int8 expands; raise its max-constant-elements option to allow it}}
-  %mm = linalg.matmul ins(%x, %w : tensor<1x4294967296xf32>, tensor<4294967296x4xf32>) outs(%z : tensor<1x4xf32>) -> tensor<1x4xf32>
-  %q = qnn.quantize %mm : tensor<1x4xf32> -> tensor<1x4x!qy>
-  return %q : tensor<1x4x!qy>
+  %x = qnn.dequantize %a : tensor<1x4x!qa> -> tensor<1x4xf32>
+  %e = tensor.empty() : tensor<1x4294967296xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4294967296xf32>) -> tensor<1x4294967296xf32>
+  // expected-error @+1 {{reads a constant of type 'tensor<4x4294967296xf32>' with more than the 67108864 elements quant-rewrite-int8 expands; raise its max-constant-elements option to allow it}}
+  %mm = linalg.matmul ins(%x, %w : tensor<1x4xf32>, tensor<4x4294967296xf32>) outs(%z : tensor<1x4294967296xf32>) -> tensor<1x4294967296xf32>
+  %q = qnn.quantize %mm : tensor<1x4294967296xf32> -> tensor<1x4294967296x!qy>
+  return %q : tensor<1x4294967296x!qy>
 }
 
 // -----
