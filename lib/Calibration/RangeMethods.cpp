@@ -117,14 +117,61 @@ static double klDivergence(const std::vector<double> &p,
   return kl;
 }
 
+namespace {
+/// The bins the threshold searches look at: a histogram's own, or, past
+/// kMaxSearchBins, `group` neighbours merged into one, outward from zero
+/// (the outermost bins of each half may cover the histogram's edge and
+/// beyond, where nothing was counted). Entropy and MSE try one threshold
+/// per bin and cost a pass over the bins for each, so their work is
+/// quadratic in the bins: 2^20 bins would take hours, 8192 take well
+/// under a second.
+struct SearchBins {
+  static constexpr unsigned kMaxSearchBins = 8192;
+
+  std::vector<uint64_t> counts;
+  double width = 0;
+  double rangeValue = 0; // the histogram's own while no bins merge
+
+  explicit SearchBins(const Histogram &h)
+      : width(h.binWidth()), rangeValue(h.range()) {
+    llvm::ArrayRef<uint64_t> original = h.getCounts();
+    int64_t n = original.size(), half = n / 2;
+    int64_t group = (n + kMaxSearchBins - 1) / kMaxSearchBins;
+    if (group <= 1) {
+      counts.assign(original.begin(), original.end());
+      return;
+    }
+    int64_t newHalf = (half + group - 1) / group;
+    counts.assign(2 * newHalf, 0);
+    for (int64_t b = 0; b < n; ++b) {
+      int64_t fromZero = b - half; // floor division for the left half
+      int64_t merged =
+          fromZero >= 0 ? fromZero / group : -((-fromZero - 1) / group) - 1;
+      counts[newHalf + merged] += original[b];
+    }
+    width *= double(group);
+    rangeValue = double(newHalf) * width;
+  }
+
+  unsigned size() const { return counts.size(); }
+  double range() const { return rangeValue; }
+  double lowerEdge(unsigned bin) const { return -rangeValue + bin * width; }
+};
+} // namespace
+
 Range quantopt::entropyRange(const Histogram &histogram,
                              unsigned numQuantizedBins) {
-  llvm::ArrayRef<uint64_t> hist = histogram.getCounts();
+  SearchBins bins(histogram);
+  llvm::ArrayRef<uint64_t> hist = bins.counts;
   unsigned numBins = hist.size();
   unsigned zeroBin = numBins / 2;
   unsigned halfQuantized = numQuantizedBins / 2;
   double bestKL = std::numeric_limits<double>::infinity();
   Range best{-histogram.range(), histogram.range()};
+  // Counts below each bin, for the outliers folded into a window's ends.
+  std::vector<double> below(numBins + 1, 0);
+  for (unsigned b = 0; b < numBins; ++b)
+    below[b + 1] = below[b] + double(hist[b]);
 
   for (unsigned i = halfQuantized; i <= zeroBin; ++i) {
     unsigned start = zeroBin - i;
@@ -133,11 +180,8 @@ Range quantopt::entropyRange(const Histogram &histogram,
     // end bins.
     std::vector<double> sliced(hist.begin() + start, hist.begin() + end);
     std::vector<double> p = sliced;
-    for (unsigned b = 0; b < start; ++b)
-      p.front() += double(hist[b]);
-    for (unsigned b = end; b < numBins; ++b)
-      p.back() += double(hist[b]);
-
+    p.front() += below[start];
+    p.back() += below[numBins] - below[end];
     // Candidate: the window merged into numQuantizedBins, then spread back
     // evenly over the bins that were non-empty.
     size_t merged = sliced.size() / numQuantizedBins;
@@ -162,8 +206,8 @@ Range quantopt::entropyRange(const Histogram &histogram,
     double kl = klDivergence(p, q);
     if (kl < bestKL) {
       bestKL = kl;
-      best = {histogram.binLowerEdge(start),
-              end == numBins ? histogram.range() : histogram.binLowerEdge(end)};
+      best = {std::max(bins.lowerEdge(start), -histogram.range()),
+              std::min(bins.lowerEdge(end), histogram.range())};
     }
   }
   return best;
@@ -171,9 +215,10 @@ Range quantopt::entropyRange(const Histogram &histogram,
 
 Range quantopt::mseRange(const Histogram &histogram, double min, double max,
                          StorageRange storage, QuantScheme scheme) {
-  llvm::ArrayRef<uint64_t> counts = histogram.getCounts();
+  SearchBins bins(histogram);
+  llvm::ArrayRef<uint64_t> counts = bins.counts;
   unsigned n = counts.size();
-  double width = histogram.binWidth();
+  double width = bins.width;
   double bestError = std::numeric_limits<double>::infinity();
   Range best{min, max};
   for (unsigned k = 1; k <= n / 2; ++k) {
@@ -190,7 +235,7 @@ Range quantopt::mseRange(const Histogram &histogram, double min, double max,
     for (unsigned bin = 0; bin < n; ++bin) {
       if (!counts[bin])
         continue;
-      float centre = float(histogram.binLowerEdge(bin) + width / 2);
+      float centre = float(bins.lowerEdge(bin) + width / 2);
       int64_t q = quantizeValue(centre, scale, params->zeroPoint, storage);
       double diff =
           double(centre) - double(dequantizeValue(q, scale, params->zeroPoint));

@@ -189,6 +189,45 @@ TEST(RangeMethods, EntropyClipsOutliers) {
   EXPECT_LT(r.min, -2.0);
 }
 
+/// The same normal data with outliers, in a histogram of `bins` bins.
+static Histogram normalWithOutliers(unsigned bins) {
+  Histogram h(bins);
+  std::mt19937 gen(3);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> values(20000);
+  for (float &v : values)
+    v = dist(gen);
+  values.push_back(100.0f);
+  values.push_back(-90.0f);
+  h.add(values);
+  return h;
+}
+
+TEST(RangeMethods, SearchesOnHugeHistogramsMergeBins) {
+  // The searches are quadratic in the bins: past 8192 they merge
+  // neighbours (2^20 bins took hours before). With 2^20 bins the merged
+  // search sees exactly the 8192-bin histogram's counts, so it finds the
+  // same thresholds.
+  Histogram fine = normalWithOutliers(1 << 20),
+            coarse = normalWithOutliers(8192);
+  Range a = entropyRange(fine, 128), b = entropyRange(coarse, 128);
+  EXPECT_DOUBLE_EQ(a.min, b.min);
+  EXPECT_DOUBLE_EQ(a.max, b.max);
+  StorageRange storage{-128, 127};
+  Range m = mseRange(fine, -90, 100, storage, QuantScheme::Symmetric),
+        n = mseRange(coarse, -90, 100, storage, QuantScheme::Symmetric);
+  EXPECT_DOUBLE_EQ(m.min, n.min);
+  EXPECT_DOUBLE_EQ(m.max, n.max);
+  // A bin count that does not divide evenly: the outer merged bins reach
+  // past the histogram's range, the thresholds never do.
+  Histogram odd = normalWithOutliers(4 * 2049 + 4 * 4000);
+  Range o = entropyRange(odd, 128);
+  EXPECT_GE(o.min, -odd.range());
+  EXPECT_LE(o.max, odd.range());
+  EXPECT_GT(o.max, 2.0);
+  EXPECT_LT(o.max, 20.0);
+}
+
 TEST(RangeMethods, MinMaxNeedsFiniteValues) {
   ObserverStats s;
   s.observe({NAN}, {1});

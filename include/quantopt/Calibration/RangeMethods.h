@@ -57,7 +57,9 @@ computeChannelRanges(const ObserverStats &stats, const RangeOptions &options);
 /// Entropy threshold search on a symmetric histogram, as ONNX Runtime's
 /// HistogramCollector.get_entropy_threshold: returns the symmetric range
 /// [-t, t] whose quantization to `numQuantizedBins` levels minimizes the KL
-/// divergence from the histogram.
+/// divergence from the histogram. Histograms of more than 8192 bins are
+/// searched with neighbouring bins merged down to at most 8192 (the search
+/// is quadratic in the bins), as is mseRange.
 Range entropyRange(const Histogram &histogram, unsigned numQuantizedBins);
 
 /// Range keeping `percentile` percent of the histogram's values. Asymmetric:

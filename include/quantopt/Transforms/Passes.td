@@ -79,6 +79,11 @@ def ApplyCalibrationPass
     - `entropy`: the KL-divergence threshold search (TensorRT / ONNX Runtime);
     - `mse`: the range with the least squared quantization error.
 
+    `entropy` and `mse` try one threshold per histogram bin; past 8192 bins
+    (`quant-run --histogram-bins`) they search a copy with neighbouring
+    bins merged down to 8192, so that their time stays under a second per
+    observer.
+
     `scheme=symmetric` gives zero point 0 and the narrow range [-127, 127]
     for i8 (zero point 128 for u8). Observers with an `axis` get per-axis
     types when `per-channel` is set (minmax and moving-average).
