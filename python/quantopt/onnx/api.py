@@ -1,0 +1,93 @@
+"""ONNX -> MLIR (linalg on tensors) importer.
+
+    quantopt-import model.onnx -o model.mlir [--batch N] [--expose VALUE]...
+
+Emits one function @main with the graph's inputs and outputs (then any
+exposed intermediate values); initializers become dense constants; every op
+carries its node's name as location, so calibration observers and error
+messages name the node. An operator or attribute outside the supported
+subset, or a model the ONNX operator specs reject, is a one-line error
+naming the node (exit code 1), never a traceback.
+"""
+import argparse
+import os
+import re
+import sys
+
+from .core import ImportError_, Importer, load
+
+
+def import_model(path, batch=1, expose=()):
+    """MLIR text of the ONNX model at `path`; the values named in `expose`
+    become extra results after the graph outputs (for per-layer
+    comparisons). Raises ImportError_ (InternalError for bugs)."""
+    return Importer(load(path), batch, expose).guarded_run()
+
+
+def float_values(path):
+    """Names of the ONNX values the imported code computes as f32 tensors
+    (what can be exposed and compared between FP32 and INT8)."""
+    importer = Importer(load(path), 1)
+    importer.guarded_run()
+    return {name for name in importer.values if importer.elem(name) == "f32"}
+
+
+def _one_line(message):
+    """Control characters (a newline in a name, in an exception's text) as
+    \\XX escapes: every error is one line."""
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\{ord(m.group()):02X}", str(message))
+
+
+def _error(message):
+    print(f"quantopt-import: error: {_one_line(message)}", file=sys.stderr)
+    return 1
+
+
+def write_output(path, text):
+    """Writes `text` to the file `path` ("-": stdout); raises OSError. A
+    failed write leaves no truncated file behind."""
+    if path == "-":
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except OSError:
+            try:  # stdout is unusable: keep Python from failing again at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            raise
+        return
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError:
+        if os.path.isfile(path):
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+        raise
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="quantopt-import", description=__doc__.split("\n\n")[0])
+    parser.add_argument("model")
+    parser.add_argument("-o", "--output", default="-")
+    parser.add_argument("--batch", type=int, default=1, help="size of a symbolic leading dimension")
+    parser.add_argument("--expose", action="append", default=[], metavar="VALUE",
+                        help="also return this intermediate ONNX value (repeatable)")
+    args = parser.parse_args(argv)
+    if args.batch < 1:
+        parser.error("--batch must be at least 1")
+    try:
+        text = import_model(args.model, args.batch, args.expose)
+    except ImportError_ as e:
+        return _error(e)
+    except Exception as e:  # outside the importer's own guard: still one line
+        return _error(f"internal error: {type(e).__name__}: {e} (a bug of quantopt-import, please report it)")
+    try:
+        write_output(args.output, text)
+    except OSError as e:
+        where = "the output" if args.output == "-" else f"'{args.output}'"
+        return _error(f"cannot write {where}: {e.strerror or e}")
+    return 0

@@ -1,0 +1,185 @@
+"""Elementwise and reduction ONNX operators on f32 tensors: Add, Sub, Mul,
+Div, Pow (NumPy broadcasting), Relu, Sigmoid, Tanh, Clip, Sqrt, Erf,
+ReduceMean. Each elementwise op is one linalg.generic.
+"""
+import numpy as np
+
+from .core import _f32, _unit_groups
+from .registry import register
+
+
+def binary(imp, node, op):
+    imp.check_attrs(node, set())
+    imp.inputs(node, 2)
+    a = imp.materialize(node.input[0], node)
+    b = imp.materialize(node.input[1], node)
+    try:
+        shape = list(np.broadcast_shapes(tuple(a[1]), tuple(b[1])))
+    except ValueError:
+        imp.fail(node, f"shapes {a[1]} and {b[1]} do not broadcast")
+    op = op if "." in op else f"arith.{op}"
+    return imp.elementwise(node, [a, b], [f"%s = {op} %a0, %a1 : f32", "linalg.yield %s : f32"], shape), shape
+
+
+@register("Add", float_only=True)
+def add(imp, node):
+    return binary(imp, node, "addf")
+
+
+@register("Sub", float_only=True)
+def sub(imp, node):
+    return binary(imp, node, "subf")
+
+
+@register("Mul", float_only=True)
+def mul(imp, node):
+    return binary(imp, node, "mulf")
+
+
+@register("Div", float_only=True)
+def div(imp, node):
+    return binary(imp, node, "divf")
+
+
+def unary(imp, node, body):
+    x = imp.materialize(node.input[0], node)
+    return imp.elementwise(node, [x], body + ["linalg.yield %y : f32"], x[1]), x[1]
+
+
+def _unary_op(imp, node, inputs=1):
+    imp.check_attrs(node, set())
+    imp.inputs(node, 1, inputs - 1)
+
+
+@register("Relu", float_only=True)
+def relu(imp, node):
+    _unary_op(imp, node)
+    return unary(imp, node, ["%y = arith.maximumf %a0, %zero : f32"])
+
+
+@register("Sigmoid", float_only=True)
+def sigmoid(imp, node):
+    _unary_op(imp, node)
+    return unary(imp, node, ["%n = arith.negf %a0 : f32", "%e = math.exp %n : f32",
+                             "%one = arith.constant 1.0 : f32", "%d = arith.addf %one, %e : f32",
+                             "%y = arith.divf %one, %d : f32"])
+
+
+@register("Tanh", float_only=True)
+def tanh(imp, node):
+    _unary_op(imp, node)
+    return unary(imp, node, ["%y = math.tanh %a0 : f32"])
+
+
+@register("Clip", float_only=True)
+def clip(imp, node):
+    _unary_op(imp, node, 3)
+    bounds = []
+    for index, what in ((1, "min"), (2, "max")):
+        name = imp.optional_input(node, index)
+        value = imp.constant(node, name, f"{what} ('{name}')", numeric="iuf") if name else None
+        if value is not None and value.size != 1:
+            imp.fail(node, f"{what} must be a scalar, not of shape {list(value.shape)}")
+        if value is not None and np.isnan(float(value.reshape(-1)[0])):
+            imp.fail(node, f"{what} must not be NaN")
+        bounds.append(None if value is None else float(value.reshape(-1)[0]))
+    lo, hi = bounds
+    body = []
+    cur = "%a0"
+    if lo is not None:
+        body += [f"%lo = arith.constant {_f32(lo, 'e')} : f32", f"%c1 = arith.maximumf {cur}, %lo : f32"]
+        cur = "%c1"
+    if hi is not None:
+        body += [f"%hi = arith.constant {_f32(hi, 'e')} : f32", f"%c2 = arith.minimumf {cur}, %hi : f32"]
+        cur = "%c2"
+    body.append(f"%y = arith.addf {cur}, %zero : f32")
+    return unary(imp, node, body)
+
+
+@register("Pow", float_only=True)
+def power(imp, node):
+    imp.check_attrs(node, set())
+    imp.inputs(node, 2)
+    e = imp.const_value(node.input[1])
+    if e is not None and e.size == 1:
+        e = float(e.reshape(-1)[0])
+        if e == 2.0:  # exact, as NumPy squares
+            return unary(imp, node, ["%y = arith.mulf %a0, %a0 : f32"])
+        return unary(imp, node, [f"%p = arith.constant {_f32(e)} : f32", "%y = math.powf %a0, %p : f32"])
+    if e is not None and e.dtype.kind != "f":
+        imp.consts[node.input[1]] = e.astype(np.float32)
+    return binary(imp, node, "math.powf")
+
+
+@register("Sqrt", float_only=True)
+def sqrt(imp, node):
+    _unary_op(imp, node)
+    return unary(imp, node, ["%y = math.sqrt %a0 : f32"])
+
+
+# erf(x) ~ x * P(x^2) / Q(x^2) on [-4, 4] (Eigen's and XLA's f32
+# approximation, within 5e-7 of erf): math.erf has no lowering to LLVM.
+ERF_P = [-2.72614225801306e-10, 2.77068142495902e-08, -2.10102402082508e-06, -5.69250639462346e-05,
+         -7.34990630326855e-04, -2.95459980854025e-03, -1.60960333262415e-02]
+ERF_Q = [-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03, -7.37332916720468e-03,
+         -1.42647390514189e-02]
+
+
+@register("Erf", float_only=True)
+def erf(imp, node):
+    _unary_op(imp, node)
+    body = ["%lo = arith.constant -4.0 : f32", "%hi = arith.constant 4.0 : f32",
+            "%xl = arith.maximumf %a0, %lo : f32", "%x = arith.minimumf %xl, %hi : f32",
+            "%xx = arith.mulf %x, %x : f32"]
+    for name, coeffs in (("p", ERF_P), ("q", ERF_Q)):
+        acc = f"%{name}_c0"
+        body.append(f"{acc} = arith.constant {float(np.float32(coeffs[0]))!r} : f32")
+        for i, c in enumerate(coeffs[1:], 1):
+            body += [f"%{name}_m{i} = arith.mulf {acc}, %xx : f32",
+                     f"%{name}_c{i} = arith.constant {float(np.float32(c))!r} : f32",
+                     f"%{name}_s{i} = arith.addf %{name}_m{i}, %{name}_c{i} : f32"]
+            acc = f"%{name}_s{i}"
+        body.append(f"%{name} = arith.addf {acc}, %zero : f32")
+    body += ["%xp = arith.mulf %x, %p : f32", "%y = arith.divf %xp, %q : f32"]
+    return unary(imp, node, body)
+
+
+def axes_of(imp, node, rank, input_index):
+    """Reduction axes from the 'axes' attribute or (opset 18) input,
+    normalized and sorted; None when absent."""
+    axes = imp.attr_ints(node, "axes", None)
+    name = imp.optional_input(node, input_index)
+    if axes is None and name:
+        axes = imp.const_value(name)
+        if axes is None:
+            imp.fail(node, "the axes must be a constant")
+        if axes.dtype.kind not in "iu" or axes.ndim > 1:
+            imp.fail(node, f"the axes must be a 1-D integer tensor, not {axes.dtype} of shape {list(axes.shape)}")
+    if axes is None:
+        return None
+    given = [int(a) for a in np.reshape(axes, -1)]
+    axes = [imp.axis(node, a, rank, "axis") for a in given]
+    if len(set(axes)) != len(axes):
+        imp.fail(node, f"axes {given} repeat an axis")
+    return sorted(axes)
+
+
+@register("ReduceMean", float_only=True)
+def reduce_mean(imp, node):
+    imp.check_attrs(node, {"axes", "keepdims", "noop_with_empty_axes"})
+    imp.inputs(node, 1, 1)
+    x, xs = imp.materialize(node.input[0], node)
+    axes = axes_of(imp, node, len(xs), 1)
+    keepdims = imp.attr_int(node, "keepdims", 1, 0, 1)
+    if not axes:
+        if imp.attr_int(node, "noop_with_empty_axes", 0, 0, 1):
+            return x, xs
+        axes = list(range(len(xs)))
+    s, keep = imp.reduce(node, x, xs, axes, loc=f"{node.name}.sum")
+    count = float(np.prod([xs[a] for a in axes]))
+    y = imp.elementwise(node, [(s, keep)], [f"%n = arith.constant {count!r} : f32",
+                                            "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], keep)
+    if keepdims:
+        return y, keep
+    out = [d for i, d in enumerate(xs) if i not in axes]
+    return imp.reshape(y, keep, out, _unit_groups(len(xs), axes), expand=False), out
