@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools clang-22 lld-22 libomp-22-dev
+  libclang-rt-22-dev
   cmake ninja-build libgtest-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev
   libcurl4-openssl-dev python3-numpy python3-onnx python3-sklearn python3-matplotlib
 )
