@@ -28,17 +28,28 @@ namespace quantopt {
 using namespace mlir;
 using namespace quantopt;
 
-/// The weights' output-channel dimension of a quantizable op.
-static std::optional<int64_t> weightChannelDim(Operation *op) {
-  if (isa<linalg::MatmulOp>(op))
-    return 1;
-  if (isa<linalg::Conv2DNhwcHwcfOp>(op))
-    return 3;
-  if (isa<linalg::Conv2DNchwFchwOp>(op))
-    return 0;
-  if (isa<linalg::DepthwiseConv2DNhwcHwcOp>(op))
-    return 2;
-  return std::nullopt;
+/// The weights' (second input's) dimension that indexes the output channel
+/// `outputChannelDim` of a quantizable op, read from its indexing maps: a
+/// matmul whose B is [N, K] (PyTorch's Linear layout) scales dimension 0.
+static std::optional<int64_t> weightChannelDim(linalg::LinalgOp op,
+                                               unsigned outputChannelDim) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  AffineMap output = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  AffineMap weights = op.getMatchingIndexingMap(op.getDpsInputOperand(1));
+  if (outputChannelDim >= output.getNumResults())
+    return std::nullopt;
+  auto channel = dyn_cast<AffineDimExpr>(output.getResult(outputChannelDim));
+  if (!channel)
+    return std::nullopt;
+  std::optional<int64_t> found;
+  for (auto [i, expr] : llvm::enumerate(weights.getResults()))
+    if (expr.isFunctionOfDim(channel.getPosition())) {
+      if (found || expr != channel)
+        return std::nullopt; // the channel mixed into another index
+      found = i;
+    }
+  return found;
 }
 
 namespace {
@@ -153,7 +164,7 @@ struct FoldAffineIntoWeights : OpRewritePattern<linalg::GenericOp> {
     std::optional<unsigned> channelDim =
         producer ? getOutputChannelDim(producer) : std::nullopt;
     std::optional<int64_t> weightDim =
-        producer ? weightChannelDim(producer) : std::nullopt;
+        channelDim ? weightChannelDim(producer, *channelDim) : std::nullopt;
     if (!channelDim || !weightDim || !x.hasOneUse() ||
         !isZeroFill(producer.getDpsInits()[0]) ||
         !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
