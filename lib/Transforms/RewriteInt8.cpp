@@ -313,11 +313,10 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
       return rewriter.notifyMatchFailure(conv, "filter is not constant");
 
     auto filterType = cast<RankedTensorType>(filter.getType());
-    if (!filterType.hasStaticShape() ||
-        filterType.getDimSize(dims.filterOut) == 0)
+    std::optional<int64_t> filterElements = checkedNumElements(filterType);
+    if (!filterElements || filterType.getDimSize(dims.filterOut) == 0)
       return rewriter.notifyMatchFailure(conv, "filter shape not static");
-    int64_t depth =
-        filterType.getNumElements() / filterType.getDimSize(dims.filterOut);
+    int64_t depth = *filterElements / filterType.getDimSize(dims.filterOut);
     if (keepFloatForAccumulator(conv, *x, filter, depth, state.warned))
       return rewriter.notifyMatchFailure(conv, "accumulator could overflow");
     Location loc = conv.getLoc();

@@ -126,33 +126,37 @@ private:
     return isAlnum(c) || c == '_' || c == '%' || c == '#' || c == '!' ||
            c == '.' || c == '@' || c == '^';
   }
-  /// An integer literal starting at `i`: digits not inside a word or float.
-  static size_t isIntegerAt(StringRef s, size_t i) {
+  /// Where the digits of a number starting at `i` (optional '-', not
+  /// inside a word) end, or 0 when no number starts there.
+  static size_t digitsEnd(StringRef s, size_t i) {
     size_t start = i;
     if (s[i] == '-')
       ++i;
-    if (i >= s.size() || !isDigit(s[i]) || (start > 0 && isWordChar(s[start - 1])))
+    if (i >= s.size() || !isDigit(s[i]) ||
+        (start > 0 && isWordChar(s[start - 1])))
       return 0;
     while (i < s.size() && isDigit(s[i]))
       ++i;
-    if (i < s.size() && (s[i] == '.' || isAlpha(s[i]) || s[i] == '_'))
-      return s[i] == 'x' ? i - start : 0; // "4x8xf32" dims count
-    return i - start;
+    return i;
   }
+  /// The length of an integer literal at `i` (the dims of "4x8xf32" too).
+  static size_t isIntegerAt(StringRef s, size_t i) {
+    size_t end = digitsEnd(s, i);
+    if (!end)
+      return 0;
+    if (end < s.size() && (s[end] == '.' || isAlpha(s[end]) || s[end] == '_'))
+      return s[end] == 'x' ? end - i : 0;
+    return end - i;
+  }
+  /// The length of a float literal at `i` ("1.5", "2.0e-3").
   static size_t isFloatAt(StringRef s, size_t i) {
-    size_t start = i;
-    if (s[i] == '-')
-      ++i;
-    if (i >= s.size() || !isDigit(s[i]) || (start > 0 && isWordChar(s[start - 1])))
+    size_t end = digitsEnd(s, i);
+    if (!end || end >= s.size() || s[end] != '.')
       return 0;
-    while (i < s.size() && isDigit(s[i]))
-      ++i;
-    if (i >= s.size() || s[i] != '.')
-      return 0;
-    ++i;
-    while (i < s.size() && (isAlnum(s[i]) || s[i] == '+' || s[i] == '-'))
-      ++i;
-    return i - start;
+    ++end;
+    while (end < s.size() && (isAlnum(s[end]) || s[end] == '+' || s[end] == '-'))
+      ++end;
+    return end - i;
   }
 
   template <size_t N>

@@ -371,7 +371,7 @@ int main(int argc, char **argv) {
   if (calls < 0)
     calls = 1; // no arguments: one call
 
-  // Every result of every call is kept: check that they fit before the
+  // Every result of every call is kept: check that they fit before
   // compiling (in checked arithmetic: a type's shape can be huge).
   std::vector<NpyArray> results(resultTypes.size());
   int64_t resultBytes = 0;

@@ -400,11 +400,11 @@ std::optional<int64_t> mlir::qnn::worstCaseAccumulator(Operation *op) {
   if (auto conv = dyn_cast<Conv2DOp>(op)) {
     RankedTensorType filter = conv.getFilter().getType();
     std::optional<Conv2DOp::Dims> dims = Conv2DOp::getDims(conv.getLayout());
-    if (!dims || !filter.hasStaticShape() ||
-        filter.getDimSize(dims->filterOut) == 0)
+    std::optional<int64_t> elements = quantopt::checkedNumElements(filter);
+    if (!dims || !elements || filter.getDimSize(dims->filterOut) == 0)
       return std::nullopt;
     // Every filter element but the output channel's feeds one output.
-    int64_t depth = filter.getNumElements() / filter.getDimSize(dims->filterOut);
+    int64_t depth = *elements / filter.getDimSize(dims->filterOut);
     return worstCaseAccumulator(depth, maxAbsOffset(quantized(conv.getInput())),
                                 maxAbsOffset(quantized(conv.getFilter())));
   }
