@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Configures and builds QuantOpt with clang-22, lld and Ninja against
 # Debian's LLVM/MLIR 22.
-# Usage: scripts/build.sh [build-dir]  (default: build)
+# Usage: scripts/build.sh [build-dir [cmake options...]]  (default: build)
 #   SANITIZE=1 scripts/build.sh build-sanitize   AddressSanitizer + UBSan build
+#   SANITIZE=1 scripts/build.sh build-fuzz -DQUANTOPT_ENABLE_LIBFUZZER=ON
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-"$root/build"}
+[ $# -gt 0 ] && shift
 llvm=/usr/lib/llvm-22
 
 extra=()
@@ -30,6 +32,6 @@ if [ ! -f "$build/build.ninja" ]; then
     -DCMAKE_CXX_COMPILER="$llvm/bin/clang++" \
     -DLLVM_USE_LINKER=lld \
     -DMLIR_DIR="$llvm/lib/cmake/mlir" \
-    -DCMAKE_INSTALL_PREFIX="$build/install" "${extra[@]}"
+    -DCMAKE_INSTALL_PREFIX="$build/install" "${extra[@]}" "$@"
 fi
 cmake --build "$build"

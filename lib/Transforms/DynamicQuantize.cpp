@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantopt/Transforms/Epilogue.h"
+#include "quantopt/Transforms/Exclusion.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
@@ -37,10 +38,7 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
 
   LogicalResult matchAndRewrite(linalg::MatmulOp matmul,
                                 PatternRewriter &rewriter) const override {
-    if (excluded.contains("matmul"))
-      return rewriter.notifyMatchFailure(matmul, "excluded by the user");
-    if (auto name = dyn_cast<NameLoc>(matmul.getLoc());
-        name && excluded.contains(name.getName().strref()))
+    if (isExcluded(matmul, excluded, "matmul"))
       return rewriter.notifyMatchFailure(matmul, "excluded by the user");
     if (matmul.hasUserDefinedMaps() || !isZeroFill(matmul.getDpsInits()[0]))
       return rewriter.notifyMatchFailure(matmul,
@@ -153,6 +151,9 @@ struct DynamicQuantizePass
   using Base::Base;
 
   void runOnOperation() override {
+    if (failed(verifyExcludeNames(getOperation(), exclude, {"matmul"},
+                                  getArgument())))
+      return signalPassFailure();
     for (const std::string &name : exclude)
       excluded.insert(name);
     RewritePatternSet patterns(&getContext());

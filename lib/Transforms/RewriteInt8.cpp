@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantopt/Transforms/Epilogue.h"
+#include "quantopt/Transforms/Exclusion.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
@@ -203,10 +204,7 @@ matchUnit(qnn::QuantizeOp quantize, PatternRewriter &rewriter,
     if (!unit.epilogue)
       return rewriter.notifyMatchFailure(quantize, "epilogue does not fuse");
   }
-  bool named = false;
-  if (auto name = dyn_cast<NameLoc>(unit.op->getLoc()))
-    named = excluded.contains(name.getName().strref());
-  if (named || excluded.contains(kind))
+  if (isExcluded(unit.op, excluded, kind))
     return rewriter.notifyMatchFailure(unit.op, "excluded by the user");
   if (!isZeroFill(unit.op.getDpsInits()[0]))
     return rewriter.notifyMatchFailure(unit.op,
@@ -374,10 +372,7 @@ struct BinaryToQnn : OpRewritePattern<qnn::QuantizeOp> {
                       [](AffineMap m) { return m.isIdentity(); }))
       return rewriter.notifyMatchFailure(quantize,
                                          "not an elementwise binary op");
-    if (excluded.contains(kind))
-      return rewriter.notifyMatchFailure(generic, "excluded by the user");
-    if (auto name = dyn_cast<NameLoc>(generic.getLoc());
-        name && excluded.contains(name.getName().strref()))
+    if (isExcluded(generic, excluded, kind))
       return rewriter.notifyMatchFailure(generic, "excluded by the user");
 
     // Body: the op on the two block arguments, then an optional clamp.
@@ -610,6 +605,11 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
   void runOnOperation() override {
+    if (failed(verifyExcludeNames(
+            getOperation(), exclude,
+            {"matmul", "conv", "depthwise_conv", "add", "mul"},
+            getArgument())))
+      return signalPassFailure();
     for (const std::string &name : exclude)
       excluded.insert(name);
     MLIRContext *ctx = &getContext();
