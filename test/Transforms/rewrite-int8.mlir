@@ -1,6 +1,5 @@
 // quant-rewrite-int8: dequantize -> matmul -> quantize into qnn.matmul.
 // RUN: quant-opt %s -split-input-file --quant-rewrite-int8 | FileCheck %s
-// RUN: quant-opt %s -split-input-file --quant-rewrite-int8=exclude=fc1 | FileCheck %s --check-prefix=EXCL
 // RUN: quant-opt %s -split-input-file --quant-rewrite-int8=exclude=matmul | FileCheck %s --check-prefix=EXCL
 
 !qa = !quant.uniform<i8:f32, 0.5:1>
