@@ -601,8 +601,68 @@ struct ConcatOnQuantized : OpRewritePattern<qnn::QuantizeOp> {
   }
 };
 
+/// Records why patterns did not apply, by the location they name (the
+/// contraction's own, for the reasons that matter to a user).
+struct MatchFailureReasons : RewriterBase::Listener {
+  void notifyMatchFailure(
+      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+    if (isa<UnknownLoc>(loc))
+      return;
+    Diagnostic diag(loc, DiagnosticSeverity::Remark);
+    reasonCallback(diag);
+    reasons[loc] = diag.str();
+  }
+  DenseMap<Location, std::string> reasons;
+};
+
+/// A matmul or convolution (any layout) that reads a dequantized value,
+/// directly or through a padding: one the rewrite was meant to quantize.
+static bool readsQuantizedValue(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp || !(linalg::isaContractionOpInterface(linalgOp) ||
+                     linalg::isaConvolutionOpInterface(linalgOp)))
+    return false;
+  return llvm::any_of(linalgOp.getDpsInputs(), [](Value input) {
+    if (auto pad = input.getDefiningOp<tensor::PadOp>())
+      input = pad.getSource();
+    return input.getDefiningOp<qnn::DequantizeOp>() != nullptr;
+  });
+}
+
+/// Whether `op`'s result is quantized, directly or after one elementwise
+/// epilogue.
+static bool resultIsQuantized(Operation *op) {
+  auto quantized = [](Value v) {
+    return llvm::any_of(v.getUsers(), llvm::IsaPred<qnn::QuantizeOp>);
+  };
+  Value result = op->getResult(0);
+  return quantized(result) ||
+         llvm::any_of(result.getUsers(), [&](Operation *user) {
+           return isa<linalg::GenericOp>(user) && quantized(user->getResult(0));
+         });
+}
+
 struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
+
+  /// Every contraction left in float with a quantized input gets a remark
+  /// saying why (those already warned about excepted).
+  void reportKeptFloat(const MatchFailureReasons &failures,
+                       const DenseSet<Operation *> &warned) {
+    getOperation()->walk([&](Operation *op) {
+      if (!readsQuantizedValue(op) || warned.contains(op))
+        return;
+      auto it = failures.reasons.find(op->getLoc());
+      StringRef reason =
+          it != failures.reasons.end() ? StringRef(it->second)
+          : resultIsQuantized(op)
+              ? StringRef("not a form quant-rewrite-int8 quantizes (matmul "
+                          "with [K, N] weights; conv NHWC/HWCF, NCHW/FCHW or "
+                          "depthwise NHWC/HWC)")
+              : StringRef("no quantize of its result to fold it into");
+      op->emitRemark() << "kept in float: " << reason;
+    });
+  }
 
   void runOnOperation() override {
     if (failed(verifyExcludeNames(
@@ -630,9 +690,14 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
         ctx, excluded, state, "nchw_fchw", "conv");
     patterns.add<ConvToQnnConv<linalg::DepthwiseConv2DNhwcHwcOp>>(
         ctx, excluded, state, "nhwc_hwc", "depthwise_conv");
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
+    MatchFailureReasons failures;
+    GreedyRewriteConfig config;
+    config.setListener(&failures);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)) ||
         state.limit.exceeded())
-      signalPassFailure();
+      return signalPassFailure();
+    reportKeptFloat(failures, state.warned);
   }
 
   llvm::StringSet<> excluded;

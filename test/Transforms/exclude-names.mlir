@@ -3,10 +3,12 @@
 // nothing is an error, not a silent no-op.
 // RUN: quant-opt %s --quant-rewrite-int8=exclude=fc1 | FileCheck %s --check-prefix=NAMED
 // RUN: quant-opt %s --quant-rewrite-int8=exclude=matmul | FileCheck %s --check-prefix=NAMED
+// RUN: quant-opt %s --quant-rewrite-int8=exclude=fc1 -o /dev/null 2>&1 | FileCheck %s --check-prefix=REMARK
 // RUN: not quant-opt %s --quant-rewrite-int8=exclude=fc9 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not quant-opt %s --quant-dynamic-quantize=exclude=fc9 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // RUN: not quant-opt %s --mlir-print-debuginfo --strip-debuginfo --quant-rewrite-int8=exclude=fc1 2>&1 | FileCheck %s --check-prefix=STRIPPED
 
+// REMARK: remark: kept in float: excluded by the user
 // NAMED-LABEL: func @named
 // NAMED: linalg.matmul
 // NAMED-NOT: qnn.matmul

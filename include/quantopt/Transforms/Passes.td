@@ -203,8 +203,11 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
     `qnn.dequantize` of quantized values are used as they are.
 
     Ops the pass cannot (or is told not to) quantize stay float, with their
-    dequantize / quantize around them. `exclude=` names ops to keep in float
-    by name location or by kind (`matmul`).
+    dequantize / quantize around them, and never silently: each matmul or
+    convolution that reads a dequantized value and stays float gets a remark
+    with the reason (`kept in float: transposed matmul`, `excluded by the
+    user`, ...). `exclude=` names ops to keep in float by name location or
+    by kind (`matmul`); a name that matches nothing is an error.
   }];
   let dependentDialects = ["::mlir::qnn::QnnDialect",
                            "::mlir::quant::QuantDialect",

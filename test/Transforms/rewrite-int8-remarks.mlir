@@ -1,0 +1,90 @@
+// quant-rewrite-int8 says what it left in float: a remark with the reason at
+// each matmul or convolution that reads a dequantized value and stays float.
+// RUN: quant-opt %s -split-input-file --quant-rewrite-int8 -verify-diagnostics
+
+
+func.func @transposed(%a: tensor<2x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<1.0> : tensor<2x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  // expected-remark @+1 {{kept in float: transposed matmul}}
+  %mm = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<2x3xf32>, tensor<2x3xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q = qnn.quantize %mm : tensor<2x2xf32> -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
+}
+
+// -----
+
+
+func.func @weights_not_constant(%a: tensor<2x3x!quant.uniform<i8:f32, 0.5:1>>, %w: tensor<3x2xf32>) -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>> {
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  // expected-remark @+1 {{kept in float: weights are not constant}}
+  %mm = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q = qnn.quantize %mm : tensor<2x2xf32> -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
+}
+
+// -----
+
+
+func.func @result_not_quantized(%a: tensor<2x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  // expected-remark @+1 {{kept in float: no quantize of its result to fold it into}}
+  %mm = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %mm : tensor<2x2xf32>
+}
+
+// -----
+
+
+// Rewritten: no remark.
+func.func @rewritten(%a: tensor<2x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<1.0> : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<2x3xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %q = qnn.quantize %mm : tensor<2x2xf32> -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
+}
+
+// -----
+
+
+// A layout qnn.conv2d does not have (the filter as F x H x W x C).
+func.func @conv_fhwc(%a: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<1.0> : tensor<3x3x3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:1>> -> tensor<1x4x4x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  // expected-remark @+1 {{kept in float: not a form quant-rewrite-int8 quantizes}}
+  %c = linalg.conv_2d_nhwc_fhwc ins(%x, %w : tensor<1x4x4x2xf32>, tensor<3x3x3x2xf32>) outs(%z : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %q = qnn.quantize %c : tensor<1x2x2x3xf32> -> tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>>
+}
+
+// -----
+
+
+func.func @conv_nhwc(%a: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<1.0> : tensor<3x3x2x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:1>> -> tensor<1x4x4x2xf32>
+  %e = tensor.empty() : tensor<1x2x2x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %c = linalg.conv_2d_nhwc_hwcf ins(%x, %w : tensor<1x4x4x2xf32>, tensor<3x3x2x3xf32>) outs(%z : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %q = qnn.quantize %c : tensor<1x2x2x3xf32> -> tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>>
+}
