@@ -245,8 +245,9 @@ private:
 };
 
 /// Whose code a crash log's stack points at: the innermost frame that is
-/// neither signal or error handling (libc, libLLVM's support code, llvm::
-/// and std:: helpers such as SmallVector's growth) decides. QuantOpt's
+/// neither signal or error handling (libc, libLLVM's support code, the
+/// sanitizers' runtime, llvm:: and std:: helpers such as SmallVector's
+/// growth) decides. QuantOpt's
 /// passes and dialect are linked into this binary, upstream MLIR lives in
 /// libMLIR.so.
 std::string attribute(StringRef log, StringRef self) {
@@ -259,6 +260,8 @@ std::string attribute(StringRef log, StringRef self) {
     if (frame.contains("libc.so") || frame.contains("libLLVM") ||
         frame.contains(" llvm::") || frame.contains(" std::") ||
         frame.contains("SignalHandler") || frame.contains("__libc") ||
+        frame.contains("interceptor") || frame.contains("__asan") ||
+        frame.contains("__sanitizer") || frame.contains("__ubsan") ||
         frame.contains("quantopt::fuzz::") || frame.contains("(anonymous namespace)::Mutator"))
       continue;
     if (frame.contains("libMLIR"))
@@ -305,6 +308,11 @@ int main(int argc, char **argv) {
   cl::opt<std::string> crashDir("crash-dir",
                                 cl::desc("Where failing mutants are saved"),
                                 cl::init("quant-fuzz-out"), cl::cat(category));
+  cl::opt<bool> replay(
+      "replay",
+      cl::desc("Run each input chunk once, unmutated (to reproduce a saved "
+               "mutant)"),
+      cl::cat(category));
   cl::opt<bool> failOnUpstream(
       "fail-on-upstream",
       cl::desc("Exit 1 on crashes attributed to upstream MLIR too"),
@@ -406,12 +414,16 @@ int main(int argc, char **argv) {
   };
 
   auto start = std::chrono::steady_clock::now();
+  if (replay) {
+    first = 0;
+    mutants = seeds.size();
+  }
   for (uint64_t index = first; index < first + mutants; ++index) {
     while (running.size() >= jobs)
       reapOne(/*block=*/true);
     Mutator mutator(seed * 0x9E3779B97F4A7C15ULL + index);
     const std::string &base = seeds[index % seeds.size()];
-    std::string text = mutator.mutate(base);
+    std::string text = replay ? base : mutator.mutate(base);
     Child c;
     c.index = index;
     c.input = formatv("{0}/mutant-{1}.mlir", resultsDir, index).str();
