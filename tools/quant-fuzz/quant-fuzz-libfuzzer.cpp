@@ -26,8 +26,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *stats = std::getenv("QUANTOPT_FUZZ_STATS");
     return pipelinesToFuzz(stats ? stats : "");
   }();
-  runOneInput(*context,
-              llvm::StringRef(reinterpret_cast<const char *>(data), size),
-              pipelines);
+  // MLIR's lexer reads the terminating NUL of its buffer (as files and
+  // MemoryBuffers have); libFuzzer's data has none.
+  std::string text(reinterpret_cast<const char *>(data), size);
+  runOneInput(*context, text, pipelines);
   return 0;
 }
