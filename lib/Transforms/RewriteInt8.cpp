@@ -212,6 +212,31 @@ matchUnit(qnn::QuantizeOp quantize, PatternRewriter &rewriter,
   return unit;
 }
 
+/// Whether `matmul` reads B as [N, K]: maps (m, k), (n, k) -> (m, n).
+static bool isTransposedB(linalg::MatmulOp matmul) {
+  MLIRContext *ctx = matmul.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto map = [&](ArrayRef<AffineExpr> results) {
+    return AffineMap::get(3, 0, results, ctx);
+  };
+  return matmul.getIndexingMapsArray() ==
+         SmallVector<AffineMap>{map({m, k}), map({n, k}), map({m, n})};
+}
+
+/// A 2-D float constant transposed: [N, K] -> [K, N].
+static DenseFPElementsAttr transposed(DenseFPElementsAttr values) {
+  auto type = cast<RankedTensorType>(values.getType());
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  SmallVector<APFloat> in(values.getValues<APFloat>()), out;
+  out.reserve(in.size());
+  for (int64_t c = 0; c < cols; ++c)
+    for (int64_t r = 0; r < rows; ++r)
+      out.push_back(in[r * cols + c]);
+  return DenseFPElementsAttr::get(
+      RankedTensorType::get({cols, rows}, type.getElementType()), out);
+}
+
 /// dequantize(a) -> linalg.matmul(weights) [-> epilogue] -> quantize
 /// => qnn.matmul.
 struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
@@ -226,21 +251,33 @@ struct MatmulToQnnMatmul : OpRewritePattern<qnn::QuantizeOp> {
     if (failed(unit))
       return failure();
     linalg::MatmulOp matmul = unit->op;
-    if (matmul.hasUserDefinedMaps())
+    // B as [N, K] (PyTorch's Linear layout) is taken when it is a float
+    // constant: it is transposed at compile time.
+    bool weightsNK = isTransposedB(matmul);
+    if (matmul.hasUserDefinedMaps() && !weightsNK)
       return rewriter.notifyMatchFailure(matmul, "transposed matmul");
     FailureOr<Value> lhs = getQuantizedActivation(matmul.getInputs()[0]);
     if (failed(lhs))
       return rewriter.notifyMatchFailure(matmul, "activation is not quantized");
     // Check the weights before creating anything.
     Value rhs = matmul.getInputs()[1];
-    if (!rhs.getDefiningOp<qnn::DequantizeOp>() &&
-        !matchPattern(rhs, m_Constant()))
+    DenseFPElementsAttr floats;
+    bool floatConstant = matchPattern(rhs, m_Constant(&floats));
+    if (!rhs.getDefiningOp<qnn::DequantizeOp>() && !floatConstant)
       return rewriter.notifyMatchFailure(matmul, "weights are not constant");
-    int64_t depth = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
+    if (weightsNK && (!floatConstant || !floats.getElementType().isF32()))
+      return rewriter.notifyMatchFailure(
+          matmul, "transposed matmul without f32 constant weights");
+    int64_t depth =
+        cast<RankedTensorType>(rhs.getType()).getDimSize(weightsNK ? 1 : 0);
     if (ShapedType::isDynamic(depth) ||
         keepFloatForAccumulator(matmul, *lhs, rhs, depth, state.warned))
       return rewriter.notifyMatchFailure(matmul, "accumulator could overflow");
+    if (weightsNK && !state.limit.allows(matmul, floats))
+      return failure();
     Location loc = matmul.getLoc();
+    if (weightsNK)
+      rhs = arith::ConstantOp::create(rewriter, loc, transposed(floats));
     FailureOr<Value> weights =
         getQuantizedWeights(rewriter, matmul, rhs, 1, state.limit);
     if (failed(weights))

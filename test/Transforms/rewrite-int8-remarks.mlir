@@ -3,15 +3,16 @@
 // RUN: quant-opt %s -split-input-file --quant-rewrite-int8 -verify-diagnostics
 
 
-func.func @transposed(%a: tensor<2x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>> {
-  %w = arith.constant dense<1.0> : tensor<2x3xf32>
+// A as [K, M]: no quantized form.
+func.func @transposed(%a: tensor<3x2x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<1.0> : tensor<3x2xf32>
   %zero = arith.constant 0.0 : f32
-  %x = qnn.dequantize %a : tensor<2x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<2x3xf32>
+  %x = qnn.dequantize %a : tensor<3x2x!quant.uniform<i8:f32, 0.5:1>> -> tensor<3x2xf32>
   %e = tensor.empty() : tensor<2x2xf32>
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
   // expected-remark @+1 {{kept in float: transposed matmul}}
-  %mm = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
-      ins(%x, %w : tensor<2x3xf32>, tensor<2x3xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %mm = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (k, m)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<3x2xf32>, tensor<3x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
   %q = qnn.quantize %mm : tensor<2x2xf32> -> tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
   return %q : tensor<2x2x!quant.uniform<i8:f32, 0.25:-3>>
 }

@@ -207,3 +207,39 @@ func.func @pool_nchw(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qa> {
   %q = qnn.quantize %p : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qa>
   return %q : tensor<1x1x2x2x!qa>
 }
+
+// -----
+
+// B as [N, K] (PyTorch's Linear layout, as torch-mlir and ONNX exports give
+// it): the float constant is transposed at compile time, so the result is
+// exactly the qnn.matmul of the same weights written as [K, N].
+// CHECK-LABEL: func @weights_n_by_k
+// CHECK: %[[W8:.*]] = arith.constant dense<{{\[}}[42, 85], [85, 106], [127, 127]]> : tensor<3x2xi8>
+// CHECK: %[[W:.*]] = quant.scast %[[W8]] : tensor<3x2xi8> to tensor<3x2x!quant.uniform<i8<-127:127>:f32:1, {0.023622047244094488,0.047244094488188976}>>
+// CHECK: qnn.matmul %{{.*}}, %[[W]]
+// CHECK-NOT: linalg.matmul
+// CHECK-LABEL: func @weights_k_by_n
+// CHECK: arith.constant dense<{{\[}}[42, 85], [85, 106], [127, 127]]> : tensor<3x2xi8>
+// EXCL-LABEL: func @weights_n_by_k
+// EXCL: linalg.matmul
+func.func @weights_n_by_k(%a: tensor<4x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]> : tensor<2x3xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<4x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<4x3xf32>
+  %e = tensor.empty() : tensor<4x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %mm = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<4x3xf32>, tensor<2x3xf32>) outs(%z : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %q = qnn.quantize %mm : tensor<4x2xf32> -> tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>>
+}
+func.func @weights_k_by_n(%a: tensor<4x3x!quant.uniform<i8:f32, 0.5:1>>) -> tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>> {
+  %w = arith.constant dense<[[1.0, 4.0], [2.0, 5.0], [3.0, 6.0]]> : tensor<3x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<4x3x!quant.uniform<i8:f32, 0.5:1>> -> tensor<4x3xf32>
+  %e = tensor.empty() : tensor<4x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<4x3xf32>, tensor<3x2xf32>) outs(%z : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %q = qnn.quantize %mm : tensor<4x2xf32> -> tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>>
+  return %q : tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>>
+}
