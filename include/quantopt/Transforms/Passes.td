@@ -200,7 +200,10 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
     clamp. Float weight constants are quantized at compile time, per output
     channel, symmetric, narrow range (i8 in [-127, 127]), so the IR holds i8
     weights (about 4x smaller); weights that already arrive as
-    `qnn.dequantize` of quantized values are used as they are.
+    `qnn.dequantize` of quantized values are used as they are. B may be
+    [K, N] or, as a float constant, [N, K] (PyTorch's Linear layout:
+    indexing maps (m, k), (n, k) -> (m, n)), which is transposed at compile
+    time.
 
     Ops the pass cannot (or is told not to) quantize stay float, with their
     dequantize / quantize around them, and never silently: each matmul or
