@@ -14,10 +14,14 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -25,6 +29,22 @@
 #include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
+
+/// Upstream's TOSA lowering (to linalg, arith and tensor), so that every
+/// pipeline takes TOSA as it takes linalg; a no-op on modules without TOSA.
+static void addTosaToLinalg(OpPassManager &pm) {
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(tosa::createTosaToLinalgNamed());
+  func.addPass(tosa::createTosaToLinalg());
+  func.addPass(createTosaToArithPass());
+  func.addPass(createTosaToTensorPass());
+}
+
+void quantopt::buildPreparePipeline(OpPassManager &pm) {
+  addTosaToLinalg(pm);
+  pm.addPass(createNormalizeUnitsPass());
+  pm.addPass(createFuseLayersPass());
+}
 
 /// The shared tail of the INT8 pipelines: integer rewrite, cleanup, and the
 /// qnn ops lowered to linalg on storage integers.
@@ -133,6 +153,7 @@ static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1) {
 
 void quantopt::buildLowerToLLVMPipeline(
     OpPassManager &pm, const LowerToLLVMPipelineOptions &options) {
+  addTosaToLinalg(pm);
   // QuantOpt's own ops first: observers become runtime calls, quantized
   // values become integers with the contract's rounding.
   pm.addPass(createConvertQnnObserveToRuntimePass());
@@ -147,6 +168,7 @@ void quantopt::buildLowerToLLVMPipeline(
 
 void quantopt::buildLowerToCpuPipeline(
     OpPassManager &pm, const LowerToCpuPipelineOptions &options) {
+  addTosaToLinalg(pm);
   pm.addPass(createConvertQnnObserveToRuntimePass());
   // The micro-kernels' epilogue in the program's requantize arithmetic.
   PackMatmulsPassOptions pack;
@@ -187,6 +209,13 @@ std::string quantopt::detectHostKernelTarget() {
 }
 
 void quantopt::registerQuantOptPipelines() {
+  PassPipelineRegistration<>(
+      "quant-prepare-pipeline",
+      "First step of the static INT8 flow, on the float model (linalg or "
+      "TOSA): TOSA to linalg, frontend forms to canonical layers "
+      "(quant-normalize-units), batch norm / bias / activation fused into "
+      "them (quant-fuse-layers)",
+      buildPreparePipeline);
   PassPipelineRegistration<StaticInt8PipelineOptions>(
       "quant-static-int8-pipeline",
       "Static INT8 after calibration: apply the stats file, rewrite to "

@@ -63,27 +63,63 @@ quantopt::matchEpilogue(linalg::GenericOp generic, Value producer,
 
   // Walk the body: every op must extend the chain from `running`.
   bool sawAdd = false;
+  auto setBound = [&](std::optional<double> &bound, Value c) {
+    std::optional<double> value = c ? constantOf(c) : std::nullopt;
+    if (!value || bound)
+      return false;
+    bound = value;
+    return true;
+  };
+  // A compare that a select completes into a max / min (torch-mlir's ReLU:
+  // select(x > c, x, c)).
+  arith::CmpFOp pendingCompare;
   for (Operation &op : body.without_terminator()) {
     auto other = [&](Value a, Value b) -> Value {
       return a == running ? b : (b == running ? a : Value());
     };
+    if (pendingCompare && !isa<arith::SelectOp>(op))
+      return std::nullopt;
     if (auto add = dyn_cast<arith::AddFOp>(op)) {
-      if (sawAdd || epilogue.lower || epilogue.upper || !biasArg ||
-          other(add.getLhs(), add.getRhs()) != biasArg)
+      if (sawAdd || epilogue.lower || epilogue.upper)
         return std::nullopt;
+      Value addend = other(add.getLhs(), add.getRhs());
+      if (!addend)
+        return std::nullopt;
+      if (addend != biasArg) {
+        // A splat bias folded into the body as a scalar.
+        std::optional<double> value = constantOf(addend);
+        int64_t channels = producerType.getDimSize(channelDim);
+        if (biasArg || !value || ShapedType::isDynamic(channels))
+          return std::nullopt;
+        epilogue.bias = DenseFPElementsAttr::get(
+            RankedTensorType::get({channels}, Float32Type::get(op.getContext())),
+            float(*value));
+      }
       sawAdd = true;
     } else if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op)) {
-      Value c = other(op.getOperand(0), op.getOperand(1));
-      std::optional<double> bound = c ? constantOf(c) : std::nullopt;
-      if (!bound || epilogue.lower || epilogue.upper)
+      if (!setBound(epilogue.lower, other(op.getOperand(0), op.getOperand(1))))
         return std::nullopt;
-      epilogue.lower = bound;
     } else if (isa<arith::MinimumFOp, arith::MinNumFOp>(op)) {
-      Value c = other(op.getOperand(0), op.getOperand(1));
-      std::optional<double> bound = c ? constantOf(c) : std::nullopt;
-      if (!bound || epilogue.upper)
+      if (!setBound(epilogue.upper, other(op.getOperand(0), op.getOperand(1))))
         return std::nullopt;
-      epilogue.upper = bound;
+    } else if (auto cmp = dyn_cast<arith::CmpFOp>(op)) {
+      if (cmp.getLhs() != running || !constantOf(cmp.getRhs()))
+        return std::nullopt;
+      pendingCompare = cmp;
+      continue; // `running` moves on at the select
+    } else if (auto select = dyn_cast<arith::SelectOp>(op)) {
+      if (!pendingCompare || select.getCondition() != pendingCompare ||
+          select.getTrueValue() != running ||
+          select.getFalseValue() != pendingCompare.getRhs())
+        return std::nullopt;
+      using P = arith::CmpFPredicate;
+      P p = pendingCompare.getPredicate();
+      bool isMax = llvm::is_contained({P::OGT, P::OGE, P::UGT, P::UGE}, p);
+      bool isMin = llvm::is_contained({P::OLT, P::OLE, P::ULT, P::ULE}, p);
+      std::optional<double> &bound = isMax ? epilogue.lower : epilogue.upper;
+      if ((!isMax && !isMin) || !setBound(bound, pendingCompare.getRhs()))
+        return std::nullopt;
+      pendingCompare = {};
     } else if (isa<arith::ConstantOp>(op)) {
       continue;
     } else {
@@ -91,6 +127,10 @@ quantopt::matchEpilogue(linalg::GenericOp generic, Value producer,
     }
     running = op.getResult(0);
   }
+  // max and min in either order clamp the same when lower <= upper.
+  if (pendingCompare ||
+      (epilogue.lower && epilogue.upper && *epilogue.lower > *epilogue.upper))
+    return std::nullopt;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());
   if (yield.getNumOperands() != 1 || yield.getOperand(0) != running)
     return std::nullopt;

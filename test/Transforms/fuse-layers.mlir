@@ -130,3 +130,54 @@ func.func @transposed_weights_scale(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   } -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+// torch-mlir's ReLU, select(x > 0, x, 0), after a splat bias folded into the
+// body as a scalar: still one unit.
+// CHECK-LABEL: func @select_relu_scalar_bias
+// CHECK: linalg.matmul {quantopt.fused}
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @select_relu_scalar_bias(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<3x2xf32>) outs(%e : tensor<3x2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %b = arith.constant 0.5 : f32
+    %c0 = arith.constant 0.0 : f32
+    %s = arith.addf %a, %b : f32
+    %gt = arith.cmpf ugt, %s, %c0 : f32
+    %r = arith.select %gt, %s, %c0 : f32
+    linalg.yield %r : f32
+  } -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// A clamp whose lower bound is above its upper bound is not an activation
+// the requantize can express: the matmul stays unfused.
+// CHECK-LABEL: func @inverted_clamp
+// CHECK: linalg.matmul ins
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @inverted_clamp(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0]]> : tensor<2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%mm : tensor<3x2xf32>) outs(%e : tensor<3x2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %c6 = arith.constant 6.0 : f32
+    %c1 = arith.constant 1.0 : f32
+    %lo = arith.minimumf %a, %c1 : f32
+    %hi = arith.maximumf %lo, %c6 : f32
+    linalg.yield %hi : f32
+  } -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}

@@ -119,6 +119,12 @@ struct DynamicInt8PipelineOptions
       llvm::cl::desc("Ops to keep in float (names or kinds)")};
 };
 
+/// The first step of the static flow, on the float model: TOSA lowered to
+/// linalg, frontend forms rewritten to the canonical layers
+/// (quant-normalize-units), then quant-fuse-layers. quant-insert-calibration
+/// follows.
+void buildPreparePipeline(mlir::OpPassManager &pm);
+
 /// Dynamic INT8: weights quantized now, activation ranges at run time, then
 /// the qnn ops lowered to linalg.
 void buildDynamicInt8Pipeline(mlir::OpPassManager &pm,
@@ -126,7 +132,7 @@ void buildDynamicInt8Pipeline(mlir::OpPassManager &pm,
 
 /// Static post-training INT8, after calibration: observers -> quantize /
 /// dequantize pairs from the stats file, integer rewrite, lowering of the qnn
-/// ops to linalg on integers. (Before it: quant-fuse-layers,
+/// ops to linalg on integers. (Before it: quant-prepare-pipeline,
 /// quant-insert-calibration, quant-run --calibrate.)
 void buildStaticInt8Pipeline(mlir::OpPassManager &pm,
                              const StaticInt8PipelineOptions &options);

@@ -31,7 +31,11 @@ struct Epilogue {
 /// Matches `generic` as an epilogue of `producer`: an all-parallel generic
 /// reading `producer` with the identity map and at most one other input, a
 /// constant indexed by dimension `channelDim` only (the per-channel bias),
-/// whose body is [addf bias] [maximumf/maxnumf c] [minimumf/minnumf c] yield.
+/// whose body is [addf bias] then at most one lower and one upper bound in
+/// either order (maximumf / maxnumf / select(x > c, x, c) for the lower,
+/// minimumf / minnumf / select(x < c, x, c) for the upper, lower <= upper),
+/// then yield. A splat bias folded into the body as a scalar counts as a
+/// per-channel bias.
 std::optional<Epilogue> matchEpilogue(mlir::linalg::GenericOp generic,
                                       mlir::Value producer,
                                       unsigned channelDim);

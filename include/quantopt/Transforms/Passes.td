@@ -152,6 +152,54 @@ def LowerFakeQuantPass : Pass<"quant-lower-fake-quant"> {
                            "::mlir::quant::QuantDialect"];
 }
 
+def NormalizeUnitsPass : Pass<"quant-normalize-units"> {
+  let summary = "Rewrite frontend forms of layers into the canonical forms QuantOpt quantizes";
+  let description = [{
+    Runs on the float model, first in the static flow (`quant-prepare-pipeline`).
+    Frontends write the same layer in many forms; each pattern rewrites one
+    form into the canonical one that quant-fuse-layers,
+    quant-insert-calibration, quant-rewrite-int8 and quant-pack-matmuls
+    know, so those passes see one form per layer kind:
+
+    - any float contraction `X[b..., m, k] * W[k, n]` with a constant `W`
+      (found by linalg's contraction interface: `linalg.matmul` reading B
+      as [N, K], `linalg.batch_matmul` of batch 1 or with weights shared
+      across the batch, a `linalg.generic`) becomes `linalg.matmul` on X
+      collapsed to [b * m, k], with W transposed to [K, N] at compile time,
+      and the result expanded back;
+    - `linalg.conv_2d_nhwc_fhwc` (tosa.conv2d) with a constant filter
+      becomes `conv_2d_nhwc_hwcf`, the filter transposed at compile time;
+      1-D convolutions become 2-D ones with a unit height;
+      `depthwise_conv_2d_nhwc_hwcm` with a multiplier of 1
+      (tosa.depthwise_conv2d) becomes `depthwise_conv_2d_nhwc_hwc`;
+    - a bias broadcast into a contraction's or convolution's init tensor
+      (tosa's form) becomes an accumulation into zeros followed by a bias
+      add;
+    - elementwise named ops (`linalg.add`, `linalg.max`, `linalg.broadcast`,
+      `linalg.elementwise`, ...) become `linalg.generic`s; broadcasts of
+      constants, fills and splats merge into the generic that reads them,
+      and constants lose their unit dimensions (a 1 x 1 x N bias is
+      indexed per channel), so bias and activation read as one epilogue;
+    - the reshapes these leave after a contraction move below its
+      elementwise consumers.
+
+    Anything else is left as it is (quant-rewrite-int8 reports what stays
+    float). Locations are kept, so `exclude=` names still match.
+
+    ```mlir
+    %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>,
+                                        affine_map<(m, n, k) -> (n, k)>,
+                                        affine_map<(m, n, k) -> (m, n)>]
+           ins(%x, %w_nk : tensor<4x16xf32>, tensor<8x16xf32>) outs(%zero : tensor<4x8xf32>)
+    ```
+    becomes `linalg.matmul ins(%x, %w_kn : tensor<4x16xf32>, tensor<16x8xf32>)`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [MaxConstantElementsOption];
+}
+
 def FuseLayersPass : Pass<"quant-fuse-layers"> {
   let summary = "Fold batch norm into weights; make matmul/conv + bias + activation one unit";
   let description = [{

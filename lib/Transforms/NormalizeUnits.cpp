@@ -1,0 +1,528 @@
+//===- NormalizeUnits.cpp - Frontend forms to the forms QuantOpt quantizes ===//
+//
+// Frontends write the same layer many ways: a Linear as a matmul reading B
+// as [N, K], a batch_matmul of batch 1, or a linalg.generic; a convolution
+// with its filter F x KH x KW x C and its bias broadcast into the init
+// tensor; ReLU as linalg.max against a fill. Each pattern here rewrites one
+// such form into the canonical one the rest of the flow knows (linalg.matmul
+// with [K, N] weights, conv_2d_nhwc_hwcf / conv_2d_nchw_fchw /
+// depthwise_conv_2d_nhwc_hwc into zeros, then one elementwise epilogue), so
+// that a new frontend form is one pattern here rather than edits in every
+// pass. Weight layouts change at compile time; activations only get
+// reshapes, which are free. See Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantopt/Transforms/Passes.h"
+
+#include "quantopt/Utils/ConstantLimits.h"
+#include "quantopt/Utils/ConstantTransforms.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_NORMALIZEUNITSPASS
+#include "quantopt/Transforms/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+using namespace quantopt;
+
+/// A contraction or convolution by what it computes (linalg's interfaces),
+/// whatever op spells it.
+static bool isContractionOrConv(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && (linalg::isaContractionOpInterface(linalgOp) ||
+                      linalg::isaConvolutionOpInterface(linalgOp));
+}
+
+static bool allF32(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type t) {
+    return getElementTypeOrSelf(t).isF32();
+  });
+}
+
+/// The f32 constant `value` holds.
+static DenseElementsAttr f32Constant(Value value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) ||
+      !attr.getElementType().isF32())
+    return {};
+  return attr;
+}
+
+/// A value that is zeros of its type, as a linalg.fill of 0.0 (what the
+/// canonical ops accumulate into).
+static Value zerosLike(PatternRewriter &rewriter, Location loc,
+                       RankedTensorType type, ValueRange dynamicSizes) {
+  Value empty = tensor::EmptyOp::create(rewriter, loc, type, dynamicSizes);
+  Value zero = arith::ConstantOp::create(rewriter, loc,
+                                         rewriter.getZeroAttr(rewriter.getF32Type()));
+  return linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+}
+
+/// Whether `value` is a linalg.fill of 0.0.
+static bool isZeroFilled(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  FloatAttr zero;
+  return fill && matchPattern(fill.getInputs()[0], m_Constant(&zero)) &&
+         zero.getValue().isZero();
+}
+
+/// `init` reshaped with `reassociation` into `type`: a fresh zero fill when
+/// it is zeros (so that the result still reads as accumulating into
+/// zeros), a reshape otherwise.
+static Value reshapeInit(PatternRewriter &rewriter, Location loc, Value init,
+                         RankedTensorType type,
+                         ArrayRef<ReassociationIndices> reassociation) {
+  auto initType = cast<RankedTensorType>(init.getType());
+  bool collapsing = type.getRank() < initType.getRank();
+  if (isZeroFilled(init) && type.hasStaticShape())
+    return zerosLike(rewriter, loc, type, {});
+  if (collapsing)
+    return tensor::CollapseShapeOp::create(rewriter, loc, type, init,
+                                           reassociation);
+  return tensor::ExpandShapeOp::create(rewriter, loc, type, init,
+                                       reassociation);
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Elementwise named ops and broadcasts become generics, so that epilogues
+// are found in one form.
+//===----------------------------------------------------------------------===//
+
+/// linalg.add / max / min / broadcast / elementwise / map ... => the
+/// equivalent linalg.generic. Contractions, convolutions, reductions,
+/// fills, copies and transposes keep their names (other passes read them).
+struct GeneralizeElementwiseNamedOp
+    : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (isa<linalg::GenericOp, linalg::FillOp, linalg::CopyOp,
+            linalg::TransposeOp>(op) ||
+        !op.hasPureTensorSemantics() || op.getNumReductionLoops() != 0 ||
+        isContractionOrConv(op))
+      return rewriter.notifyMatchFailure(op, "not an elementwise named op");
+    if (failed(linalg::generalizeNamedOp(rewriter, op)))
+      return failure();
+    return success();
+  }
+};
+
+/// A generic whose body only yields its single input: a broadcast (or a
+/// copy) of that input. Returns the input's indexing map.
+static std::optional<AffineMap> broadcastMap(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0)
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (body.getOperations().size() != 1 ||
+      yield.getOperand(0) != body.getArgument(0))
+    return std::nullopt;
+  OpOperand *input = generic.getDpsInputOperand(0);
+  AffineMap map = generic.getMatchingIndexingMap(input);
+  if (!generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity() ||
+      !map.isProjectedPermutation())
+    return std::nullopt;
+  return map;
+}
+
+/// A contraction or convolution accumulating into a broadcast constant (the
+/// bias, as tosa.conv2d lowers) => the same op into zeros, then a generic
+/// adding the bias: the epilogue form.
+struct MoveInitBiasToEpilogue : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  using OpInterfaceRewritePattern::OpInterfaceRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!isContractionOrConv(op) || !op.hasPureTensorSemantics() ||
+        op.getNumDpsInits() != 1 || !allF32(op))
+      return rewriter.notifyMatchFailure(op, "not a float contraction");
+    Value init = op.getDpsInits()[0];
+    auto broadcast = init.getDefiningOp<linalg::GenericOp>();
+    std::optional<AffineMap> biasMap =
+        broadcast ? broadcastMap(broadcast) : std::nullopt;
+    Value bias = broadcast ? broadcast.getDpsInputs()[0] : Value();
+    if (!biasMap || !f32Constant(bias))
+      return rewriter.notifyMatchFailure(op, "init is not a constant bias");
+
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(init.getType());
+    Value empty = broadcast.getDpsInits()[0];
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(rewriter.getF32Type()));
+    Value zeros = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    Operation *intoZeros = rewriter.clone(*op);
+    intoZeros->setOperand(op.getDpsInitOperand(0)->getOperandNumber(), zeros);
+    unsigned rank = type.getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Value withBias =
+        linalg::GenericOp::create(
+            rewriter, loc, type, ValueRange{intoZeros->getResult(0), bias},
+            ValueRange{empty}, ArrayRef<AffineMap>{identity, *biasMap, identity},
+            SmallVector<utils::IteratorType>(rank,
+                                             utils::IteratorType::parallel),
+            [](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l, arith::AddFOp::create(b, l, args[0], args[1]).getResult());
+            })
+            .getResult(0);
+    rewriter.replaceOp(op, withBias);
+    return success();
+  }
+};
+
+/// A constant input of a generic that has dimensions of size 1 (a bias
+/// shaped 1 x 1 x N, or 1 x C x 1 x 1 as ONNX broadcasts it) => the constant
+/// without them, and the indexing map without their (necessarily zero)
+/// indices: per-channel values then read as one index per channel.
+struct DropUnitDimsOfConstantInput : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp generic,
+                                PatternRewriter &rewriter) const override {
+    for (OpOperand *input : generic.getDpsInputOperands()) {
+      DenseElementsAttr values;
+      if (!matchPattern(input->get(), m_Constant(&values)))
+        continue;
+      auto type = cast<RankedTensorType>(values.getType());
+      AffineMap map = generic.getMatchingIndexingMap(input);
+      SmallVector<int64_t> shape;
+      SmallVector<AffineExpr> results;
+      for (auto [size, expr] : llvm::zip(type.getShape(), map.getResults()))
+        if (size != 1) {
+          shape.push_back(size);
+          results.push_back(expr);
+        }
+      if (shape.size() == size_t(type.getRank()))
+        continue;
+      Value reshaped = arith::ConstantOp::create(
+          rewriter, input->get().getLoc(), values.reshape(type.clone(shape)));
+      SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+      maps[input->getOperandNumber()] =
+          AffineMap::get(map.getNumDims(), 0, results, generic.getContext());
+      rewriter.modifyOpInPlace(generic, [&] {
+        input->set(reshaped);
+        generic.setIndexingMapsAttr(rewriter.getAffineMapArrayAttr(maps));
+      });
+      return success();
+    }
+    return rewriter.notifyMatchFailure(generic, "no constant with unit dims");
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Contractions: every form of X * W with constant W becomes linalg.matmul.
+//===----------------------------------------------------------------------===//
+
+/// The dimension (loop) positions of a map's results, if all are dims.
+static std::optional<SmallVector<unsigned>> dimPositions(AffineMap map) {
+  SmallVector<unsigned> dims;
+  for (AffineExpr e : map.getResults()) {
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d)
+      return std::nullopt;
+    dims.push_back(d.getPosition());
+  }
+  return dims;
+}
+
+/// Any float contraction X[b..., m, k] * W[k, n] (W a constant in any
+/// layout, with at most unit batch dimensions) -> Y[b..., m, n]: matmul
+/// with B as [N, K], batch_matmul of batch 1 or with the weights shared
+/// across the batch, an equivalent linalg.generic => X collapsed to
+/// [b * m, k], a plain linalg.matmul with the weights transposed to [K, N]
+/// at compile time, the result expanded back.
+struct ContractionToMatmul : OpInterfaceRewritePattern<linalg::LinalgOp> {
+  ContractionToMatmul(MLIRContext *ctx, ConstantExpansionLimit &limit)
+      : OpInterfaceRewritePattern(ctx), limit(limit) {}
+
+  LogicalResult matchAndRewrite(linalg::LinalgOp op,
+                                PatternRewriter &rewriter) const override {
+    auto matmul = dyn_cast<linalg::MatmulOp>(op.getOperation());
+    if (matmul && !matmul.hasUserDefinedMaps())
+      return rewriter.notifyMatchFailure(op, "already canonical");
+    if (!linalg::isaContractionOpInterface(op) ||
+        !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
+        op.getNumDpsInits() != 1 || !allF32(op))
+      return rewriter.notifyMatchFailure(op, "not a float contraction");
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    // Dims of X shared with W are m dims when W lacks them (weights shared
+    // across a batch), batch dims when W has them (then only of size 1).
+    if (failed(dims) || dims->m.empty() || dims->n.size() != 1 ||
+        dims->k.size() != 1)
+      return rewriter.notifyMatchFailure(op, "not one N and K dimension");
+    unsigned n = dims->n[0], k = dims->k[0];
+    DenseElementsAttr weights = f32Constant(op.getDpsInputs()[1]);
+    if (!weights)
+      return rewriter.notifyMatchFailure(op, "right operand is not constant");
+
+    auto xMap = dimPositions(op.getMatchingIndexingMap(op.getDpsInputOperand(0)));
+    auto wMap = dimPositions(op.getMatchingIndexingMap(op.getDpsInputOperand(1)));
+    auto yMap = dimPositions(op.getMatchingIndexingMap(op.getDpsInitOperand(0)));
+    if (!xMap || !wMap || !yMap)
+      return rewriter.notifyMatchFailure(op, "indices are not plain dims");
+    // Y[rows..., n] and X[rows..., k], the row dims (batch and m) in one
+    // order: they collapse into the matmul's M.
+    SmallVector<unsigned> rowDims(yMap->begin(), yMap->end() - 1);
+    SmallVector<unsigned> expectY(rowDims), expectX(rowDims);
+    expectY.push_back(n);
+    expectX.push_back(k);
+    if (*yMap != expectY || *xMap != expectX)
+      return rewriter.notifyMatchFailure(op, "activation is not [rows..., K]");
+    size_t batch = rowDims.size() - 1;
+    // W: k and n once each, other (batch) dims only of size 1.
+    auto wType = cast<RankedTensorType>(weights.getType());
+    std::optional<int64_t> wk, wn;
+    for (auto [i, d] : llvm::enumerate(*wMap)) {
+      if (d == k && !wk)
+        wk = i;
+      else if (d == n && !wn)
+        wn = i;
+      else if (wType.getDimSize(i) != 1)
+        return rewriter.notifyMatchFailure(op, "weights differ per batch");
+    }
+    if (!wk || !wn)
+      return rewriter.notifyMatchFailure(op, "weights are not [K, N]");
+    if (!limit.allows(op, weights))
+      return failure();
+
+    // Weights: unit dims first, then K, then N; viewed as [K, N].
+    SmallVector<int64_t> perm;
+    for (int64_t i = 0; i < wType.getRank(); ++i)
+      if (i != *wk && i != *wn)
+        perm.push_back(i);
+    perm.append({*wk, *wn});
+    DenseElementsAttr permuted = permuteElements(weights, perm);
+    int64_t kSize = wType.getDimSize(*wk), nSize = wType.getDimSize(*wn);
+    Location loc = op.getLoc();
+    Value w = arith::ConstantOp::create(
+        rewriter, loc,
+        permuted.reshape(RankedTensorType::get({kSize, nSize},
+                                               rewriter.getF32Type())));
+
+    Value x = op.getDpsInputs()[0];
+    Value init = op.getDpsInits()[0];
+    auto yType = cast<RankedTensorType>(init.getType());
+    SmallVector<ReassociationIndices> rows;
+    if (batch > 0) {
+      ReassociationIndices leading;
+      for (size_t d = 0; d <= batch; ++d)
+        leading.push_back(d);
+      rows = {leading, {int64_t(batch + 1)}};
+      x = tensor::CollapseShapeOp::create(rewriter, loc, x, rows);
+      auto collapsedY = cast<RankedTensorType>(
+          tensor::CollapseShapeOp::inferCollapsedType(yType, rows));
+      init = reshapeInit(rewriter, loc, init, collapsedY, rows);
+    }
+    Value y = linalg::MatmulOp::create(rewriter, loc, TypeRange{init.getType()},
+                                       ValueRange{x, w}, ValueRange{init})
+                  .getResult(0);
+    if (batch > 0)
+      y = tensor::ExpandShapeOp::create(
+          rewriter, loc, yType, y, rows,
+          tensor::getMixedSizes(rewriter, loc, op.getDpsInits()[0]));
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+
+  ConstantExpansionLimit &limit;
+};
+
+//===----------------------------------------------------------------------===//
+// Convolutions: filter layouts, 1-D forms and unit multipliers.
+//===----------------------------------------------------------------------===//
+
+/// conv_2d_nhwc_fhwc (what tosa.conv2d lowers to) with a constant filter
+/// => conv_2d_nhwc_hwcf with the filter transposed at compile time.
+struct FilterFhwcToHwcf : OpRewritePattern<linalg::Conv2DNhwcFhwcOp> {
+  FilterFhwcToHwcf(MLIRContext *ctx, ConstantExpansionLimit &limit)
+      : OpRewritePattern(ctx), limit(limit) {}
+
+  LogicalResult matchAndRewrite(linalg::Conv2DNhwcFhwcOp conv,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr filter = f32Constant(conv.getInputs()[1]);
+    if (!filter || !conv.hasPureTensorSemantics())
+      return rewriter.notifyMatchFailure(conv, "filter is not constant");
+    if (!limit.allows(conv, filter))
+      return failure();
+    Value hwcf = arith::ConstantOp::create(
+        rewriter, conv.getLoc(), permuteElements(filter, {1, 2, 3, 0}));
+    rewriter.replaceOpWithNewOp<linalg::Conv2DNhwcHwcfOp>(
+        conv, conv->getResultTypes(), ValueRange{conv.getInputs()[0], hwcf},
+        conv.getOutputs(), conv.getStridesAttr(), conv.getDilationsAttr());
+    return success();
+  }
+
+  ConstantExpansionLimit &limit;
+};
+
+/// Inserts a unit dimension at `pos` of a tensor value: the reassociation
+/// groups `pos` with the dimension after it.
+static SmallVector<ReassociationIndices> unitDimAt(int64_t rank, int64_t pos) {
+  SmallVector<ReassociationIndices> groups;
+  for (int64_t d = 0, r = 0; d < rank; ++d) {
+    if (d == pos) {
+      groups.push_back({r, r + 1});
+      r += 2;
+    } else {
+      groups.push_back({r++});
+    }
+  }
+  return groups;
+}
+
+static Value insertUnitDim(PatternRewriter &rewriter, Location loc, Value v,
+                           int64_t pos, bool isInit) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape.insert(shape.begin() + pos, 1);
+  auto expanded = type.clone(shape);
+  auto groups = unitDimAt(type.getRank(), pos);
+  if (DenseElementsAttr c; !isInit && matchPattern(v, m_Constant(&c)))
+    return arith::ConstantOp::create(rewriter, loc, c.reshape(expanded));
+  if (isInit)
+    return reshapeInit(rewriter, loc, v, expanded, groups);
+  return tensor::ExpandShapeOp::create(rewriter, loc, expanded, v, groups);
+}
+
+/// A 1-D convolution => the 2-D one with a unit H (conv_1d_nwc_wcf ->
+/// conv_2d_nhwc_hwcf, conv_1d_ncw_fcw -> conv_2d_nchw_fchw,
+/// depthwise_conv_1d_nwc_wc -> depthwise_conv_2d_nhwc_hwc).
+template <typename Conv1DOp, typename Conv2DOp>
+struct Conv1DTo2D : OpRewritePattern<Conv1DOp> {
+  Conv1DTo2D(MLIRContext *ctx, int64_t inputH, int64_t filterH)
+      : OpRewritePattern<Conv1DOp>(ctx), inputH(inputH), filterH(filterH) {}
+
+  LogicalResult matchAndRewrite(Conv1DOp conv,
+                                PatternRewriter &rewriter) const override {
+    if (!conv.hasPureTensorSemantics() || !allF32(conv))
+      return rewriter.notifyMatchFailure(conv, "not a float convolution");
+    Location loc = conv.getLoc();
+    Value input =
+        insertUnitDim(rewriter, loc, conv.getInputs()[0], inputH, false);
+    Value filter =
+        insertUnitDim(rewriter, loc, conv.getInputs()[1], filterH, false);
+    Value init =
+        insertUnitDim(rewriter, loc, conv.getOutputs()[0], inputH, true);
+    auto twoD = [&](DenseIntElementsAttr attr) {
+      SmallVector<int64_t> v{1};
+      llvm::append_range(v, attr.getValues<int64_t>());
+      return rewriter.getI64TensorAttr(v);
+    };
+    Value y = Conv2DOp::create(rewriter, loc, TypeRange{init.getType()},
+                               ValueRange{input, filter}, ValueRange{init},
+                               twoD(conv.getStrides()), twoD(conv.getDilations()))
+                  .getResult(0);
+    auto type = cast<RankedTensorType>(conv->getResult(0).getType());
+    rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+        conv, type, y, unitDimAt(type.getRank(), inputH));
+    return success();
+  }
+
+  int64_t inputH, filterH;
+};
+
+/// depthwise_conv_2d_nhwc_hwcm with a multiplier of 1 (what
+/// tosa.depthwise_conv2d lowers to) => depthwise_conv_2d_nhwc_hwc.
+struct DepthwiseUnitMultiplier
+    : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcmOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcmOp conv,
+                                PatternRewriter &rewriter) const override {
+    auto filterType = cast<RankedTensorType>(conv.getInputs()[1].getType());
+    if (!conv.hasPureTensorSemantics() || !allF32(conv) ||
+        filterType.getDimSize(3) != 1)
+      return rewriter.notifyMatchFailure(conv, "multiplier is not 1");
+    Location loc = conv.getLoc();
+    SmallVector<ReassociationIndices> lastTwo = {{0}, {1}, {2, 3}};
+    Value filter = conv.getInputs()[1];
+    auto hwc = RankedTensorType::get(filterType.getShape().drop_back(),
+                                     filterType.getElementType());
+    if (DenseElementsAttr c; matchPattern(filter, m_Constant(&c)))
+      filter = arith::ConstantOp::create(rewriter, loc, c.reshape(hwc));
+    else
+      filter = tensor::CollapseShapeOp::create(rewriter, loc, hwc, filter,
+                                               lastTwo);
+    Value init = conv.getOutputs()[0];
+    auto initType = cast<RankedTensorType>(init.getType());
+    SmallVector<ReassociationIndices> channels = {{0}, {1}, {2}, {3, 4}};
+    auto nhwc = RankedTensorType::get(initType.getShape().drop_back(),
+                                      initType.getElementType());
+    init = reshapeInit(rewriter, loc, init, nhwc, channels);
+    Value y = linalg::DepthwiseConv2DNhwcHwcOp::create(
+                  rewriter, loc, TypeRange{nhwc},
+                  ValueRange{conv.getInputs()[0], filter}, ValueRange{init},
+                  conv.getStridesAttr(), conv.getDilationsAttr())
+                  .getResult(0);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, initType, y,
+                                                       channels);
+    return success();
+  }
+};
+
+struct NormalizeUnitsPass
+    : quantopt::impl::NormalizeUnitsPassBase<NormalizeUnitsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConstantExpansionLimit limit(maxConstantElements, getArgument());
+    RewritePatternSet patterns(ctx);
+    patterns.add<GeneralizeElementwiseNamedOp, MoveInitBiasToEpilogue,
+                 DropUnitDimsOfConstantInput, DepthwiseUnitMultiplier>(ctx);
+    patterns.add<ContractionToMatmul, FilterFhwcToHwcf>(ctx, limit);
+    patterns.add<Conv1DTo2D<linalg::Conv1DNwcWcfOp, linalg::Conv2DNhwcHwcfOp>>(
+        ctx, /*inputH=*/1, /*filterH=*/0);
+    patterns.add<Conv1DTo2D<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp>>(
+        ctx, /*inputH=*/2, /*filterH=*/2);
+    patterns.add<Conv1DTo2D<linalg::DepthwiseConv1DNwcWcOp,
+                            linalg::DepthwiseConv2DNhwcHwcOp>>(
+        ctx, /*inputH=*/1, /*filterH=*/0);
+    // A broadcast of a constant (a bias) merges into the elementwise op that
+    // reads it, so the epilogue indexes the bias per channel; fills and
+    // splats become scalars in the body (upstream's fusion patterns).
+    linalg::populateElementwiseOpsFusionPatterns(patterns, [](OpOperand *use) {
+      auto producer = use->get().getDefiningOp<linalg::GenericOp>();
+      return producer && broadcastMap(producer) &&
+             matchPattern(producer.getDpsInputs()[0], m_Constant());
+    });
+    // The reshapes the rewrites leave after a contraction move below its
+    // elementwise consumers, so that the epilogue reads it directly.
+    auto pushDown = [](OpOperand *use) {
+      auto consumer = dyn_cast<linalg::GenericOp>(use->getOwner());
+      Operation *reshape = use->get().getDefiningOp();
+      if (!consumer || consumer.getNumReductionLoops() != 0 ||
+          !isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+              reshape))
+        return false;
+      auto producer = reshape->getOperand(0).getDefiningOp<linalg::LinalgOp>();
+      return producer &&
+             (isContractionOrConv(producer) ||
+              (isa<linalg::GenericOp>(producer) &&
+               producer.getNumReductionLoops() == 0));
+    };
+    linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, pushDown);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, pushDown);
+    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
+        limit.exceeded())
+      return signalPassFailure();
+  }
+};
+} // namespace
