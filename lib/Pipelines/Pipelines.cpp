@@ -48,18 +48,19 @@ void quantopt::buildPreparePipeline(OpPassManager &pm) {
 
 /// The shared tail of the INT8 pipelines: integer rewrite, cleanup, and the
 /// qnn ops lowered to linalg on storage integers.
-static void addInt8Rewrite(OpPassManager &pm, ArrayRef<std::string> exclude,
-                           quantopt::RequantizeMode requantizeMode,
-                           bool lowerQnn) {
+template <typename Options>
+static void addInt8Rewrite(OpPassManager &pm, const Options &options) {
   quantopt::RewriteInt8PassOptions rewrite;
-  rewrite.exclude.assign(exclude.begin(), exclude.end());
+  rewrite.exclude.assign(options.exclude.begin(), options.exclude.end());
+  rewrite.strict = options.strict;
+  rewrite.report = options.report;
   pm.addPass(quantopt::createRewriteInt8Pass(rewrite));
   // Folds the exact quantize(dequantize(q)) left between integer ops, and
   // removes the float ops the rewrite made dead.
   pm.addPass(createCanonicalizerPass());
-  if (lowerQnn)
+  if (options.lowerQnn)
     pm.addPass(quantopt::createConvertQnnToLinalgPass(
-        quantopt::ConvertQnnToLinalgPassOptions{requantizeMode}));
+        quantopt::ConvertQnnToLinalgPassOptions{options.requantizeMode}));
 }
 
 void quantopt::buildStaticInt8Pipeline(
@@ -72,14 +73,14 @@ void quantopt::buildStaticInt8Pipeline(
   apply.scheme = options.scheme;
   apply.dtype = options.dtype;
   pm.addPass(createApplyCalibrationPass(apply));
-  addInt8Rewrite(pm, options.exclude, options.requantizeMode, options.lowerQnn);
+  addInt8Rewrite(pm, options);
 }
 
 void quantopt::buildQatInt8Pipeline(OpPassManager &pm,
                                     const QatInt8PipelineOptions &options) {
   // Fake-quant ops and QDQ casts -> typed quantize/dequantize pairs.
   pm.addPass(createLowerFakeQuantPass());
-  addInt8Rewrite(pm, options.exclude, options.requantizeMode, options.lowerQnn);
+  addInt8Rewrite(pm, options);
 }
 
 void quantopt::buildDynamicInt8Pipeline(

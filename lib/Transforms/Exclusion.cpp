@@ -17,6 +17,15 @@ static void forEachName(Location loc, llvm::function_ref<void(StringRef)> fn) {
   });
 }
 
+std::string quantopt::getOpName(Operation *op) {
+  std::string first;
+  forEachName(op->getLoc(), [&](StringRef name) {
+    if (first.empty())
+      first = name.str();
+  });
+  return first;
+}
+
 bool quantopt::isExcluded(Operation *op, const llvm::StringSet<> &excluded,
                           StringRef kind) {
   if (excluded.contains(kind))

@@ -21,7 +21,10 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 #include <limits>
 
@@ -639,8 +642,9 @@ struct ConcatOnQuantized : OpRewritePattern<qnn::QuantizeOp> {
 };
 
 /// Records why patterns did not apply, by the location they name (the
-/// contraction's own, for the reasons that matter to a user).
-struct MatchFailureReasons : RewriterBase::Listener {
+/// contraction's own, for the reasons that matter to a user), and which
+/// ops the rewrite erased (those it turned into integer code).
+struct RewriteListener : RewriterBase::Listener {
   void notifyMatchFailure(
       Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
     if (isa<UnknownLoc>(loc))
@@ -649,7 +653,10 @@ struct MatchFailureReasons : RewriterBase::Listener {
     reasonCallback(diag);
     reasons[loc] = diag.str();
   }
+  void notifyOperationErased(Operation *op) override { erased.insert(op); }
+
   DenseMap<Location, std::string> reasons;
+  DenseSet<Operation *> erased;
 };
 
 /// A matmul or convolution (any layout) that reads a dequantized value,
@@ -679,26 +686,98 @@ static bool resultIsQuantized(Operation *op) {
          });
 }
 
+/// One quantizable op and what the rewrite did with it, for the report.
+struct Decision {
+  std::string op, name, location;
+  bool quantized = false;
+  std::string reason;
+};
+
+static std::string locationString(Location loc) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  loc.print(os);
+  return text;
+}
+
 struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
+  /// Why `op`, left in float, was not rewritten.
+  static std::string keptFloatReason(Operation *op,
+                                     const RewriteListener &listener) {
+    auto it = listener.reasons.find(op->getLoc());
+    if (it != listener.reasons.end())
+      return it->second;
+    if (resultIsQuantized(op))
+      return "not a form quant-rewrite-int8 quantizes (matmul with [K, N] "
+             "weights; conv NHWC/HWCF, NCHW/FCHW or depthwise NHWC/HWC; "
+             "quant-normalize-units brings other forms to these)";
+    return "no quantize of its result to fold it into";
+  }
+
   /// Every contraction left in float with a quantized input gets a remark
-  /// saying why (those already warned about excepted).
-  void reportKeptFloat(const MatchFailureReasons &failures,
-                       const DenseSet<Operation *> &warned) {
+  /// saying why (an error with `strict`, unless the user excluded it);
+  /// those already warned about are only recorded.
+  LogicalResult reportKeptFloat(const RewriteListener &listener,
+                                const DenseSet<Operation *> &warned,
+                                DenseMap<Operation *, Decision> &decisions) {
+    bool failedStrict = false;
     getOperation()->walk([&](Operation *op) {
-      if (!readsQuantizedValue(op) || warned.contains(op))
+      auto it = decisions.find(op);
+      if (it == decisions.end() || listener.erased.contains(op))
         return;
-      auto it = failures.reasons.find(op->getLoc());
-      StringRef reason =
-          it != failures.reasons.end() ? StringRef(it->second)
-          : resultIsQuantized(op)
-              ? StringRef("not a form quant-rewrite-int8 quantizes (matmul "
-                          "with [K, N] weights; conv NHWC/HWCF, NCHW/FCHW or "
-                          "depthwise NHWC/HWC)")
-              : StringRef("no quantize of its result to fold it into");
-      op->emitRemark() << "kept in float: " << reason;
+      std::string reason =
+          warned.contains(op) ? "i32 accumulator could overflow"
+                              : keptFloatReason(op, listener);
+      it->second.reason = reason;
+      if (warned.contains(op))
+        return;
+      bool byUser = reason == "excluded by the user";
+      if (strict && !byUser) {
+        op->emitError() << "kept in float: " << reason
+                        << " (strict=true: every quantizable op must become "
+                           "integer code)";
+        failedStrict = true;
+      } else {
+        op->emitRemark() << "kept in float: " << reason;
+      }
     });
+    return failure(failedStrict);
+  }
+
+  /// Writes the decisions as JSON: one entry per quantizable op, in program
+  /// order, and the counts.
+  LogicalResult writeReport(ArrayRef<Decision> decisions) {
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file =
+        openOutputFile(report, &error);
+    if (!file)
+      return getOperation()->emitError()
+             << getArgument() << ": cannot write report '" << report
+             << "': " << error;
+    int64_t quantized = llvm::count_if(
+        decisions, [](const Decision &d) { return d.quantized; });
+    llvm::json::OStream json(file->os(), 2);
+    json.object([&] {
+      json.attribute("pass", getArgument());
+      json.attribute("quantized", quantized);
+      json.attribute("kept_float", int64_t(decisions.size()) - quantized);
+      json.attributeArray("ops", [&] {
+        for (const Decision &d : decisions)
+          json.object([&] {
+            json.attribute("op", d.op);
+            json.attribute("name", d.name);
+            json.attribute("location", d.location);
+            json.attribute("decision", d.quantized ? "int8" : "float");
+            if (!d.quantized)
+              json.attribute("reason", d.reason);
+          });
+      });
+    });
+    file->os() << "\n";
+    file->keep();
+    return success();
   }
 
   void runOnOperation() override {
@@ -727,14 +806,35 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
         ctx, excluded, state, "nchw_fchw", "conv");
     patterns.add<ConvToQnnConv<linalg::DepthwiseConv2DNhwcHwcOp>>(
         ctx, excluded, state, "nhwc_hwc", "depthwise_conv");
-    MatchFailureReasons failures;
+    // The quantizable ops, in program order, before anything changes.
+    SmallVector<Operation *> candidates;
+    DenseMap<Operation *, Decision> decisions;
+    getOperation()->walk([&](Operation *op) {
+      if (!readsQuantizedValue(op))
+        return;
+      candidates.push_back(op);
+      decisions[op] = Decision{op->getName().getStringRef().str(),
+                               quantopt::getOpName(op), locationString(op->getLoc()),
+                               false, ""};
+    });
+    RewriteListener listener;
     GreedyRewriteConfig config;
-    config.setListener(&failures);
+    config.setListener(&listener);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
                                      config)) ||
         state.limit.exceeded())
       return signalPassFailure();
-    reportKeptFloat(failures, state.warned);
+    LogicalResult strictResult =
+        reportKeptFloat(listener, state.warned, decisions);
+    SmallVector<Decision> ordered;
+    for (Operation *op : candidates) {
+      Decision d = decisions[op];
+      d.quantized = listener.erased.contains(op);
+      ordered.push_back(std::move(d));
+    }
+    if ((!report.empty() && failed(writeReport(ordered))) ||
+        failed(strictResult))
+      return signalPassFailure();
   }
 
   llvm::StringSet<> excluded;

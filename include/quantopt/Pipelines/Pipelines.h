@@ -79,8 +79,25 @@ struct LowerToCpuPipelineOptions
       llvm::cl::init(true)};
 };
 
+/// The options of quant-rewrite-int8 the static and QAT pipelines pass on.
+template <typename Derived>
+struct WithInt8Rewrite : public WithLowerQnn<Derived> {
+  mlir::detail::PassOptions::ListOption<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("Ops to keep in float (names or kinds)")};
+  mlir::detail::PassOptions::Option<bool> strict{
+      *this, "strict",
+      llvm::cl::desc("Every quantizable op left in float (except those "
+                     "excluded) is an error"),
+      llvm::cl::init(false)};
+  mlir::detail::PassOptions::Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("Write the JSON report of what became INT8 and what "
+                     "stayed float (and why) to this file")};
+};
+
 struct StaticInt8PipelineOptions
-    : public WithLowerQnn<StaticInt8PipelineOptions> {
+    : public WithInt8Rewrite<StaticInt8PipelineOptions> {
   PassOptions::Option<std::string> stats{
       *this, "stats",
       llvm::cl::desc("Stats file from quant-run --calibrate (required)")};
@@ -97,16 +114,10 @@ struct StaticInt8PipelineOptions
   PassOptions::Option<std::string> dtype{
       *this, "dtype", llvm::cl::desc("Activations: i8 or u8"),
       llvm::cl::init("i8")};
-  PassOptions::ListOption<std::string> exclude{
-      *this, "exclude",
-      llvm::cl::desc("Ops to keep in float (names or kinds)")};
 };
 
-struct QatInt8PipelineOptions : public WithLowerQnn<QatInt8PipelineOptions> {
-  PassOptions::ListOption<std::string> exclude{
-      *this, "exclude",
-      llvm::cl::desc("Ops to keep in float (names or kinds)")};
-};
+struct QatInt8PipelineOptions
+    : public WithInt8Rewrite<QatInt8PipelineOptions> {};
 
 struct DynamicInt8PipelineOptions
     : public WithLowerQnn<DynamicInt8PipelineOptions> {

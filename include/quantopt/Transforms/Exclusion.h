@@ -20,6 +20,9 @@ namespace quantopt {
 bool isExcluded(mlir::Operation *op, const llvm::StringSet<> &excluded,
                 llvm::StringRef kind);
 
+/// The first name in `op`'s location (what exclude= matches), or "".
+std::string getOpName(mlir::Operation *op);
+
 /// Checks that each of `names` is one of `kinds` or names an op under
 /// `root`; reports the first that is neither (with the kinds and a few of
 /// the names the module has) at `root` and fails.

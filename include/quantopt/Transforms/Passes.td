@@ -259,6 +259,20 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
     with the reason (`kept in float: transposed matmul`, `excluded by the
     user`, ...). `exclude=` names ops to keep in float by name location or
     by kind (`matmul`); a name that matches nothing is an error.
+    `strict=true` makes each such op an error instead (ops excluded by the
+    user excepted), and `report=FILE` writes every matmul and convolution
+    that reads a quantized value as JSON:
+
+    ```json
+    {"pass": "quant-rewrite-int8", "quantized": 1, "kept_float": 1,
+     "ops": [{"op": "linalg.matmul", "name": "fc1", "location": "loc(\"fc1\")",
+              "decision": "int8"},
+             {"op": "linalg.matmul", "name": "fc2", "location": "loc(\"fc2\")",
+              "decision": "float", "reason": "excluded by the user"} ] }
+    ```
+
+    (MLIR's `--mlir-pass-statistics` stays empty with Debian's LLVM, which
+    is built without statistics; the report is the record.)
   }];
   let dependentDialects = ["::mlir::qnn::QnnDialect",
                            "::mlir::quant::QuantDialect",
@@ -266,6 +280,12 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
   let options = [
     ListOption<"exclude", "exclude", "std::string",
                "Ops to keep in float: names (from name locations) or kinds">,
+    Option<"strict", "strict", "bool", "false",
+           "Make every quantizable op left in float (except those excluded "
+           "by the user) an error">,
+    Option<"report", "report", "std::string", "\"\"",
+           "Write a JSON report of every quantizable op (op, name, location, "
+           "int8 or float, the reason) to this file ('-': stdout)">,
     MaxConstantElementsOption,
   ];
 }
