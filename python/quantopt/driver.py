@@ -16,6 +16,7 @@ chart (PNG).
 """
 import argparse
 import collections
+import json
 import os
 import re
 import shutil
@@ -72,8 +73,8 @@ def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
     with open(float_mlir, "w") as f:
         f.write(text)
     inst = os.path.join(work, "instrumented.mlir")
-    progress("fusing layers and inserting calibration observers")
-    run([tool("quant-opt"), float_mlir, "--quant-fuse-layers", "--quant-insert-calibration",
+    progress("normalizing and fusing layers, inserting calibration observers")
+    run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "--quant-insert-calibration",
          "-o", inst], "instrumenting")
     stats = os.path.join(work, "stats.json")
     progress(f"calibrating on {calib}")
@@ -81,11 +82,26 @@ def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
                    check=True, stdout=subprocess.DEVNULL)
     progress(f"quantizing (method={method}, scheme={scheme})")
     # Stops at the qnn ops: quant-run's CPU pipeline packs their weights.
+    report = os.path.join(work, "report.json")
     options = (f"stats={stats} method={method} scheme={scheme} percentile={percentile} "
-               "lower-qnn=false")
+               f"report={report} lower-qnn=false")
     run([tool("quant-opt"), inst, f"--quant-static-int8-pipeline={options}", "-o", output],
         "quantizing")
+    print_report_summary(report)
     return float_mlir
+
+
+def print_report_summary(report_path):
+    """One screen: how many matmuls / convolutions became INT8, and each one
+    that stayed float with its reason (quant-rewrite-int8's report)."""
+    with open(report_path) as f:
+        report = json.load(f)
+    total = report["quantized"] + report["kept_float"]
+    progress(f"{report['quantized']} of {total} matmuls / convolutions are INT8")
+    for op in report["ops"]:
+        if op["decision"] != "int8":
+            name = op["name"] or op["location"]
+            progress(f"  kept in float: {op['op']} {name}: {op['reason']}")
 
 
 def weight_bytes(mlir_path):
