@@ -8,6 +8,7 @@
 
 #include "quantopt/Transforms/Epilogue.h"
 #include "quantopt/Transforms/Exclusion.h"
+#include "quantopt/Transforms/FloatLayers.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
@@ -826,6 +827,15 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
       return signalPassFailure();
     LogicalResult strictResult =
         reportKeptFloat(listener, state.warned, decisions);
+    // What stayed float runs as float: no round trips nothing integer
+    // reads, weights dequantized now.
+    if (floatCleanup) {
+      RewritePatternSet cleanup(ctx);
+      populateFloatLayerCleanupPatterns(cleanup, state.limit);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))) ||
+          state.limit.exceeded())
+        return signalPassFailure();
+    }
     SmallVector<Decision> ordered;
     for (Operation *op : candidates) {
       Decision d = decisions[op];

@@ -271,6 +271,13 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
               "decision": "float", "reason": "excluded by the user"} ] }
     ```
 
+    What stays float then runs as float (`float-cleanup`, on by default):
+    a `dequantize(quantize(x))` whose quantized value nothing else reads
+    becomes `x` (the round trip only added error and time), and the
+    dequantize of an integer constant (QDQ or QAT weights of an op left in
+    float) becomes the f32 constant, computed now with the same f32
+    arithmetic, so that the op takes the packed f32 kernels.
+
     (MLIR's `--mlir-pass-statistics` stays empty with Debian's LLVM, which
     is built without statistics; the report is the record.)
   }];
@@ -280,6 +287,9 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
   let options = [
     ListOption<"exclude", "exclude", "std::string",
                "Ops to keep in float: names (from name locations) or kinds">,
+    Option<"floatCleanup", "float-cleanup", "bool", "true",
+           "Ops left in float: drop quantize/dequantize round trips no "
+           "integer op reads, dequantize constant weights at compile time">,
     Option<"strict", "strict", "bool", "false",
            "Make every quantizable op left in float (except those excluded "
            "by the user) an error">,
