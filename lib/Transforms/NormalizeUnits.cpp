@@ -42,6 +42,14 @@ static bool isContractionOrConv(Operation *op) {
                       linalg::isaConvolutionOpInterface(linalgOp));
 }
 
+/// The forms this pass produces, which the rest of the flow quantizes.
+static bool isCanonicalUnit(Operation *op) {
+  if (auto matmul = dyn_cast<linalg::MatmulOp>(op))
+    return !matmul.hasUserDefinedMaps();
+  return isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp,
+             linalg::DepthwiseConv2DNhwcHwcOp>(op);
+}
+
 static bool allF32(Operation *op) {
   return llvm::all_of(op->getOperandTypes(), [](Type t) {
     return getElementTypeOrSelf(t).isF32();
@@ -475,6 +483,167 @@ struct DepthwiseUnitMultiplier
   }
 };
 
+/// Where the group dimension sits in a grouped convolution's operands.
+struct GroupedLayout {
+  int64_t inputGroup;  // in the 5-D input; the channels follow it
+  int64_t filterGroup; // in the 5-D filter
+  int64_t resultGroup; // in the 5-D result; the channels follow it
+};
+
+/// A grouped convolution with a constant filter (linalg's
+/// conv_2d_ngchw_gfchw / conv_2d_ngchw_fgchw, as PyTorch and ONNX grouped
+/// convs lower; conv_2d_nhwgc_gfhwc) => one convolution per group on a
+/// slice of the channels (conv_2d_nchw_fchw, or conv_2d_nhwc_fhwc), the
+/// results concatenated: each group then quantizes and packs as an ordinary
+/// convolution.
+template <typename GroupedOp, typename GroupOp>
+struct SplitGroupedConv : OpRewritePattern<GroupedOp> {
+  SplitGroupedConv(MLIRContext *ctx, ConstantExpansionLimit &limit,
+                   GroupedLayout layout)
+      : OpRewritePattern<GroupedOp>(ctx), limit(limit), layout(layout) {}
+
+  LogicalResult matchAndRewrite(GroupedOp conv,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr filter = f32Constant(conv.getInputs()[1]);
+    if (!filter || !conv.hasPureTensorSemantics() || !allF32(conv))
+      return rewriter.notifyMatchFailure(conv, "filter is not constant");
+    if (!isZeroFilled(conv.getOutputs()[0]))
+      return rewriter.notifyMatchFailure(conv, "does not accumulate into zeros");
+    auto inType = cast<RankedTensorType>(conv.getInputs()[0].getType());
+    auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
+    auto filterType = cast<RankedTensorType>(filter.getType());
+    int64_t groups = filterType.getDimSize(layout.filterGroup);
+    int64_t channels = inType.getDimSize(layout.inputGroup + 1);
+    if (!inType.hasStaticShape() || !outType.hasStaticShape())
+      return rewriter.notifyMatchFailure(conv, "dynamic shape");
+    if (!limit.allows(conv, filter))
+      return failure();
+
+    Location loc = conv.getLoc();
+    auto merged = [](int64_t rank, int64_t group) {
+      SmallVector<ReassociationIndices> r;
+      for (int64_t d = 0; d < rank; ++d) {
+        if (d == group + 1)
+          continue;
+        if (d == group)
+          r.push_back({d, d + 1});
+        else
+          r.push_back({d});
+      }
+      return r;
+    };
+    auto inGroups = merged(5, layout.inputGroup);
+    auto outGroups = merged(5, layout.resultGroup);
+    Value input = tensor::CollapseShapeOp::create(
+        rewriter, loc, conv.getInputs()[0], inGroups);
+    auto input4 = cast<RankedTensorType>(input.getType());
+    SmallVector<int64_t> partShape(outType.getShape());
+    partShape.erase(partShape.begin() + layout.resultGroup);
+    auto partType = outType.clone(partShape);
+    SmallVector<Value> parts;
+    for (int64_t g = 0; g < groups; ++g) {
+      SmallVector<OpFoldResult> offsets(4, rewriter.getIndexAttr(0)),
+          sizes, strides(4, rewriter.getIndexAttr(1));
+      for (int64_t d = 0; d < 4; ++d)
+        sizes.push_back(rewriter.getIndexAttr(input4.getDimSize(d)));
+      offsets[layout.inputGroup] = rewriter.getIndexAttr(g * channels);
+      sizes[layout.inputGroup] = rewriter.getIndexAttr(channels);
+      Value slice = tensor::ExtractSliceOp::create(rewriter, loc, input,
+                                                   offsets, sizes, strides);
+      DenseElementsAttr groupFilter =
+          sliceElements(filter, layout.filterGroup, g, 1);
+      SmallVector<int64_t> fShape(filterType.getShape());
+      fShape.erase(fShape.begin() + layout.filterGroup);
+      Value f = arith::ConstantOp::create(
+          rewriter, loc, groupFilter.reshape(filterType.clone(fShape)));
+      Value init = zerosLike(rewriter, loc, partType, {});
+      parts.push_back(GroupOp::create(rewriter, loc, TypeRange{partType},
+                                      ValueRange{slice, f}, ValueRange{init},
+                                      conv.getStridesAttr(),
+                                      conv.getDilationsAttr())
+                          .getResult(0));
+    }
+    Value all = tensor::ConcatOp::create(rewriter, loc, layout.resultGroup,
+                                         parts);
+    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(conv, outType, all,
+                                                       outGroups);
+    return success();
+  }
+
+  ConstantExpansionLimit &limit;
+  GroupedLayout layout;
+};
+
+/// An elementwise op on the concatenation of contraction or convolution
+/// results (the per-group convs above, or their epilogues), reading besides only constants
+/// indexed by the concatenated dimension => the op on each part, with its
+/// slice of the constants, then the concatenation: each part gets its own
+/// bias / activation epilogue.
+struct SplitElementwiseOverConcat : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp generic,
+                                PatternRewriter &rewriter) const override {
+    if (generic.getNumDpsInputs() < 1 || generic.getNumDpsInits() != 1 ||
+        generic.getNumReductionLoops() != 0 ||
+        !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
+             .isIdentity() ||
+        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+             .isIdentity())
+      return rewriter.notifyMatchFailure(generic, "not elementwise");
+    auto concat =
+        generic.getDpsInputs()[0].getDefiningOp<tensor::ConcatOp>();
+    if (!concat || !concat->hasOneUse() ||
+        !llvm::all_of(concat.getInputs(), [](Value part) {
+          // A unit, or an epilogue already split onto one.
+          Operation *def = part.getDefiningOp();
+          if (auto epilogue = dyn_cast_or_null<linalg::GenericOp>(def))
+            def = epilogue.getNumReductionLoops() == 0 &&
+                          epilogue.getNumDpsInputs() > 0
+                      ? epilogue.getDpsInputs()[0].getDefiningOp()
+                      : nullptr;
+          return def && part.hasOneUse() && isContractionOrConv(def);
+        }))
+      return rewriter.notifyMatchFailure(generic, "not after split units");
+    int64_t dim = concat.getDim();
+    AffineExpr concatDim = rewriter.getAffineDimExpr(dim);
+    SmallVector<DenseElementsAttr> constants;
+    for (OpOperand *input : llvm::drop_begin(generic.getDpsInputOperands())) {
+      DenseElementsAttr c;
+      AffineMap map = generic.getMatchingIndexingMap(input);
+      if (!matchPattern(input->get(), m_Constant(&c)) ||
+          map.getNumResults() != 1 || map.getResult(0) != concatDim)
+        return rewriter.notifyMatchFailure(generic,
+                                           "reads more than per-channel constants");
+      constants.push_back(c);
+    }
+    Location loc = generic.getLoc();
+    SmallVector<Value> parts;
+    int64_t offset = 0;
+    for (Value part : concat.getInputs()) {
+      auto type = cast<RankedTensorType>(part.getType());
+      int64_t size = type.getDimSize(dim);
+      SmallVector<Value> inputs{part};
+      for (DenseElementsAttr c : constants)
+        inputs.push_back(arith::ConstantOp::create(
+            rewriter, loc, sliceElements(c, 0, offset, size)));
+      offset += size;
+      Value init = tensor::EmptyOp::create(
+          rewriter, loc, type.getShape(),
+          cast<RankedTensorType>(generic->getResult(0).getType())
+              .getElementType());
+      auto piece = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+          generic.getIndexingMapsArray(), generic.getIteratorTypesArray());
+      rewriter.cloneRegionBefore(generic.getRegion(), piece.getRegion(),
+                                 piece.getRegion().end());
+      parts.push_back(piece.getResult(0));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ConcatOp>(generic, dim, parts);
+    return success();
+  }
+};
+
 struct NormalizeUnitsPass
     : quantopt::impl::NormalizeUnitsPassBase<NormalizeUnitsPass> {
   using Base::Base;
@@ -486,6 +655,16 @@ struct NormalizeUnitsPass
     patterns.add<GeneralizeElementwiseNamedOp, MoveInitBiasToEpilogue,
                  DropUnitDimsOfConstantInput, DepthwiseUnitMultiplier>(ctx);
     patterns.add<ContractionToMatmul, FilterFhwcToHwcf>(ctx, limit);
+    patterns.add<SplitGroupedConv<linalg::Conv2DNgchwGfchwOp,
+                                  linalg::Conv2DNchwFchwOp>>(
+        ctx, limit, GroupedLayout{1, 0, 1});
+    patterns.add<SplitGroupedConv<linalg::Conv2DNgchwFgchwOp,
+                                  linalg::Conv2DNchwFchwOp>>(
+        ctx, limit, GroupedLayout{1, 1, 1});
+    patterns.add<SplitGroupedConv<linalg::Conv2DNhwgcGfhwcOp,
+                                  linalg::Conv2DNhwcFhwcOp>>(
+        ctx, limit, GroupedLayout{3, 0, 3});
+    patterns.add<SplitElementwiseOverConcat>(ctx);
     patterns.add<Conv1DTo2D<linalg::Conv1DNwcWcfOp, linalg::Conv2DNhwcHwcfOp>>(
         ctx, /*inputH=*/1, /*filterH=*/0);
     patterns.add<Conv1DTo2D<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp>>(
@@ -512,7 +691,7 @@ struct NormalizeUnitsPass
         return false;
       auto producer = reshape->getOperand(0).getDefiningOp<linalg::LinalgOp>();
       return producer &&
-             (isContractionOrConv(producer) ||
+             (isCanonicalUnit(producer) ||
               (isa<linalg::GenericOp>(producer) &&
                producer.getNumReductionLoops() == 0));
     };

@@ -45,3 +45,36 @@ DenseElementsAttr quantopt::permuteElements(DenseElementsAttr values,
   }
   return DenseElementsAttr::getFromRawBuffer(resultType, out);
 }
+
+DenseElementsAttr quantopt::sliceElements(DenseElementsAttr values,
+                                          int64_t dim, int64_t offset,
+                                          int64_t size) {
+  auto type = cast<RankedTensorType>(values.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  assert(offset >= 0 && size >= 0 && offset + size <= shape[dim] &&
+         "slice within the dimension");
+  shape[dim] = size;
+  auto resultType = type.clone(shape);
+  if (values.isSplat())
+    return values.reshape(resultType);
+  unsigned bits = type.getElementTypeBitWidth();
+  if (bits % 8 != 0)
+    return {};
+  // Row-major: `outer` blocks of `type[dim] * inner` elements, each giving
+  // a contiguous run of `size * inner`.
+  int64_t inner = 1, outer = 1;
+  for (int64_t d = dim + 1; d < type.getRank(); ++d)
+    inner *= type.getDimSize(d);
+  for (int64_t d = 0; d < dim; ++d)
+    outer *= type.getDimSize(d);
+  size_t bytes = bits / 8;
+  ArrayRef<char> in = values.getRawData();
+  std::vector<char> out;
+  out.reserve(outer * size * inner * bytes);
+  for (int64_t o = 0; o < outer; ++o) {
+    const char *begin =
+        in.data() + ((o * type.getDimSize(dim) + offset) * inner) * bytes;
+    out.insert(out.end(), begin, begin + size * inner * bytes);
+  }
+  return DenseElementsAttr::getFromRawBuffer(resultType, out);
+}

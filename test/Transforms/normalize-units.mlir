@@ -193,6 +193,7 @@ func.func @conv_1d(%x: tensor<1x8x2xf32>) -> tensor<1x6x4xf32> {
   return %y : tensor<1x6x4xf32>
 }
 // CHECK-LABEL: func.func @conv_1d
+// FUSED-LABEL: func.func @conv_1d
 // CHECK:         %[[X:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2], [3]] output_shape [1, 1, 8, 2]
 // CHECK:         %[[Y:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}} ins(%[[X]], %{{.*}} : tensor<1x1x8x2xf32>, tensor<1x3x2x4xf32>) outs(%{{.*}} : tensor<1x1x6x4xf32>)
 // CHECK:         tensor.collapse_shape %[[Y]] {{\[}}[0], [1, 2], [3]] : tensor<1x1x6x4xf32> into tensor<1x6x4xf32>
@@ -220,3 +221,48 @@ func.func @depthwise_multiplier(%x: tensor<1x4x4x2xf32>) -> (tensor<1x2x2x2x1xf3
 // CHECK:         %[[DW:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} : tensor<1x4x4x2xf32>, tensor<3x3x2xf32>) outs(%{{.*}} : tensor<1x2x2x2xf32>)
 // CHECK:         tensor.expand_shape %[[DW]] {{\[}}[0], [1], [2], [3, 4]]
 // CHECK:         linalg.depthwise_conv_2d_nhwc_hwcm {{.*}} tensor<3x3x2x2xf32>
+
+// -----
+
+// A grouped convolution (NGCHW x FGCHW, 2 groups): one NCHW convolution per
+// group on its slice of the channels, each with its slice of the filter
+// ([F, G, C, KH, KW] -> group 1 is the second of each F), concatenated.
+func.func @grouped_fgchw(%x: tensor<1x2x1x3x3xf32>) -> tensor<1x2x2x3x3xf32> {
+  %w = arith.constant dense<[[[[[1.0]]], [[[2.0]]]], [[[[3.0]]], [[[4.0]]]]]> : tensor<2x2x1x1x1xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x2x3x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x2x3x3xf32>) -> tensor<1x2x2x3x3xf32>
+  %y = linalg.conv_2d_ngchw_fgchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x1x3x3xf32>, tensor<2x2x1x1x1xf32>) outs(%z : tensor<1x2x2x3x3xf32>) -> tensor<1x2x2x3x3xf32>
+  return %y : tensor<1x2x2x3x3xf32>
+}
+// CHECK-LABEL: func.func @grouped_fgchw
+// CHECK-DAG:     %[[W1:.*]] = arith.constant dense<{{\[}}[{{\[}}[2.000000e+00]]], [{{\[}}[4.000000e+00]]]]> : tensor<2x1x1x1xf32>
+// CHECK-DAG:     %[[W0:.*]] = arith.constant dense<{{\[}}[{{\[}}[1.000000e+00]]], [{{\[}}[3.000000e+00]]]]> : tensor<2x1x1x1xf32>
+// CHECK:         %[[X:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0], [1, 2], [3], [4]]
+// CHECK:         %[[S0:.*]] = tensor.extract_slice %[[X]][0, 0, 0, 0] [1, 1, 3, 3] [1, 1, 1, 1]
+// CHECK:         %[[C0:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[S0]], %[[W0]] :
+// CHECK:         %[[S1:.*]] = tensor.extract_slice %[[X]][0, 1, 0, 0] [1, 1, 3, 3] [1, 1, 1, 1]
+// CHECK:         %[[C1:.*]] = linalg.conv_2d_nchw_fchw {{.*}} ins(%[[S1]], %[[W1]] :
+// CHECK:         %[[ALL:.*]] = tensor.concat dim(1) %[[C0]], %[[C1]]
+// CHECK:         tensor.expand_shape %[[ALL]] {{\[}}[0], [1, 2], [3], [4]]
+
+// -----
+
+// A concatenation of activations (not of split units) keeps its
+// elementwise consumer whole.
+func.func @concat_of_activations(%a: tensor<1x2xf32>, %b: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %c = tensor.concat dim(1) %a, %b : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x4xf32>
+  %bias = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %e = tensor.empty() : tensor<1x4xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %bias : tensor<1x4xf32>, tensor<4xf32>) outs(%e : tensor<1x4xf32>) {
+  ^bb0(%in: f32, %v: f32, %o: f32):
+    %s = arith.addf %in, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+// CHECK-LABEL: func.func @concat_of_activations
+// CHECK:         %[[C:.*]] = tensor.concat
+// CHECK:         linalg.generic {{.*}} ins(%[[C]],

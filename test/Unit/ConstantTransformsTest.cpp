@@ -43,4 +43,20 @@ TEST(PermuteElements, FloatTransposeAndSplat) {
   EXPECT_EQ(cast<RankedTensorType>(permuted.getType()).getShape(),
             ArrayRef<int64_t>({3, 2}));
 }
+// Rows 1..2 of dimension 1 of a 2 x 4 x 3 tensor of 0..23.
+TEST(SliceElements, MatchesIndexArithmetic) {
+  MLIRContext ctx;
+  auto type = RankedTensorType::get({2, 4, 3}, IntegerType::get(&ctx, 8));
+  std::vector<int8_t> values(24);
+  std::iota(values.begin(), values.end(), 0);
+  auto attr = DenseElementsAttr::get(type, ArrayRef<int8_t>(values));
+  DenseElementsAttr out = quantopt::sliceElements(attr, 1, 1, 2);
+  ASSERT_TRUE(out);
+  SmallVector<int8_t> got(out.getValues<int8_t>());
+  ASSERT_EQ(got.size(), 12u);
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 2; ++j)
+      for (int k = 0; k < 3; ++k)
+        EXPECT_EQ(got[(i * 2 + j) * 3 + k], values[(i * 4 + j + 1) * 3 + k]);
+}
 } // namespace

@@ -20,6 +20,13 @@ namespace quantopt {
 mlir::DenseElementsAttr permuteElements(mlir::DenseElementsAttr values,
                                         llvm::ArrayRef<int64_t> perm);
 
+/// The elements of `values` with index [offset, offset + size) along
+/// dimension `dim` (the rest whole), evaluated now. Same element rule as
+/// permuteElements.
+mlir::DenseElementsAttr sliceElements(mlir::DenseElementsAttr values,
+                                      int64_t dim, int64_t offset,
+                                      int64_t size);
+
 } // namespace quantopt
 
 #endif // QUANTOPT_UTILS_CONSTANTTRANSFORMS_H

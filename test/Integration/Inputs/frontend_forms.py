@@ -291,6 +291,57 @@ func.func @main(%x: tensor<1x16x4xf32>) -> tensor<1x14x8xf32> {{
     return mlir, (1, 16, 4), forward, 1
 
 
+def model_grouped_conv():
+    """A grouped convolution as PyTorch / ONNX lower it (NCHW expanded to
+    NGCHW, linalg.conv_2d_ngchw_gfchw, collapsed back), bias per channel,
+    ReLU; then a grouped NHWGC x GFHWC one (conv_2d_nhwgc_gfhwc)."""
+    g, c, f = 4, 2, 4
+    w1, b1 = weights(g, f, c, 3, 3), weights(g * f, scale=0.1)
+    w2 = weights(2, 8, 1, 1, 8)
+    mlir = f"""#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c1 = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @main(%x: tensor<1x8x6x6xf32>) -> tensor<1x6x6x16xf32> {{
+  %w1 = arith.constant dense<{dense(w1)}> : {t(w1)}
+  %b1 = arith.constant dense<{dense(b1)}> : {t(b1)}
+  %w2 = arith.constant dense<{dense(w2)}> : {t(w2)}
+  {LINALG_ZERO}
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {{
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  }} : tensor<1x8x6x6xf32> to tensor<1x8x8x8xf32>
+  %x5 = tensor.expand_shape %p [[0], [1, 2], [3], [4]] output_shape [1, 4, 2, 8, 8] : tensor<1x8x8x8xf32> into tensor<1x4x2x8x8xf32>
+  %e5 = tensor.empty() : tensor<1x4x4x6x6xf32>
+  %z5 = linalg.fill ins(%zero : f32) outs(%e5 : tensor<1x4x4x6x6xf32>) -> tensor<1x4x4x6x6xf32>
+  %c5 = linalg.conv_2d_ngchw_gfchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%x5, %w1 : tensor<1x4x2x8x8xf32>, {t(w1)}) outs(%z5 : tensor<1x4x4x6x6xf32>) -> tensor<1x4x4x6x6xf32> loc("gconv")
+  %c = tensor.collapse_shape %c5 [[0], [1, 2], [3], [4]] : tensor<1x4x4x6x6xf32> into tensor<1x16x6x6xf32>
+  %e = tensor.empty() : tensor<1x16x6x6xf32>
+  %r = linalg.generic {{indexing_maps = [#id, #c1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}} ins(%c, %b1 : tensor<1x16x6x6xf32>, {t(b1)}) outs(%e : tensor<1x16x6x6xf32>) {{
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  }} -> tensor<1x16x6x6xf32>
+  %nhwc = linalg.transpose ins(%r : tensor<1x16x6x6xf32>) outs(%et : tensor<1x6x6x16xf32>) permutation = [0, 2, 3, 1]
+  %g5 = tensor.expand_shape %nhwc [[0], [1], [2], [3, 4]] output_shape [1, 6, 6, 2, 8] : tensor<1x6x6x16xf32> into tensor<1x6x6x2x8xf32>
+  %eo = tensor.empty() : tensor<1x6x6x2x8xf32>
+  %zo = linalg.fill ins(%zero : f32) outs(%eo : tensor<1x6x6x2x8xf32>) -> tensor<1x6x6x2x8xf32>
+  %y5 = linalg.conv_2d_nhwgc_gfhwc {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%g5, %w2 : tensor<1x6x6x2x8xf32>, {t(w2)}) outs(%zo : tensor<1x6x6x2x8xf32>) -> tensor<1x6x6x2x8xf32> loc("gconv2")
+  %y = tensor.collapse_shape %y5 [[0], [1], [2], [3, 4]] : tensor<1x6x6x2x8xf32> into tensor<1x6x6x16xf32>
+  return %y : tensor<1x6x6x16xf32>
+}}
+""".replace("  %nhwc =", "  %et = tensor.empty() : tensor<1x6x6x16xf32>\n  %nhwc =")
+    def forward(x):
+        xh = x.transpose(0, 2, 3, 1)
+        h = np.concatenate([conv_nhwc(xh[..., gi * c:(gi + 1) * c],
+                                      w1[gi].transpose(2, 3, 1, 0), (1, 1, 1, 1))
+                            for gi in range(g)], axis=-1)
+        h = relu(h + b1)
+        return np.concatenate([conv_nhwc(h[..., gi * 8:(gi + 1) * 8],
+                                         w2[gi].transpose(1, 2, 3, 0))
+                               for gi in range(2)], axis=-1)
+    return mlir, (1, 8, 6, 6), forward, 6
+
+
 MODELS = {
     "tosa_mlp": model_tosa_mlp,
     "tosa_cnn": model_tosa_cnn,
@@ -298,6 +349,7 @@ MODELS = {
     "named_ops_conv": model_named_ops_conv,
     "onnx_matmul_3d": model_onnx_matmul_3d,
     "conv_1d": model_conv_1d,
+    "grouped_conv": model_grouped_conv,
 }
 
 
