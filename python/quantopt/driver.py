@@ -133,6 +133,15 @@ def sqnr_db(reference, test):
     return 10 * np.log10(signal / noise) if noise > 0 else float("inf")
 
 
+def host_has_vnni():
+    """Whether this CPU has AVX512-VNNI (what the fast INT8 kernels use)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return "avx512_vnni" in f.read()
+    except OSError:
+        return False
+
+
 def evaluate(float_model, int8_mlir, data, work=None):
     work = work or tempfile.mkdtemp(prefix="quantopt-")
     if float_model.endswith(".onnx"):
@@ -160,6 +169,11 @@ def evaluate(float_model, int8_mlir, data, work=None):
     print(f"{'':20} {'FP32':>14} {'INT8':>28}")
     for name, a, b in rows:
         print(f"{name:20} {a:>14} {b:>28}")
+    if q_ms >= f_ms:
+        kernels = ("AVX512-VNNI kernels" if host_has_vnni()
+                   else "this CPU has no AVX512-VNNI: portable INT8 kernels")
+        print(f"warning: INT8 is not faster than FP32 here ({q_ms * 1000:.1f} vs "
+              f"{f_ms * 1000:.1f} us per call; {kernels})", file=sys.stderr)
     return dict(float_accuracy=f_acc, int8_accuracy=q_acc, agreement=agree, int8_output=q_out)
 
 
