@@ -483,6 +483,135 @@ struct DepthwiseUnitMultiplier
   }
 };
 
+/// `v` transposed by `perm` (linalg.transpose's convention).
+static Value transposeValue(PatternRewriter &rewriter, Location loc, Value v,
+                            ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape;
+  for (int64_t d : perm)
+    shape.push_back(type.getDimSize(d));
+  Value init = tensor::EmptyOp::create(rewriter, loc, shape,
+                                       type.getElementType());
+  return linalg::TransposeOp::create(rewriter, loc, v, init, perm)
+      ->getResult(0);
+}
+
+/// depthwise_conv_2d_nchw_chw (torch-mlir's depthwise form) with a constant
+/// filter => the NHWC depthwise form between transposes (the filter
+/// transposed at compile time; a padding of the input moves after its
+/// transpose so that it stays next to the convolution).
+struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> {
+  DepthwiseNchwToNhwc(MLIRContext *ctx, ConstantExpansionLimit &limit)
+      : OpRewritePattern(ctx), limit(limit) {}
+
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNchwChwOp conv,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr filter = f32Constant(conv.getInputs()[1]);
+    if (!filter || !conv.hasPureTensorSemantics() || !allF32(conv) ||
+        !isZeroFilled(conv.getOutputs()[0]))
+      return rewriter.notifyMatchFailure(conv, "not a constant-filter conv "
+                                               "into zeros");
+    if (!limit.allows(conv, filter))
+      return failure();
+    Location loc = conv.getLoc();
+    const SmallVector<int64_t> toNhwc{0, 2, 3, 1}, toNchw{0, 3, 1, 2};
+    Value x = conv.getInputs()[0];
+    auto pad = x.getDefiningOp<tensor::PadOp>();
+    Value padValue = pad ? pad.getConstantPaddingValue() : Value();
+    if (pad && padValue && pad.getStaticLow().size() == 4 &&
+        !llvm::any_of(pad.getStaticLow(), ShapedType::isDynamic) &&
+        !llvm::any_of(pad.getStaticHigh(), ShapedType::isDynamic)) {
+      Value xt = transposeValue(rewriter, loc, pad.getSource(), toNhwc);
+      SmallVector<OpFoldResult> low, high;
+      for (int64_t d : toNhwc) {
+        low.push_back(rewriter.getIndexAttr(pad.getStaticLow()[d]));
+        high.push_back(rewriter.getIndexAttr(pad.getStaticHigh()[d]));
+      }
+      auto padded = cast<RankedTensorType>(x.getType());
+      SmallVector<int64_t> shape;
+      for (int64_t d : toNhwc)
+        shape.push_back(padded.getDimSize(d));
+      x = tensor::PadOp::create(rewriter, pad.getLoc(), padded.clone(shape),
+                                xt, low, high, padValue);
+    } else {
+      x = transposeValue(rewriter, loc, x, toNhwc);
+    }
+    Value f = arith::ConstantOp::create(rewriter, loc,
+                                        permuteElements(filter, {1, 2, 0}));
+    auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
+    SmallVector<int64_t> nhwc;
+    for (int64_t d : toNhwc)
+      nhwc.push_back(outType.getDimSize(d));
+    auto nhwcType = outType.clone(nhwc);
+    Value y = linalg::DepthwiseConv2DNhwcHwcOp::create(
+                  rewriter, loc, TypeRange{nhwcType}, ValueRange{x, f},
+                  ValueRange{zerosLike(rewriter, loc, nhwcType, {})},
+                  conv.getStridesAttr(), conv.getDilationsAttr())
+                  .getResult(0);
+    rewriter.replaceOp(conv, transposeValue(rewriter, loc, y, toNchw));
+    return success();
+  }
+
+  ConstantExpansionLimit &limit;
+};
+
+/// An elementwise generic reading (as its first input, with the identity
+/// map) the transpose of a unit's or epilogue's result => the generic on
+/// the untransposed value (its other operands' indices permuted to match),
+/// then the transpose: epilogues read their unit directly.
+struct SinkTransposeBelowElementwise : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp generic,
+                                PatternRewriter &rewriter) const override {
+    if (generic.getNumDpsInputs() < 1 || generic.getNumDpsInits() != 1 ||
+        generic.getNumReductionLoops() != 0 ||
+        !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
+             .isIdentity() ||
+        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+             .isIdentity())
+      return rewriter.notifyMatchFailure(generic, "not elementwise");
+    auto transpose =
+        generic.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
+    Operation *producer =
+        transpose ? transpose.getInput().getDefiningOp() : nullptr;
+    auto producerGeneric = dyn_cast_or_null<linalg::GenericOp>(producer);
+    if (!transpose || !transpose->getResult(0).hasOneUse() || !producer ||
+        !(isCanonicalUnit(producer) ||
+          (producerGeneric && producerGeneric.getNumReductionLoops() == 0)))
+      return rewriter.notifyMatchFailure(generic, "not after a unit's transpose");
+    // Loop dim k of the transposed space is dim perm[k] of the source.
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    MLIRContext *ctx = generic.getContext();
+    SmallVector<AffineExpr> replacements;
+    for (int64_t d : perm)
+      replacements.push_back(getAffineDimExpr(d, ctx));
+    SmallVector<AffineMap> maps;
+    for (auto [i, map] : llvm::enumerate(generic.getIndexingMapsArray())) {
+      bool identity = i == 0 || i == generic.getNumDpsInputs();
+      maps.push_back(identity ? map
+                              : map.replaceDimsAndSymbols(
+                                    replacements, {}, map.getNumDims(), 0));
+    }
+    Location loc = generic.getLoc();
+    Value source = transpose.getInput();
+    auto sourceType = cast<RankedTensorType>(source.getType());
+    SmallVector<Value> inputs(generic.getDpsInputs());
+    inputs[0] = source;
+    Value init = tensor::EmptyOp::create(
+        rewriter, loc, sourceType.getShape(),
+        getElementTypeOrSelf(generic->getResult(0).getType()));
+    auto moved = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+        maps, generic.getIteratorTypesArray());
+    rewriter.cloneRegionBefore(generic.getRegion(), moved.getRegion(),
+                               moved.getRegion().end());
+    rewriter.replaceOp(generic, transposeValue(rewriter, transpose.getLoc(),
+                                               moved.getResult(0), perm));
+    return success();
+  }
+};
+
 /// Where the group dimension sits in a grouped convolution's operands.
 struct GroupedLayout {
   int64_t inputGroup;  // in the 5-D input; the channels follow it
@@ -664,7 +793,9 @@ struct NormalizeUnitsPass
     patterns.add<SplitGroupedConv<linalg::Conv2DNhwgcGfhwcOp,
                                   linalg::Conv2DNhwcFhwcOp>>(
         ctx, limit, GroupedLayout{3, 0, 3});
-    patterns.add<SplitElementwiseOverConcat>(ctx);
+    patterns.add<SplitElementwiseOverConcat, SinkTransposeBelowElementwise>(
+        ctx);
+    patterns.add<DepthwiseNchwToNhwc>(ctx, limit);
     patterns.add<Conv1DTo2D<linalg::Conv1DNwcWcfOp, linalg::Conv2DNhwcHwcfOp>>(
         ctx, /*inputH=*/1, /*filterH=*/0);
     patterns.add<Conv1DTo2D<linalg::Conv1DNcwFcwOp, linalg::Conv2DNchwFchwOp>>(

@@ -266,3 +266,36 @@ func.func @concat_of_activations(%a: tensor<1x2xf32>, %b: tensor<1x2xf32>) -> te
 // CHECK-LABEL: func.func @concat_of_activations
 // CHECK:         %[[C:.*]] = tensor.concat
 // CHECK:         linalg.generic {{.*}} ins(%[[C]],
+
+// -----
+
+// torch-mlir's NCHW depthwise: the NHWC form between transposes, the
+// padding after the input's transpose, the bias epilogue below the result's
+// transpose (its bias indexed by the NHWC channel, d3).
+func.func @depthwise_nchw(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
+  %w = arith.constant dense<[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]> : tensor<2x2x2xf32>
+  %b = arith.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %zero = arith.constant 0.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 0, 0] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x2x3x3xf32> to tensor<1x2x4x4xf32>
+  %e = tensor.empty() : tensor<1x2x3x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %d = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%p, %w : tensor<1x2x4x4xf32>, tensor<2x2x2xf32>) outs(%z : tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d1)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%d, %b : tensor<1x2x3x3xf32>, tensor<2xf32>) outs(%e : tensor<1x2x3x3xf32>) {
+  ^bb0(%in: f32, %v: f32, %o: f32):
+    %s = arith.addf %in, %v : f32
+    linalg.yield %s : f32
+  } -> tensor<1x2x3x3xf32>
+  return %y : tensor<1x2x3x3xf32>
+}
+// CHECK-LABEL: func.func @depthwise_nchw
+// CHECK-DAG:     %[[W:.*]] = arith.constant dense<{{\[}}[{{\[}}1.000000e+00, 5.000000e+00], [2.000000e+00, 6.000000e+00]], {{\[}}[3.000000e+00, 7.000000e+00], [4.000000e+00, 8.000000e+00]]]> : tensor<2x2x2xf32>
+// CHECK:         %[[XT:.*]] = linalg.transpose ins(%{{.*}} : tensor<1x2x3x3xf32>) {{.*}} permutation = [0, 2, 3, 1]
+// CHECK:         %[[P:.*]] = tensor.pad %[[XT]] low[0, 1, 1, 0] high[0, 0, 0, 0]
+// CHECK:         %[[D:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[P]], %[[W]] : tensor<1x4x4x2xf32>, tensor<2x2x2xf32>)
+// CHECK:         %[[B:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d3)>, {{.*}} ins(%[[D]], %{{.*}} : tensor<1x3x3x2xf32>, tensor<2xf32>)
+// CHECK:         linalg.transpose ins(%[[B]] : tensor<1x3x3x2xf32>) {{.*}} permutation = [0, 3, 1, 2]

@@ -171,7 +171,14 @@ def NormalizeUnitsPass : Pass<"quant-normalize-units"> {
       becomes `conv_2d_nhwc_hwcf`, the filter transposed at compile time;
       1-D convolutions become 2-D ones with a unit height;
       `depthwise_conv_2d_nhwc_hwcm` with a multiplier of 1
-      (tosa.depthwise_conv2d) becomes `depthwise_conv_2d_nhwc_hwc`;
+      (tosa.depthwise_conv2d) becomes `depthwise_conv_2d_nhwc_hwc`, and
+      torch-mlir's `depthwise_conv_2d_nchw_chw` the NHWC form between
+      transposes (an input padding moved after the input's transpose);
+    - grouped convolutions (`conv_2d_ngchw_gfchw`, `conv_2d_ngchw_fgchw`,
+      `conv_2d_nhwgc_gfhwc`) with a constant filter become one
+      convolution per group on a slice of the channels, concatenated; an
+      elementwise op on that concatenation is split onto the parts, so
+      each group has its own bias and activation;
     - a bias broadcast into a contraction's or convolution's init tensor
       (tosa's form) becomes an accumulation into zeros followed by a bias
       add;
@@ -180,8 +187,8 @@ def NormalizeUnitsPass : Pass<"quant-normalize-units"> {
       constants, fills and splats merge into the generic that reads them,
       and constants lose their unit dimensions (a 1 x 1 x N bias is
       indexed per channel), so bias and activation read as one epilogue;
-    - the reshapes these leave after a contraction move below its
-      elementwise consumers.
+    - the reshapes and transposes these leave after a contraction or
+      convolution move below its elementwise consumers.
 
     Anything else is left as it is (quant-rewrite-int8 reports what stays
     float). Locations are kept, so `exclude=` names still match.

@@ -342,6 +342,54 @@ func.func @main(%x: tensor<1x8x6x6xf32>) -> tensor<1x6x6x16xf32> {{
     return mlir, (1, 8, 6, 6), forward, 6
 
 
+def model_torch_mobilenet_block():
+    """torch-mlir's MobileNet block, all NCHW: padded depthwise
+    (depthwise_conv_2d_nchw_chw) + bias + ReLU6, then a 1x1
+    conv_2d_nchw_fchw + bias."""
+    wd, bd = weights(16, 3, 3), weights(16, scale=0.1)
+    wp, bp = weights(8, 16, 1, 1), weights(8, scale=0.1)
+    mlir = f"""#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c1 = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @main(%x: tensor<1x16x6x6xf32>) -> tensor<1x8x6x6xf32> {{
+  %wd = arith.constant dense<{dense(wd)}> : {t(wd)}
+  %bd = arith.constant dense<{dense(bd)}> : {t(bd)}
+  %wp = arith.constant dense<{dense(wp)}> : {t(wp)}
+  %bp = arith.constant dense<{dense(bp)}> : {t(bp)}
+  {LINALG_ZERO}
+  %six = arith.constant 6.0 : f32
+  %p = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {{
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  }} : tensor<1x16x6x6xf32> to tensor<1x16x8x8xf32>
+  %e = tensor.empty() : tensor<1x16x6x6xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32>
+  %d = linalg.depthwise_conv_2d_nchw_chw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%p, %wd : tensor<1x16x8x8xf32>, {t(wd)}) outs(%z : tensor<1x16x6x6xf32>) -> tensor<1x16x6x6xf32> loc("dw")
+  %r = linalg.generic {{indexing_maps = [#id, #c1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}} ins(%d, %bd : tensor<1x16x6x6xf32>, {t(bd)}) outs(%e : tensor<1x16x6x6xf32>) {{
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %lo = arith.maximumf %s, %zero : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  }} -> tensor<1x16x6x6xf32>
+  %eo = tensor.empty() : tensor<1x8x6x6xf32>
+  %zo = linalg.fill ins(%zero : f32) outs(%eo : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+  %c = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%r, %wp : tensor<1x16x6x6xf32>, {t(wp)}) outs(%zo : tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32> loc("pw")
+  %y = linalg.generic {{indexing_maps = [#id, #c1, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}} ins(%c, %bp : tensor<1x8x6x6xf32>, {t(bp)}) outs(%eo : tensor<1x8x6x6xf32>) {{
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    linalg.yield %s : f32
+  }} -> tensor<1x8x6x6xf32>
+  return %y : tensor<1x8x6x6xf32>
+}}
+"""
+    def forward(x):
+        xh = x.transpose(0, 2, 3, 1)
+        h = relu6(depthwise_nhwc(xh, wd.transpose(1, 2, 0), (1, 1, 1, 1)) + bd)
+        y = conv_nhwc(h, wp.transpose(2, 3, 1, 0)) + bp
+        return y.transpose(0, 3, 1, 2)
+    return mlir, (1, 16, 6, 6), forward, 2
+
+
 MODELS = {
     "tosa_mlp": model_tosa_mlp,
     "tosa_cnn": model_tosa_cnn,
@@ -350,6 +398,7 @@ MODELS = {
     "onnx_matmul_3d": model_onnx_matmul_3d,
     "conv_1d": model_conv_1d,
     "grouped_conv": model_grouped_conv,
+    "torch_mobilenet_block": model_torch_mobilenet_block,
 }
 
 
