@@ -1,9 +1,10 @@
 """Writes the GEMM benchmark models: one INT8 (qnn.matmul, per-channel
-constant i8 weights, i8 activations, bias) and one FP32 (linalg.matmul,
-constant weights) function per shape, plus random inputs.
+constant i8 weights, i8 activations, bias), one already-integer
+(linalg.matmul i8 x i8 -> i32, the same weights) and one FP32
+(linalg.matmul, constant weights) function per shape, plus random inputs.
 
-  gemm_model.py DIR M K N      writes DIR/int8.mlir, DIR/f32.mlir,
-                               DIR/x_i8.npy, DIR/x_f32.npy
+  gemm_model.py DIR M K N      writes DIR/int8.mlir, DIR/i32.mlir,
+                               DIR/f32.mlir, DIR/x_i8.npy, DIR/x_f32.npy
 """
 import os
 import sys
@@ -52,6 +53,18 @@ def main(d, m, k, n):
   %init = linalg.fill ins(%zero : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
   %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%init : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
   return %y : tensor<{m}x{n}xf32>
+}}
+""")
+    # The same GEMM as frontends that quantize themselves write it: i8 x i8
+    # -> i32 linalg.matmul (the accumulator form of the packed kernels).
+    with open(os.path.join(d, "i32.mlir"), "w") as f:
+        f.write(f"""func.func @main(%x: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi32> {{
+  %w = arith.constant dense<{hexblob(w)}> : tensor<{k}x{n}xi8>
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %init = linalg.fill ins(%zero : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%init : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  return %y : tensor<{m}x{n}xi32>
 }}
 """)
     np.save(os.path.join(d, "x_i8.npy"), rng.integers(-128, 128, (m, k), dtype=np.int8))

@@ -74,11 +74,27 @@ def main():
             print(f"{row[0]:<16} {row[1]:>8.4f} {row[2]:>5.0f} {row[3]:>5.0f} {row[4]:>8.4f} "
                   f"{row[5]:>8.2f}x {row[6]:>8.4f} {row[7]:>5.0f} {row[8]:>8.4f} {row[9]:>8.2f}x "
                   f"{row[10]:>8.2f}x", flush=True)
+        integer_ir(tools, tmp, scale)
         conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8)
         bert = bert_layer(tools, bench_bin, tmp, env1, scale)
         scaling(tools, bench_bin, tmp, scale, bert)
     print("\n'vs oneDNN' = oneDNN time / our time (above 1: we are faster); "
           "INT8/FP32 = our FP32 time / our INT8 time.")
+
+
+def integer_ir(tools, tmp, scale):
+    """Already-integer IR: linalg.matmul i8 x i8 -> i32 (the i32 sums) next
+    to the same GEMM as qnn.matmul (requantized to i8), both on the packed
+    kernels."""
+    print(f"\n{'already-integer GEMM':<22} {'linalg.matmul i32 ms':>20} {'qnn.matmul ms':>14} "
+          f"{'ratio':>6}")
+    for m, k, n in [(16, 768, 768), (128, 768, 768)]:
+        d = os.path.join(tmp, f"{m}x{k}x{n}")
+        reps = max(20, int(2e9 / (2.0 * m * k * n))) * scale
+        x = os.path.join(d, "x_i8.npy")
+        i32 = quant_run_ms(tools, os.path.join(d, "i32.mlir"), x, reps)
+        q8 = quant_run_ms(tools, os.path.join(d, "int8.mlir"), x, reps)
+        print(f"{f'{m},{k},{n}':<22} {i32:>20.4f} {q8:>14.4f} {i32 / q8:>5.2f}x", flush=True)
 
 
 def conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8):

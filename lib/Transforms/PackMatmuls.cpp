@@ -662,6 +662,75 @@ struct PackQuantizedDepthwiseConv2D : OpRewritePattern<qnn::Conv2DOp> {
   bool fixedPoint;
 };
 
+/// Whether `value` is a linalg.fill of the integer 0.
+static bool isIntegerZeroFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  return fill && matchPattern(fill.getInputs()[0], m_Zero());
+}
+
+/// An already-integer linalg.matmul, i8 x constant i8 -> i32 into zeros
+/// (signed, linalg's default cast) -> the accumulator form of
+/// qnn.packed_matmul: the same i32 sums on the VNNI kernels. The +128 that
+/// turns the activations into u8 is taken back through the column offsets.
+struct PackIntegerMatmul : OpRewritePattern<linalg::MatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::MatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.hasUserDefinedMaps() || !op.hasPureTensorSemantics() ||
+        op.getCast() != linalg::TypeFn::cast_signed)
+      return rewriter.notifyMatchFailure(op, "not a plain signed matmul");
+    auto lhsType = cast<RankedTensorType>(op.getInputs()[0].getType());
+    auto initType = cast<RankedTensorType>(op.getOutputs()[0].getType());
+    DenseIntElementsAttr weights;
+    if (!lhsType.getElementType().isInteger(8) ||
+        !initType.getElementType().isInteger(32) ||
+        !matchPattern(op.getInputs()[1], m_Constant(&weights)) ||
+        !weights.getElementType().isInteger(8) ||
+        !isIntegerZeroFill(op.getOutputs()[0]))
+      return rewriter.notifyMatchFailure(
+          op, "not i8 x constant i8 -> i32 into zeros");
+    if (lhsType.isDynamicDim(1))
+      return rewriter.notifyMatchFailure(op, "dynamic K");
+    int64_t k = weights.getType().getDimSize(0),
+            n = weights.getType().getDimSize(1);
+    SmallVector<int64_t> values;
+    for (const APInt &w : weights.getValues<APInt>())
+      values.push_back(w.getSExtValue());
+    // Unit scales and zero points: the requantize terms are unused, the
+    // offsets are the sign shift's -128 * column sums.
+    MLIRContext *ctx = getContext();
+    auto unit = quant::UniformQuantizedType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
+        Float32Type::get(ctx), 1.0, 0, -128, 127);
+    std::optional<QuantizedPacking> p =
+        packQuantized(unit, unit, unit, values, SmallVector<int64_t>(n, 0), k,
+                      n, std::nullopt, std::nullopt, /*fixedPoint=*/false);
+    if (!p)
+      return failure();
+    Location loc = op.getLoc();
+    int64_t paddedN = p->tiles * kPanel;
+    Value packedRhs = denseConstant<int8_t>(
+        rewriter, loc, p->packedShape, rewriter.getI8Type(),
+        ArrayRef<int8_t>(p->packed).take_front(
+            ShapedType::getNumElements(p->packedShape)));
+    Value offsets = denseConstant<int32_t>(rewriter, loc, {paddedN},
+                                           rewriter.getI32Type(), p->offsets);
+    Value lhs = op.getInputs()[0];
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, lhs, 0),
+                                    rewriter.getIndexAttr(n)};
+    Value init =
+        tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI32Type());
+    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
+        op, init.getType(), lhs, packedRhs, offsets, /*multipliers=*/Value(),
+        /*shifts=*/Value(), /*row_sum_factors=*/Value(), init,
+        /*lhs_sign_flip=*/true, /*output_unsigned=*/false, IntegerAttr(),
+        IntegerAttr(), IntegerAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+        DenseI64ArrayAttr(), /*depthwise=*/false);
+    return success();
+  }
+};
+
 /// f32 linalg.matmul with constant weights -> float qnn.packed_matmul.
 struct PackFloatMatmul : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -918,7 +987,7 @@ struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
     patterns.add<PackQuantizedConv2D, PackQuantizedDepthwiseConv2D,
                  PackQuantizedMatmul>(&getContext(), fixedPoint);
     patterns.add<PackFloatMatmul, PackFloatConv2D, PackFloatDepthwiseConv2D,
-                 PackFloatBatchMatmul>(&getContext());
+                 PackFloatBatchMatmul, PackIntegerMatmul>(&getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

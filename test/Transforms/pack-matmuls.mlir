@@ -365,3 +365,37 @@ func.func @packs_aligned_transposed_operand(%q: tensor<2x3x4xf32>, %k: tensor<2x
       ins(%q, %k : tensor<2x3x4xf32>, tensor<2x32x4xf32>) outs(%init : tensor<2x3x32xf32>) -> tensor<2x3x32xf32>
   return %s : tensor<2x3x32xf32>
 }
+
+// -----
+
+// An already-integer matmul (i8 x constant i8 -> i32 into zeros): the
+// accumulator form, the activations read as u8 (+128) and the column offsets
+// -128 * column sums of the weights ([1 + 3, 2 + 4] -> [-512, -768]).
+// CHECK-LABEL: func @integer_matmul
+// CHECK: %[[OFFSETS:.*]] = arith.constant dense<[-512, -768, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]> : tensor<16xi32>
+// CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<5x2xi8>, tensor<1x1x64xi8>) offsets(%[[OFFSETS]] : tensor<16xi32>) outs(%{{.*}} : tensor<5x2xi32>) {lhs_sign_flip} -> tensor<5x2xi32>
+func.func @integer_matmul(%a: tensor<5x2xi8>) -> tensor<5x2xi32> {
+  %w = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<5x2xi32>
+  %f = linalg.fill ins(%z : i32) outs(%e : tensor<5x2xi32>) -> tensor<5x2xi32>
+  %y = linalg.matmul ins(%a, %w : tensor<5x2xi8>, tensor<2x2xi8>) outs(%f : tensor<5x2xi32>) -> tensor<5x2xi32>
+  return %y : tensor<5x2xi32>
+}
+
+// -----
+
+// Unsigned operands, or an init that is not zeros: left to the generic lowering.
+// CHECK-LABEL: func @integer_matmul_left
+// CHECK-NOT: qnn.packed_matmul
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+func.func @integer_matmul_left(%a: tensor<5x2xi8>, %acc: tensor<5x2xi32>) -> (tensor<5x2xi32>, tensor<5x2xi32>) {
+  %w = arith.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<5x2xi32>
+  %f = linalg.fill ins(%z : i32) outs(%e : tensor<5x2xi32>) -> tensor<5x2xi32>
+  %u = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %w : tensor<5x2xi8>, tensor<2x2xi8>) outs(%f : tensor<5x2xi32>) -> tensor<5x2xi32>
+  %y = linalg.matmul ins(%a, %w : tensor<5x2xi8>, tensor<2x2xi8>) outs(%acc : tensor<5x2xi32>) -> tensor<5x2xi32>
+  return %u, %y : tensor<5x2xi32>, tensor<5x2xi32>
+}

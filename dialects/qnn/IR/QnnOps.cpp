@@ -17,6 +17,16 @@ using namespace mlir;
 using namespace mlir::qnn;
 using quantopt::StorageRange;
 
+// qnn.packed_matmul's requantize operands (defined below).
+static ParseResult
+parseRequantize(OpAsmParser &parser,
+                std::optional<OpAsmParser::UnresolvedOperand> &offsets,
+                std::optional<OpAsmParser::UnresolvedOperand> &multipliers,
+                Type &offsetsType, Type &multipliersType);
+static void printRequantize(OpAsmPrinter &p, Operation *, Value offsets,
+                            Value multipliers, Type offsetsType,
+                            Type multipliersType);
+
 #define GET_OP_CLASSES
 #include "qnn/IR/QnnOps.cpp.inc"
 
@@ -693,6 +703,48 @@ LogicalResult DynamicQuantizeOp::verify() {
 // PackedMatmulOp
 //===----------------------------------------------------------------------===//
 
+/// `requantize(%offsets, %multipliers : T, T)` (the i8 form),
+/// `offsets(%offsets : T)` (the accumulator form), or nothing (f32).
+static ParseResult
+parseRequantize(OpAsmParser &parser,
+                std::optional<OpAsmParser::UnresolvedOperand> &offsets,
+                std::optional<OpAsmParser::UnresolvedOperand> &multipliers,
+                Type &offsetsType, Type &multipliersType) {
+  if (succeeded(parser.parseOptionalKeyword("requantize"))) {
+    OpAsmParser::UnresolvedOperand o, m;
+    if (parser.parseLParen() || parser.parseOperand(o) ||
+        parser.parseComma() || parser.parseOperand(m) ||
+        parser.parseColon() || parser.parseType(offsetsType) ||
+        parser.parseComma() || parser.parseType(multipliersType) ||
+        parser.parseRParen())
+      return failure();
+    offsets = o;
+    multipliers = m;
+    return success();
+  }
+  if (succeeded(parser.parseOptionalKeyword("offsets"))) {
+    OpAsmParser::UnresolvedOperand o;
+    if (parser.parseLParen() || parser.parseOperand(o) ||
+        parser.parseColon() || parser.parseType(offsetsType) ||
+        parser.parseRParen())
+      return failure();
+    offsets = o;
+  }
+  return success();
+}
+
+static void printRequantize(OpAsmPrinter &p, Operation *, Value offsets,
+                            Value multipliers, Type offsetsType,
+                            Type multipliersType) {
+  if (offsets && multipliers)
+    p << "requantize(" << offsets << ", " << multipliers << " : "
+      << offsetsType << ", " << multipliersType << ")";
+  else if (offsets)
+    p << "offsets(" << offsets << " : " << offsetsType << ")";
+  else if (multipliers)
+    p << "multipliers_without_offsets"; // rejected by the verifier
+}
+
 LogicalResult PackedMatmulOp::verify() {
   auto lhs = cast<ShapedType>(getLhs().getType());
   auto packed = cast<ShapedType>(getPackedRhs().getType());
@@ -741,8 +793,14 @@ LogicalResult PackedMatmulOp::verify() {
   }
   if (!integer && !element.isF32())
     return emitOpError("expects an i8 or f32 lhs");
-  if (packed.getElementType() != element || init.getElementType() != element)
-    return emitOpError("lhs, packed_rhs and init must have one element type");
+  // The accumulator form: i8 operands, the i32 sums themselves as result.
+  bool accumulator = integer && init.getElementType().isInteger(32);
+  if (packed.getElementType() != element ||
+      (init.getElementType() != element && !accumulator))
+    return emitOpError("lhs, packed_rhs and init must have one element type "
+                       "(or an i32 init: the accumulator form)");
+  if (accumulator && (getWindow() || getDepthwise()))
+    return emitOpError("the accumulator form is a plain matmul (no window)");
 
   int64_t tiles = llvm::divideCeilSigned(n, int64_t(16));
   int64_t groups = llvm::divideCeilSigned(k, int64_t(4));
@@ -764,10 +822,17 @@ LogicalResult PackedMatmulOp::verify() {
                          "attributes");
     return success();
   }
-  if (!hasRequantize || !getOutputZeroPoint() || !getOutputMin() ||
-      !getOutputMax())
+  if (accumulator) {
+    if (!getColOffsets() || getMultipliers() || getShifts() ||
+        getOutputZeroPoint() || getOutputMin() || getOutputMax() ||
+        getOutputUnsigned())
+      return emitOpError("the accumulator form takes col_offsets (and "
+                         "row_sum_factors), no requantize");
+  } else if (!hasRequantize || !getOutputZeroPoint() || !getOutputMin() ||
+             !getOutputMax()) {
     return emitOpError("the i8 form needs col_offsets, multipliers, "
                        "output_zero_point, output_min and output_max");
+  }
   auto checkChannels = [&](Value v, Type elementType,
                            StringRef role) -> LogicalResult {
     if (!v)
@@ -790,6 +855,8 @@ LogicalResult PackedMatmulOp::verify() {
       failed(
           checkChannels(getRowSumFactors(), b.getI32Type(), "row_sum_factors")))
     return failure();
+  if (accumulator)
+    return success();
   int64_t lo = getOutputUnsigned() ? 0 : -128,
           hi = getOutputUnsigned() ? 255 : 127;
   int64_t zp = *getOutputZeroPoint(), min = *getOutputMin(),

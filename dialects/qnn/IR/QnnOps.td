@@ -377,6 +377,11 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
     `row_sum_factors` (absent when every weight zero point is 0). The result
     storage is i8 (u8 when `output_unsigned` is set).
 
+    Accumulator form (`lhs` i8, `init` i32, `col_offsets` and optional
+    `row_sum_factors`, no multipliers or output attributes): `y[m, n] =
+    acc`, the i32 sums themselves (what a `linalg.matmul` of i8 x i8 -> i32
+    computes).
+
     Float form (`lhs`, `init` f32): `packed_rhs` is NT x K x 16,
     `packed_rhs[t, k, j] = W[k, 16t + j]`, and `y = init + lhs * W`.
 
@@ -421,8 +426,8 @@ def Qnn_PackedMatmulOp : Qnn_Op<"packed_matmul", [
   let results = (outs Optional<AnyRankedTensor>:$result);
   let assemblyFormat = [{
     `ins` `(` $lhs `,` $packed_rhs `:` type($lhs) `,` type($packed_rhs) `)`
-    (`requantize` `(` $col_offsets^ `,` $multipliers `:` type($col_offsets)
-     `,` type($multipliers) `)`)?
+    custom<Requantize>($col_offsets, $multipliers, type($col_offsets),
+                       type($multipliers))
     (`shifts` `(` $shifts^ `:` type($shifts) `)`)?
     (`row_sums` `(` $row_sum_factors^ `:` type($row_sum_factors) `)`)?
     `outs` `(` $init `:` type($init) `)` attr-dict (`->` type($result)^)?

@@ -531,6 +531,9 @@ private:
       acc =
           arith::AddIOp::create(b, acc, arith::MulIOp::create(b, sum, factors));
     }
+    // The accumulator form stores the sums.
+    if (getElementTypeOrSelf(op.getInit().getType()).isInteger(32))
+      return store(acc, row, column);
     if (op.getShifts())
       return store(requantizeFixedPoint(acc, column), row, column);
     VectorType wideType = vec(kLanes, f64);

@@ -106,3 +106,15 @@ func.func @add_mul(%a: tensor<4x!quant.uniform<i8:f32, 5.000000e-02:-3>>, %b: te
   %m = qnn.mul %a, %b : tensor<4x!quant.uniform<i8:f32, 5.000000e-02:-3>>, tensor<4x!quant.uniform<u8:f32, 2.000000e-02:120>> -> tensor<4x!quant.uniform<i8:f32, 1.000000e-02:5>>
   return %s, %m : tensor<4x!quant.uniform<i8:f32, 4.000000e-02:-128>>, tensor<4x!quant.uniform<i8:f32, 1.000000e-02:5>>
 }
+
+// The three forms of qnn.packed_matmul's requantize operands.
+// CHECK-LABEL: func @packed_matmul_forms
+func.func @packed_matmul_forms(%a: tensor<3x2xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i8: tensor<3x2xi8>, %i32: tensor<3x2xi32>, %f: tensor<3x2xf32>, %wf: tensor<1x2x16xf32>) -> (tensor<3x2xi8>, tensor<3x2xi32>, tensor<3x2xf32>) {
+  // CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<3x2xi8>, tensor<1x1x64xi8>) requantize(%{{.*}}, %{{.*}} : tensor<16xi32>, tensor<16xf64>) outs
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i8 : tensor<3x2xi8>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi8>
+  // CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<3x2xi8>, tensor<1x1x64xi8>) offsets(%{{.*}} : tensor<16xi32>) outs(%{{.*}} : tensor<3x2xi32>) {lhs_sign_flip}
+  %acc = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) offsets(%o : tensor<16xi32>) outs(%i32 : tensor<3x2xi32>) {lhs_sign_flip} -> tensor<3x2xi32>
+  // CHECK: qnn.packed_matmul ins(%{{.*}}, %{{.*}} : tensor<3x2xf32>, tensor<1x2x16xf32>) outs
+  %z = qnn.packed_matmul ins(%f, %wf : tensor<3x2xf32>, tensor<1x2x16xf32>) outs(%f : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y, %acc, %z : tensor<3x2xi8>, tensor<3x2xi32>, tensor<3x2xf32>
+}

@@ -215,3 +215,27 @@ func.func @depthwise_packed_shape(%x: tensor<1x4x4x16xi8>, %w: tensor<1x3x64xi8>
   %y = qnn.packed_matmul ins(%x, %w : tensor<1x4x4x16xi8>, tensor<1x3x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<1x2x2x16xi8>) {depthwise, output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64, window = array<i64: 3, 3>} -> tensor<1x2x2x16xi8>
   return %y : tensor<1x2x2x16xi8>
 }
+
+// -----
+
+func.func @accumulator_with_multipliers(%a: tensor<3x2xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %m: tensor<16xf64>, %i: tensor<3x2xi32>) -> tensor<3x2xi32> {
+  // expected-error @+1 {{the accumulator form takes col_offsets (and row_sum_factors), no requantize}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) requantize(%o, %m : tensor<16xi32>, tensor<16xf64>) outs(%i : tensor<3x2xi32>) {output_zero_point = 0 : i64, output_min = -128 : i64, output_max = 127 : i64} -> tensor<3x2xi32>
+  return %y : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @accumulator_without_offsets(%a: tensor<3x2xi8>, %w: tensor<1x1x64xi8>, %i: tensor<3x2xi32>) -> tensor<3x2xi32> {
+  // expected-error @+1 {{the accumulator form takes col_offsets (and row_sum_factors), no requantize}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<3x2xi8>, tensor<1x1x64xi8>) outs(%i : tensor<3x2xi32>) -> tensor<3x2xi32>
+  return %y : tensor<3x2xi32>
+}
+
+// -----
+
+func.func @accumulator_window(%a: tensor<1x3x3x4xi8>, %w: tensor<1x1x64xi8>, %o: tensor<16xi32>, %i: tensor<1x3x3x2xi32>) -> tensor<1x3x3x2xi32> {
+  // expected-error @+1 {{the accumulator form is a plain matmul (no window)}}
+  %y = qnn.packed_matmul ins(%a, %w : tensor<1x3x3x4xi8>, tensor<1x1x64xi8>) offsets(%o : tensor<16xi32>) outs(%i : tensor<1x3x3x2xi32>) {window = array<i64: 1, 1>} -> tensor<1x3x3x2xi32>
+  return %y : tensor<1x3x3x2xi32>
+}
