@@ -668,66 +668,110 @@ static bool isIntegerZeroFill(Value value) {
   return fill && matchPattern(fill.getInputs()[0], m_Zero());
 }
 
-/// An already-integer linalg.matmul, i8 x constant i8 -> i32 into zeros
-/// (signed, linalg's default cast) -> the accumulator form of
+/// `op` (an integer matmul of `lhs` i8 and constant i8 `weights` K x N into
+/// zeros, signed, with zero points `za` and `zb`) -> the accumulator form of
 /// qnn.packed_matmul: the same i32 sums on the VNNI kernels. The +128 that
-/// turns the activations into u8 is taken back through the column offsets.
+/// turns the activations into u8 and the zero points move into the column
+/// offsets (and row-sum factors when zb != 0), as for qnn.matmul.
+static LogicalResult packAsAccumulator(PatternRewriter &rewriter,
+                                       Operation *op, Value lhs,
+                                       DenseIntElementsAttr weights,
+                                       int64_t za, int64_t zb) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  if (lhsType.isDynamicDim(1))
+    return rewriter.notifyMatchFailure(op, "dynamic K");
+  if (za < -128 || za > 127 || zb < -128 || zb > 127)
+    return rewriter.notifyMatchFailure(op, "zero point outside i8");
+  int64_t k = weights.getType().getDimSize(0),
+          n = weights.getType().getDimSize(1);
+  SmallVector<int64_t> values;
+  for (const APInt &w : weights.getValues<APInt>())
+    values.push_back(w.getSExtValue());
+  // Unit scales: the requantize terms are unused.
+  MLIRContext *ctx = rewriter.getContext();
+  auto type = [&](int64_t zp) {
+    return quant::UniformQuantizedType::get(
+        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
+        Float32Type::get(ctx), 1.0, zp, -128, 127);
+  };
+  std::optional<QuantizedPacking> p =
+      packQuantized(type(za), type(zb), type(0), values,
+                    SmallVector<int64_t>(n, 0), k, n, std::nullopt,
+                    std::nullopt, /*fixedPoint=*/false);
+  if (!p)
+    return failure();
+  Location loc = op->getLoc();
+  Type i32 = rewriter.getI32Type();
+  int64_t paddedN = p->tiles * kPanel;
+  Value packedRhs = denseConstant<int8_t>(
+      rewriter, loc, p->packedShape, rewriter.getI8Type(),
+      ArrayRef<int8_t>(p->packed).take_front(
+          ShapedType::getNumElements(p->packedShape)));
+  Value offsets = denseConstant<int32_t>(rewriter, loc, {paddedN}, i32,
+                                         p->offsets);
+  Value rowFactors =
+      p->anyWeightZeroPoint
+          ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p->rowFactors)
+          : Value();
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, lhs, 0),
+                                  rewriter.getIndexAttr(n)};
+  Value init = tensor::EmptyOp::create(rewriter, loc, sizes, i32);
+  rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
+      op, init.getType(), lhs, packedRhs, offsets, /*multipliers=*/Value(),
+      /*shifts=*/Value(), rowFactors, init,
+      /*lhs_sign_flip=*/true, /*output_unsigned=*/false, IntegerAttr(),
+      IntegerAttr(), IntegerAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+      DenseI64ArrayAttr(), /*depthwise=*/false);
+  return success();
+}
+
+/// The constant i8 weights of an integer matmul with an i8 lhs and an i32
+/// init of zeros.
+static DenseIntElementsAttr integerMatmulWeights(linalg::LinalgOp op) {
+  auto lhsType = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  auto initType = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  DenseIntElementsAttr weights;
+  if (!op.hasPureTensorSemantics() || !lhsType.getElementType().isInteger(8) ||
+      !initType.getElementType().isInteger(32) ||
+      !matchPattern(op.getDpsInputs()[1], m_Constant(&weights)) ||
+      !weights.getElementType().isInteger(8) ||
+      !isIntegerZeroFill(op.getDpsInits()[0]))
+    return {};
+  return weights;
+}
+
+/// An already-integer linalg.matmul, i8 x constant i8 -> i32 into zeros
+/// (signed, linalg's default cast) -> the accumulator form.
 struct PackIntegerMatmul : OpRewritePattern<linalg::MatmulOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(linalg::MatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (op.hasUserDefinedMaps() || !op.hasPureTensorSemantics() ||
-        op.getCast() != linalg::TypeFn::cast_signed)
+    if (op.hasUserDefinedMaps() || op.getCast() != linalg::TypeFn::cast_signed)
       return rewriter.notifyMatchFailure(op, "not a plain signed matmul");
-    auto lhsType = cast<RankedTensorType>(op.getInputs()[0].getType());
-    auto initType = cast<RankedTensorType>(op.getOutputs()[0].getType());
-    DenseIntElementsAttr weights;
-    if (!lhsType.getElementType().isInteger(8) ||
-        !initType.getElementType().isInteger(32) ||
-        !matchPattern(op.getInputs()[1], m_Constant(&weights)) ||
-        !weights.getElementType().isInteger(8) ||
-        !isIntegerZeroFill(op.getOutputs()[0]))
+    DenseIntElementsAttr weights = integerMatmulWeights(op);
+    if (!weights)
       return rewriter.notifyMatchFailure(
           op, "not i8 x constant i8 -> i32 into zeros");
-    if (lhsType.isDynamicDim(1))
-      return rewriter.notifyMatchFailure(op, "dynamic K");
-    int64_t k = weights.getType().getDimSize(0),
-            n = weights.getType().getDimSize(1);
-    SmallVector<int64_t> values;
-    for (const APInt &w : weights.getValues<APInt>())
-      values.push_back(w.getSExtValue());
-    // Unit scales and zero points: the requantize terms are unused, the
-    // offsets are the sign shift's -128 * column sums.
-    MLIRContext *ctx = getContext();
-    auto unit = quant::UniformQuantizedType::get(
-        quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
-        Float32Type::get(ctx), 1.0, 0, -128, 127);
-    std::optional<QuantizedPacking> p =
-        packQuantized(unit, unit, unit, values, SmallVector<int64_t>(n, 0), k,
-                      n, std::nullopt, std::nullopt, /*fixedPoint=*/false);
-    if (!p)
-      return failure();
-    Location loc = op.getLoc();
-    int64_t paddedN = p->tiles * kPanel;
-    Value packedRhs = denseConstant<int8_t>(
-        rewriter, loc, p->packedShape, rewriter.getI8Type(),
-        ArrayRef<int8_t>(p->packed).take_front(
-            ShapedType::getNumElements(p->packedShape)));
-    Value offsets = denseConstant<int32_t>(rewriter, loc, {paddedN},
-                                           rewriter.getI32Type(), p->offsets);
-    Value lhs = op.getInputs()[0];
-    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, lhs, 0),
-                                    rewriter.getIndexAttr(n)};
-    Value init =
-        tensor::EmptyOp::create(rewriter, loc, sizes, rewriter.getI32Type());
-    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
-        op, init.getType(), lhs, packedRhs, offsets, /*multipliers=*/Value(),
-        /*shifts=*/Value(), /*row_sum_factors=*/Value(), init,
-        /*lhs_sign_flip=*/true, /*output_unsigned=*/false, IntegerAttr(),
-        IntegerAttr(), IntegerAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
-        DenseI64ArrayAttr(), /*depthwise=*/false);
-    return success();
+    return packAsAccumulator(rewriter, op, op.getInputs()[0], weights, 0, 0);
+  }
+};
+
+/// Upstream's linalg.quantized_matmul with constant zero points, the same
+/// way: sum (a - za)(w - zb) in i32.
+struct PackQuantizedLinalgMatmul : OpRewritePattern<linalg::QuantizedMatmulOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::QuantizedMatmulOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseIntElementsAttr weights = integerMatmulWeights(op);
+    IntegerAttr za, zb;
+    if (!weights || !matchPattern(op.getInputs()[2], m_Constant(&za)) ||
+        !matchPattern(op.getInputs()[3], m_Constant(&zb)))
+      return rewriter.notifyMatchFailure(
+          op, "not i8 x constant i8 -> i32 into zeros, constant zero points");
+    return packAsAccumulator(rewriter, op, op.getInputs()[0], weights,
+                             za.getInt(), zb.getInt());
   }
 };
 
@@ -987,7 +1031,8 @@ struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
     patterns.add<PackQuantizedConv2D, PackQuantizedDepthwiseConv2D,
                  PackQuantizedMatmul>(&getContext(), fixedPoint);
     patterns.add<PackFloatMatmul, PackFloatConv2D, PackFloatDepthwiseConv2D,
-                 PackFloatBatchMatmul, PackIntegerMatmul>(&getContext());
+                 PackFloatBatchMatmul, PackIntegerMatmul,
+                 PackQuantizedLinalgMatmul>(&getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

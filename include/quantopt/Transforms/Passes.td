@@ -399,6 +399,11 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       same padded u8 input, the filter as (KH * KW) x C in 16-channel
       panels, the requantize terms folded as for a matmul. Other depthwise
       convolutions stay convolutions.
+    - an already-integer `linalg.matmul` (i8 x constant i8 -> i32 into
+      zeros, signed) or `linalg.quantized_matmul` (constant zero points):
+      the accumulator form of `qnn.packed_matmul`, the sign shift and zero
+      points folded into column offsets and row-sum factors; the result is
+      the same i32 sums.
     - f32 `linalg.matmul` (default indexing maps): the weights become
       16-column panels.
     - f32 `linalg.conv_2d_nhwc_hwcf` with a constant filter: the float
