@@ -611,6 +611,72 @@ struct TransposeOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
   }
 };
 
+/// reshape / transpose (dequantize(a))  =>  dequantize(the same on the
+/// storage integers), for per-tensor types: moving values commutes with the
+/// elementwise dequantize, and the op that reads the result then sees a
+/// dequantized value (a QDQ model's Flatten before its Gemm).
+template <typename OpTy>
+struct SinkDequantizeBelowMove : OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op->getOperand(0).template getDefiningOp<qnn::DequantizeOp>();
+    if (!dq || !isa<quant::UniformQuantizedType>(
+                   dq.getInput().getType().getElementType()))
+      return rewriter.notifyMatchFailure(op, "not a per-tensor dequantize");
+    Location loc = op.getLoc();
+    auto outType = cast<RankedTensorType>(op->getResult(0).getType());
+    Value moved = onStorage(
+        rewriter, loc, dq.getInput(), outType.getShape(),
+        [&](Value ints, Value init) -> Value {
+          IRMapping mapping;
+          mapping.map(op->getOperand(0), ints);
+          if (auto transpose = dyn_cast<linalg::TransposeOp>(*op))
+            return linalg::TransposeOp::create(rewriter, loc, ints, init,
+                                               transpose.getPermutation())
+                ->getResult(0);
+          Operation *clone = rewriter.clone(*op, mapping);
+          clone->getResult(0).setType(outType.clone(
+              cast<RankedTensorType>(ints.getType()).getElementType()));
+          return clone->getResult(0);
+        });
+    rewriter.replaceOpWithNewOp<qnn::DequantizeOp>(op, outType, moved);
+    return success();
+  }
+};
+
+/// quantize(transpose(x))  =>  transpose(quantize(x)) on the storage
+/// integers (per-tensor): the quantize then reads the op before the
+/// transpose (a QDQ model's depthwise convolution, which the importer
+/// writes NHWC between transposes).
+struct HoistQuantizeAboveTranspose : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto transpose = quantize.getInput().getDefiningOp<linalg::TransposeOp>();
+    auto qType =
+        dyn_cast<quant::UniformQuantizedType>(quantize.getType().getElementType());
+    if (!transpose || !quantize.getInput().hasOneUse() || !qType ||
+        transpose.getInput().getDefiningOp<qnn::DequantizeOp>())
+      return rewriter.notifyMatchFailure(quantize, "not a transposed value");
+    Location loc = transpose.getLoc();
+    auto inType = cast<RankedTensorType>(transpose.getInput().getType());
+    Value q = qnn::QuantizeOp::create(rewriter, quantize.getLoc(),
+                                      inType.clone(qType), transpose.getInput());
+    Value moved = onStorage(
+        rewriter, loc, q, quantize.getType().getShape(),
+        [&](Value ints, Value init) -> Value {
+          return linalg::TransposeOp::create(rewriter, loc, ints, init,
+                                             transpose.getPermutation())
+              ->getResult(0);
+        });
+    rewriter.replaceOp(quantize, moved);
+    return success();
+  }
+};
+
 /// dequantize(a_i) -> tensor.concat -> quantize  =>  each a_i requantized to
 /// the output type (a common scale), then concatenated.
 struct ConcatOnQuantized : OpRewritePattern<qnn::QuantizeOp> {
@@ -799,7 +865,11 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
                  MoveQuantizedValues<tensor::ExtractSliceOp>,
                  MaxPoolOnIntegers<linalg::PoolingNhwcMaxOp>,
                  MaxPoolOnIntegers<linalg::PoolingNchwMaxOp>,
-                 TransposeOnIntegers, ConcatOnQuantized>(ctx);
+                 TransposeOnIntegers, ConcatOnQuantized,
+                 SinkDequantizeBelowMove<tensor::CollapseShapeOp>,
+                 SinkDequantizeBelowMove<tensor::ExpandShapeOp>,
+                 SinkDequantizeBelowMove<linalg::TransposeOp>,
+                 HoistQuantizeAboveTranspose>(ctx);
     patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(
         ctx, excluded, state, "nhwc_hwcf", "conv");

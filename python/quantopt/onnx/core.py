@@ -81,6 +81,9 @@ class Importer(Checks):
         self.elems = {}       # onnx name -> element type (default f32)
         self.arg_types = {}   # graph input name -> element type decided by its users
         self.consts = {}      # onnx name -> numpy array (initializers / Constant)
+        # onnx name -> the DequantizeLinear node that dequantizes a constant
+        # (a QDQ model's weights)
+        self.dequantized_consts = {}
         self.graph_inputs, self.graph_input_types = {}, {}
         self.node = None      # the node being imported (for internal errors)
         self.counter = 0
@@ -114,6 +117,10 @@ class Importer(Checks):
             self.emit(f"{ssa} = arith.constant dense<{_dense(arr)}> : {_ttype(arr.shape)}")
             self.values[name] = (ssa, list(arr.shape))
             return self.values[name]
+        if name in self.dequantized_consts:
+            values, ssa = self.weight(node, name, "the value")
+            self.values[name] = (ssa, list(values.shape))
+            return self.values[name]
         self.fail(node, f"input '{name}' is not defined")
 
     def float_input(self, node, name):
@@ -128,6 +135,8 @@ class Importer(Checks):
             return self.values[name][1]
         if name in self.consts:
             return list(self.consts[name].shape)
+        if name in self.dequantized_consts:
+            return list(self.consts[self.dequantized_consts[name].input[0]].shape)
         return self.graph_inputs.get(name)
 
     def elem(self, name):
@@ -317,6 +326,50 @@ class Importer(Checks):
         pairs = ", ".join(f"{float(v)!r}:{int(z)}" for v, z in zip(scale, zp))
         return f"!quant.uniform<{storage}:f32:{axis}, {{{pairs}}}>"
 
+    def weight(self, node, name, what, perm=None, shape=None):
+        """The constant weights `name` of a matmul or convolution as
+        (numpy values, ssa or None): a float constant (ssa None: the caller
+        emits it), or, in a QDQ model, the DequantizeLinear of an 8-bit
+        constant, emitted here as qnn.dequantize of the stored integers
+        permuted by `perm` and reshaped to `shape` (unit dimensions only), so
+        that quant-rewrite-int8 uses the model's own integer weights."""
+        dq = self.dequantized_consts.get(name)
+        if dq is None:
+            w = self.constant(node, name, what)
+            if perm is not None:
+                w = w.transpose(perm)
+            return (w.reshape(shape) if shape is not None else w), None
+        q = self.consts[dq.input[0]]
+        scale_name, zp_name = dq.input[1], self.optional_input(dq, 2)
+        axis = self.axis(dq, self.attr_int(dq, "axis", 1), q.ndim)
+        scale = np.asarray(self.consts[scale_name]).reshape(-1)
+        perm = list(range(q.ndim)) if perm is None else list(perm)
+        stored = q.transpose(perm)
+        new_axis = perm.index(axis)
+        if shape is not None:
+            if [d for d in shape if d != 1] != [d for d in stored.shape if d != 1]:
+                self.fail(node, f"internal: {list(stored.shape)} -> {shape} drops more than unit dims")
+            # The axis keeps its place among the non-unit dimensions.
+            if scale.size > 1:
+                before = sum(1 for d in stored.shape[:new_axis] if d != 1)
+                new_axis = [i for i, d in enumerate(shape) if d != 1][before]
+            stored = stored.reshape(shape)
+        qt = self.qtype(dq, scale_name, zp_name, new_axis, list(stored.shape), data=dq.input[0])
+        # Signless i8 storage holds u8 values too, as in quantized().
+        storage, values = "i8", stored.astype(np.int64)
+        c, cast, r = self.fresh("cst"), self.fresh("q"), self.fresh("d")
+        self.emit(f"{c} = arith.constant dense<{_dense(values)}> : {_ttype(stored.shape, storage)}")
+        self.emit(f"{cast} = quant.scast {c} : {_ttype(stored.shape, storage)} to {_ttype(stored.shape, qt)}")
+        self.emit(f"{r} = qnn.dequantize {cast} : {_ttype(stored.shape, qt)} -> {_ttype(stored.shape)} "
+                  f"{_loc(dq.name)}")
+        zp = np.asarray(self.consts[zp_name]).reshape(-1) if zp_name else np.zeros(1)
+        view = [1] * stored.ndim
+        if scale.size > 1:
+            view[new_axis] = scale.size
+        f32 = (stored.astype(np.int64) - zp.astype(np.int64).reshape(view if zp.size > 1 else ())) \
+            .astype(np.float32) * scale.astype(np.float32).reshape(view if scale.size > 1 else ())
+        return f32, r
+
     def quantized(self, node, name, qt):
         """The value `name` as a tensor of quantized type `qt`: a typed
         argument, a quantized result, or a constant given as storage ints."""
@@ -415,6 +468,8 @@ class Importer(Checks):
         outs = []
         names = [out.name for out in self.graph.output]
         for name in names + [n for n in self.expose if n not in names]:
+            if name not in self.values and name in self.dequantized_consts:
+                self.materialize(name, self.dequantized_consts[name])
             if name not in self.values:
                 what = "graph output" if name in names else "value to expose"
                 raise ImportError_(f"{what} '{mlir_string(name)}' is not computed")

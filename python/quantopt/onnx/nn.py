@@ -20,12 +20,13 @@ def gemm(imp, node):
     a, a_shape = imp.materialize(node.input[0], node)
     if len(a_shape) != 2:
         imp.fail(node, f"A must be 2-D, not of shape {a_shape}")
-    w = imp.constant(node, node.input[1], "the weight (B)", ndim=2)
-    if imp.attr_int(node, "transB", 0, 0, 1):
-        w = w.T
+    if imp.shape_of(node.input[1]) is None or len(imp.shape_of(node.input[1])) != 2:
+        imp.fail(node, "the weight (B) must be a 2-D constant")
+    trans = imp.attr_int(node, "transB", 0, 0, 1)
+    w, wssa = imp.weight(node, node.input[1], "the weight (B)", perm=[1, 0] if trans else None)
     c = imp.optional_input(node, 2)
     b = imp.constant(node, c, "the bias (C)") if c else None
-    return matmul(imp, node, a, a_shape, w.astype(np.float32), b)
+    return matmul(imp, node, a, a_shape, w.astype(np.float32), b, wssa)
 
 
 @register("MatMul", float_only=True)
@@ -33,25 +34,29 @@ def matmul_op(imp, node):
     imp.check_attrs(node, set())
     imp.inputs(node, 2)
     a, a_shape = imp.materialize(node.input[0], node)
-    w = imp.const_value(node.input[1])
-    if w is None or len(a_shape) < 2 or w.ndim != 2:
+    w_shape = imp.shape_of(node.input[1])
+    constant = imp.const_value(node.input[1]) is not None or node.input[1] in imp.dequantized_consts
+    if not constant or len(a_shape) < 2 or len(w_shape) != 2:
         imp.fail(node, "only activations (2-D or more) times constant 2-D weights are supported")
-    w = imp.constant(node, node.input[1], "the weight")
+    w, wssa = imp.weight(node, node.input[1], "the weight")
     # Leading dimensions of the activations fold into its rows.
     rows, lead = int(np.prod(a_shape[:-1])), [list(range(len(a_shape) - 1)), [len(a_shape) - 1]]
     a2 = imp.reshape(a, a_shape, [rows, a_shape[-1]], lead, expand=False)
-    r, _ = matmul(imp, node, a2, [rows, a_shape[-1]], w.astype(np.float32), None)
+    r, _ = matmul(imp, node, a2, [rows, a_shape[-1]], w.astype(np.float32), None, wssa)
     out = a_shape[:-1] + [w.shape[1]]
     return imp.reshape(r, [rows, w.shape[1]], out, lead, expand=True), out
 
 
-def matmul(imp, node, a, a_shape, w, bias):
+def matmul(imp, node, a, a_shape, w, bias, wssa=None):
+    """a x w (+ bias); `wssa` is the weights' value when already emitted
+    (a QDQ model's dequantized weights), else w is emitted as a constant."""
     m, k = a_shape
     if w.shape[0] != k:
         imp.fail(node, f"K mismatch: {a_shape} x {list(w.shape)}")
     n = w.shape[1]
-    wssa = imp.fresh("w")
-    imp.emit(f"{wssa} = arith.constant dense<{_dense(w)}> : {_ttype(w.shape)}")
+    if wssa is None:
+        wssa = imp.fresh("w")
+        imp.emit(f"{wssa} = arith.constant dense<{_dense(w)}> : {_ttype(w.shape)}")
     z = imp.zeros([m, n])
     r = imp.fresh("mm")
     imp.emit(f"{r} = linalg.matmul ins({a}, {wssa} : {_ttype(a_shape)}, {_ttype(w.shape)}) "
@@ -106,10 +111,13 @@ def conv(imp, node):
     imp.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
     imp.inputs(node, 2, 1)
     x, xs = imp.materialize(node.input[0], node)
-    w = imp.const_value(node.input[1])
-    if w is None or w.ndim != 4 or len(xs) != 4:
+    w_shape = imp.shape_of(node.input[1])
+    constant = imp.const_value(node.input[1]) is not None or node.input[1] in imp.dequantized_consts
+    if not constant or w_shape is None or len(w_shape) != 4 or len(xs) != 4:
         imp.fail(node, "only 2-D convolutions (NCHW) with constant weights are supported")
-    w = imp.constant(node, node.input[1], "the weight")
+    w = imp.const_value(node.input[1])
+    w = imp.constant(node, node.input[1], "the weight") if w is not None else \
+        np.zeros(w_shape, np.float32)  # the shape only: the values come from weight()
     group = imp.attr_int(node, "group", 1, lo=1)
     if xs[1] != w.shape[1] * group or w.shape[0] % group:
         imp.fail(node, f"channels of {xs} and {list(w.shape)} do not match group {group}")
@@ -124,8 +132,10 @@ def conv(imp, node):
     if group > 1 and group == xs[1] == w.shape[0]:
         return depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil)
     x, xs = imp.pad(x, xs, pads, "%zero")
-    wssa = imp.fresh("w")
-    imp.emit(f"{wssa} = arith.constant dense<{_dense(w.astype(np.float32))}> : {_ttype(w.shape)}")
+    w, wssa = imp.weight(node, node.input[1], "the weight")
+    if wssa is None:
+        wssa = imp.fresh("w")
+        imp.emit(f"{wssa} = arith.constant dense<{_dense(w.astype(np.float32))}> : {_ttype(w.shape)}")
     r, out = emit_conv(imp, node, x, xs, wssa, list(w.shape), group, strides, dil, "f32")
     if bias is None:
         return r, out
@@ -149,9 +159,13 @@ def depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil):
     oh = (xs[1] - dil[0] * (kh - 1) - 1) // strides[0] + 1
     ow = (xs[2] - dil[1] * (kw - 1) - 1) // strides[1] + 1
     out = [xs[0], oh, ow, xs[3]]
-    wd = w[:, 0].transpose(1, 2, 0).astype(np.float32)  # KH x KW x C
-    wssa, r = imp.fresh("w"), imp.fresh("conv")
-    imp.emit(f"{wssa} = arith.constant dense<{_dense(wd)}> : {_ttype(wd.shape)}")
+    # C x 1 x KH x KW -> KH x KW x C
+    wd, wssa = imp.weight(node, node.input[1], "the weight", perm=[2, 3, 0, 1], shape=[kh, kw, xs[3]])
+    wd = wd.astype(np.float32)
+    r = imp.fresh("conv")
+    if wssa is None:
+        wssa = imp.fresh("w")
+        imp.emit(f"{wssa} = arith.constant dense<{_dense(wd)}> : {_ttype(wd.shape)}")
     z = imp.zeros(out)
     imp.emit(f"{r} = linalg.depthwise_conv_2d_nhwc_hwc {{dilations = dense<{dil}> : tensor<2xi64>, "
              f"strides = dense<{strides}> : tensor<2xi64>}} ins({x}, {wssa} : {_ttype(xs)}, "

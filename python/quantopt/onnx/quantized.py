@@ -74,11 +74,47 @@ def quantize_linear(imp, node):
     return r, shape
 
 
+def _fold_int32_dequantize(imp, node):
+    """DequantizeLinear of an int32 constant (a QDQ model's bias, at scale
+    input_scale * weight_scale): the f32 values, computed now as the
+    contract's dequantize does ((q - zp) * scale in f32)."""
+    q = imp.consts[node.input[0]]
+    scale = imp.const_value(node.input[1])
+    if scale is None:
+        imp.fail(node, f"scale '{node.input[1]}' must be a constant")
+    zp_name = imp.optional_input(node, 2)
+    zp = imp.const_value(zp_name) if zp_name else np.zeros((), np.int32)
+    if zp is None:
+        imp.fail(node, f"zero point '{zp_name}' must be a constant")
+    scale = np.asarray(scale, np.float32)
+    imp.check_scale(node, node.input[1], scale)
+    zp = np.asarray(zp).astype(np.int64)
+    if scale.size > 1:
+        axis = imp.axis(node, imp.attr_int(node, "axis", 1), q.ndim)
+        if q.shape[axis] != scale.size or zp.size not in (1, scale.size):
+            imp.fail(node, f"{scale.size} scales for the {q.shape[axis]} elements of axis {axis}")
+        view = [1] * q.ndim
+        view[axis] = scale.size
+        scale, zp = scale.reshape(view), zp.reshape(view if zp.size > 1 else ())
+    values = (q.astype(np.int64) - zp).astype(np.float32) * scale
+    imp.consts[node.output[0]] = values.astype(np.float32)
+    return None
+
+
 @register("DequantizeLinear", argument_types=_dequantize_args)
 def dequantize_linear(imp, node):
     imp.check_attrs(node, {"axis"})
     imp.inputs(node, 2, 1)
     name = node.input[0]
+    if name in imp.consts and imp.consts[name].dtype == np.int32:
+        return _fold_int32_dequantize(imp, node)
+    if name in imp.consts and imp.consts[name].dtype in (np.int8, np.uint8):
+        # A QDQ model's weights: emitted where they are used, by matmuls and
+        # convolutions in the layout they read (Importer.weight).
+        imp.qtype(node, node.input[1], imp.optional_input(node, 2), imp.attr_int(node, "axis", 1),
+                  list(imp.consts[name].shape), data=name)  # checked now
+        imp.dequantized_consts[node.output[0]] = node
+        return None
     shape = imp.defined_shape(node, name)
     qt = imp.qtype(node, node.input[1], imp.optional_input(node, 2), imp.attr_int(node, "axis", 1), shape,
                    data=name)
