@@ -30,8 +30,11 @@ FLOAT = "--float" in sys.argv[3:]
 MODULES = ["quantizelinear", "dequantizelinear", "dynamicquantizelinear",
            "matmulinteger", "qlinearmatmul", "qlinearconv", "convinteger"]
 FLOAT_MODULES = ["conv", "maxpool", "averagepool", "gemm", "layernormalization", "reducemean", "pow", "sqrt",
-                 "erf", "concat", "slice", "gather"]
-# Float cases outside the supported subset, each refused with an error.
+                 "erf", "concat", "slice", "gather", "add", "sub", "mul", "div", "max", "min", "prelu", "relu",
+                 "leakyrelu", "elu", "selu", "hardsigmoid", "hardswish", "softplus", "softsign", "sigmoid",
+                 "tanh", "neg", "abs", "exp", "log", "reciprocal", "floor", "ceil"]
+# Float cases outside the supported subset (integer, f16 and f64 data
+# among them), each refused with an error.
 EXPECTED_UNSUPPORTED = {
     "test_maxpool_1d_default", "test_maxpool_3d_default", "test_averagepool_1d_default",
     "test_averagepool_3d_default",  # only 2-D pooling
@@ -41,7 +44,9 @@ EXPECTED_UNSUPPORTED = {
     "test_pow_types_int64_int64", "test_pow_types_int64_float32",  # integer data
     "test_gemm_all_attributes", "test_gemm_alpha", "test_gemm_beta", "test_gemm_transposeA",
     "test_slice_start_out_of_bounds",  # an empty result
-}
+    "test_add_uint8", "test_sub_uint8", "test_mul_uint8", "test_div_uint8",  # integer data
+} | {f"test_{op}_{t}" for op in ("max", "min")
+     for t in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float64")}
 cases = []
 CHUNK = 8  # float cases per compiled model
 

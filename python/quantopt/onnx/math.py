@@ -1,6 +1,8 @@
 """Elementwise and reduction ONNX operators on f32 tensors: Add, Sub, Mul,
-Div, Pow (NumPy broadcasting), Relu, Sigmoid, Tanh, Clip, Sqrt, Erf,
-ReduceMean. Each elementwise op is one linalg.generic.
+Div, Pow, PRelu, Max, Min (NumPy broadcasting), Relu, LeakyRelu, Elu, Selu,
+HardSigmoid, HardSwish, Softplus, Softsign, Sigmoid, Tanh, Clip, Sqrt, Erf,
+Neg, Abs, Exp, Log, Reciprocal, Floor, Ceil, ReduceMean. Each elementwise op
+is one linalg.generic.
 """
 import numpy as np
 
@@ -49,6 +51,149 @@ def unary(imp, node, body):
 def _unary_op(imp, node, inputs=1):
     imp.check_attrs(node, set())
     imp.inputs(node, 1, inputs - 1)
+
+
+def variadic(imp, node, op):
+    """Max / Min of one or more inputs, broadcast together."""
+    imp.check_attrs(node, set())
+    if not node.input:
+        imp.fail(node, "needs at least one input")
+    values = [imp.materialize(name, node) for name in node.input]
+    try:
+        shape = list(np.broadcast_shapes(*(tuple(v[1]) for v in values)))
+    except ValueError:
+        imp.fail(node, f"shapes {[v[1] for v in values]} do not broadcast")
+    body, cur = [], "%a0"
+    for i in range(1, len(values)):
+        body.append(f"%r{i} = arith.{op} {cur}, %a{i} : f32")
+        cur = f"%r{i}"
+    body.append(f"linalg.yield {cur} : f32")
+    return imp.elementwise(node, values, body, shape), shape
+
+
+@register("Max", float_only=True)
+def maximum(imp, node):
+    return variadic(imp, node, "maximumf")
+
+
+@register("Min", float_only=True)
+def minimum(imp, node):
+    return variadic(imp, node, "minimumf")
+
+
+@register("PRelu", float_only=True)
+def prelu(imp, node):
+    """x < 0 ? slope * x : x, the slope broadcast (per channel, usually)."""
+    imp.check_attrs(node, set())
+    imp.inputs(node, 2)
+    a = imp.materialize(node.input[0], node)
+    b = imp.materialize(node.input[1], node)
+    try:
+        shape = list(np.broadcast_shapes(tuple(a[1]), tuple(b[1])))
+    except ValueError:
+        imp.fail(node, f"shapes {a[1]} and {b[1]} do not broadcast")
+    if shape != list(a[1]):
+        imp.fail(node, f"the slope {b[1]} broadcasts beyond the input {a[1]}")
+    body = ["%m = arith.mulf %a0, %a1 : f32", "%neg = arith.cmpf olt, %a0, %zero : f32",
+            "%s = arith.select %neg, %m, %a0 : f32", "linalg.yield %s : f32"]
+    return imp.elementwise(node, [a, b], body, shape), shape
+
+
+def _with_attrs(imp, node, names):
+    """check_attrs + one input, and the float attributes' values."""
+    imp.check_attrs(node, set(names))
+    imp.inputs(node, 1)
+    return [imp.attr_float(node, n, d) for n, d in names.items()]
+
+
+def _const(name, value):
+    return f"%{name} = arith.constant {_f32(value, 'e')} : f32"
+
+
+@register("LeakyRelu", float_only=True)
+def leaky_relu(imp, node):
+    (alpha,) = _with_attrs(imp, node, {"alpha": 0.01})
+    return unary(imp, node, [_const("alpha", alpha), "%m = arith.mulf %a0, %alpha : f32",
+                             "%neg = arith.cmpf olt, %a0, %zero : f32", "%y = arith.select %neg, %m, %a0 : f32"])
+
+
+def _expm1_body(alpha_name):
+    """alpha * (exp(x) - 1) as %em."""
+    return ["%e = math.exp %a0 : f32", "%one = arith.constant 1.0 : f32", "%em1 = arith.subf %e, %one : f32",
+            f"%em = arith.mulf %em1, {alpha_name} : f32"]
+
+
+@register("Elu", float_only=True)
+def elu(imp, node):
+    (alpha,) = _with_attrs(imp, node, {"alpha": 1.0})
+    return unary(imp, node, [_const("alpha", alpha)] + _expm1_body("%alpha") +
+                 ["%neg = arith.cmpf olt, %a0, %zero : f32", "%y = arith.select %neg, %em, %a0 : f32"])
+
+
+@register("Selu", float_only=True)
+def selu(imp, node):
+    alpha, gamma = _with_attrs(imp, node, {"alpha": 1.67326319217681884765625,
+                                           "gamma": 1.05070102214813232421875})
+    return unary(imp, node, [_const("alpha", alpha), _const("gamma", gamma)] + _expm1_body("%alpha") +
+                 ["%neg = arith.cmpf ole, %a0, %zero : f32", "%s = arith.select %neg, %em, %a0 : f32",
+                  "%y = arith.mulf %s, %gamma : f32"])
+
+
+def _hard_sigmoid_body(alpha, beta, x="%a0"):
+    """max(0, min(1, alpha * x + beta)) as %hs."""
+    return [_const("alpha", alpha), _const("beta", beta), "%one = arith.constant 1.0 : f32",
+            f"%ax = arith.mulf {x}, %alpha : f32", "%axb = arith.addf %ax, %beta : f32",
+            "%lo = arith.maximumf %axb, %zero : f32", "%hs = arith.minimumf %lo, %one : f32"]
+
+
+@register("HardSigmoid", float_only=True)
+def hard_sigmoid(imp, node):
+    alpha, beta = _with_attrs(imp, node, {"alpha": 0.2, "beta": 0.5})
+    return unary(imp, node, _hard_sigmoid_body(alpha, beta) + ["%y = arith.addf %hs, %zero : f32"])
+
+
+@register("HardSwish", float_only=True)
+def hard_swish(imp, node):
+    _with_attrs(imp, node, {})
+    return unary(imp, node, _hard_sigmoid_body(1.0 / 6, 0.5) + ["%y = arith.mulf %a0, %hs : f32"])
+
+
+@register("Softplus", float_only=True)
+def softplus(imp, node):
+    """log(1 + exp(x)), as max(x, 0) + log(1 + exp(-|x|)) so large x do not
+    overflow."""
+    _with_attrs(imp, node, {})
+    return unary(imp, node, ["%ab = math.absf %a0 : f32", "%na = arith.negf %ab : f32", "%e = math.exp %na : f32",
+                             "%one = arith.constant 1.0 : f32", "%p = arith.addf %one, %e : f32",
+                             "%l = math.log %p : f32", "%m = arith.maximumf %a0, %zero : f32",
+                             "%y = arith.addf %m, %l : f32"])
+
+
+@register("Softsign", float_only=True)
+def softsign(imp, node):
+    _with_attrs(imp, node, {})
+    return unary(imp, node, ["%ab = math.absf %a0 : f32", "%one = arith.constant 1.0 : f32",
+                             "%d = arith.addf %one, %ab : f32", "%y = arith.divf %a0, %d : f32"])
+
+
+def _simple_unary(op_type, line):
+    @register(op_type, float_only=True)
+    def handler(imp, node):
+        _unary_op(imp, node)
+        return unary(imp, node, [line])
+    return handler
+
+
+for _op_type, _line in (("Neg", "%y = arith.negf %a0 : f32"), ("Abs", "%y = math.absf %a0 : f32"),
+                        ("Exp", "%y = math.exp %a0 : f32"), ("Log", "%y = math.log %a0 : f32"),
+                        ("Floor", "%y = math.floor %a0 : f32"), ("Ceil", "%y = math.ceil %a0 : f32")):
+    _simple_unary(_op_type, _line)
+
+
+@register("Reciprocal", float_only=True)
+def reciprocal(imp, node):
+    _unary_op(imp, node)
+    return unary(imp, node, ["%one = arith.constant 1.0 : f32", "%y = arith.divf %one, %a0 : f32"])
 
 
 @register("Relu", float_only=True)
