@@ -348,7 +348,7 @@ inflateMember(llvm::StringRef in, uint64_t size, llvm::StringRef what) {
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
     return fail(what, "cannot initialize zlib");
-  auto end = llvm::make_scope_exit([&] { inflateEnd(&stream); });
+  llvm::scope_exit end([&] { inflateEnd(&stream); });
   stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(in.data()));
   stream.avail_in = in.size();
   std::string out;

@@ -588,7 +588,7 @@ struct SinkTransposeBelowElementwise : OpRewritePattern<linalg::GenericOp> {
       replacements.push_back(getAffineDimExpr(d, ctx));
     SmallVector<AffineMap> maps;
     for (auto [i, map] : llvm::enumerate(generic.getIndexingMapsArray())) {
-      bool identity = i == 0 || i == generic.getNumDpsInputs();
+      bool identity = i == 0 || i == size_t(generic.getNumDpsInputs());
       maps.push_back(identity ? map
                               : map.replaceDimsAndSymbols(
                                     replacements, {}, map.getNumDims(), 0));
@@ -737,7 +737,9 @@ struct SplitElementwiseOverConcat : OpRewritePattern<linalg::GenericOp> {
     int64_t dim = concat.getDim();
     AffineExpr concatDim = rewriter.getAffineDimExpr(dim);
     SmallVector<DenseElementsAttr> constants;
-    for (OpOperand *input : llvm::drop_begin(generic.getDpsInputOperands())) {
+    // getDpsInputOperands returns a vector by value: keep it alive for the loop.
+    SmallVector<OpOperand *> operands = generic.getDpsInputOperands();
+    for (OpOperand *input : llvm::drop_begin(operands)) {
       DenseElementsAttr c;
       AffineMap map = generic.getMatchingIndexingMap(input);
       if (!matchPattern(input->get(), m_Constant(&c)) ||
