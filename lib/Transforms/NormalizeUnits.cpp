@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quantopt/Transforms/Exclusion.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "quantopt/Utils/ConstantLimits.h"
@@ -483,6 +484,17 @@ struct DepthwiseUnitMultiplier
   }
 };
 
+/// `loc` named `<its name><suffix>` (a part of a layer: the group of a
+/// grouped convolution, a layout transpose), so that observers and reports
+/// tell the parts apart; `loc` itself when it has no name.
+static Location partLoc(Operation *op, StringRef suffix) {
+  std::string name = quantopt::getOpName(op);
+  if (name.empty())
+    return op->getLoc();
+  return NameLoc::get(StringAttr::get(op->getContext(), name + suffix),
+                      op->getLoc());
+}
+
 /// `v` transposed by `perm` (linalg.transpose's convention).
 static Value transposeValue(PatternRewriter &rewriter, Location loc, Value v,
                             ArrayRef<int64_t> perm) {
@@ -521,7 +533,8 @@ struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> 
     if (pad && padValue && pad.getStaticLow().size() == 4 &&
         !llvm::any_of(pad.getStaticLow(), ShapedType::isDynamic) &&
         !llvm::any_of(pad.getStaticHigh(), ShapedType::isDynamic)) {
-      Value xt = transposeValue(rewriter, loc, pad.getSource(), toNhwc);
+      Value xt = transposeValue(rewriter, partLoc(conv, ".to_nhwc"),
+                                pad.getSource(), toNhwc);
       SmallVector<OpFoldResult> low, high;
       for (int64_t d : toNhwc) {
         low.push_back(rewriter.getIndexAttr(pad.getStaticLow()[d]));
@@ -534,7 +547,7 @@ struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> 
       x = tensor::PadOp::create(rewriter, pad.getLoc(), padded.clone(shape),
                                 xt, low, high, padValue);
     } else {
-      x = transposeValue(rewriter, loc, x, toNhwc);
+      x = transposeValue(rewriter, partLoc(conv, ".to_nhwc"), x, toNhwc);
     }
     Value f = arith::ConstantOp::create(rewriter, loc,
                                         permuteElements(filter, {1, 2, 0}));
@@ -548,7 +561,8 @@ struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> 
                   ValueRange{zerosLike(rewriter, loc, nhwcType, {})},
                   conv.getStridesAttr(), conv.getDilationsAttr())
                   .getResult(0);
-    rewriter.replaceOp(conv, transposeValue(rewriter, loc, y, toNchw));
+    rewriter.replaceOp(
+        conv, transposeValue(rewriter, partLoc(conv, ".to_nchw"), y, toNchw));
     return success();
   }
 
@@ -686,7 +700,8 @@ struct SplitGroupedConv : OpRewritePattern<GroupedOp> {
       Value f = arith::ConstantOp::create(
           rewriter, loc, groupFilter.reshape(filterType.clone(fShape)));
       Value init = zerosLike(rewriter, loc, partType, {});
-      parts.push_back(GroupOp::create(rewriter, loc, TypeRange{partType},
+      Location groupLoc = partLoc(conv, (".g" + Twine(g)).str());
+      parts.push_back(GroupOp::create(rewriter, groupLoc, TypeRange{partType},
                                       ValueRange{slice, f}, ValueRange{init},
                                       conv.getStridesAttr(),
                                       conv.getDilationsAttr())
@@ -764,7 +779,8 @@ struct SplitElementwiseOverConcat : OpRewritePattern<linalg::GenericOp> {
           cast<RankedTensorType>(generic->getResult(0).getType())
               .getElementType());
       auto piece = linalg::GenericOp::create(
-          rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+          rewriter, partLoc(generic, (".g" + Twine(parts.size())).str()),
+          TypeRange{init.getType()}, inputs, ValueRange{init},
           generic.getIndexingMapsArray(), generic.getIteratorTypesArray());
       rewriter.cloneRegionBefore(generic.getRegion(), piece.getRegion(),
                                  piece.getRegion().end());

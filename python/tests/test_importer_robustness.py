@@ -73,8 +73,25 @@ def qdq_case():
     return "qdq_ops", nodes, inits, [("x", x)], outputs, 13
 
 
+def activation_case():
+    """The unary activations and math ops, PRelu, variadic Max and Min."""
+    chain = ["LeakyRelu", "Elu", "Selu", "HardSigmoid", "HardSwish", "Softplus", "Softsign", "Neg", "Abs", "Exp",
+             "Log", "Reciprocal", "Floor", "Ceil"]
+    nodes, cur = [], "x"
+    for i, op in enumerate(chain):
+        nodes.append(helper.make_node(op, [cur], [f"u{i}"], name=op.lower()))
+        cur = f"u{i}"
+    inits = [numpy_helper.from_array(np.full((4,), 0.25, np.float32), "slope")]
+    nodes += [helper.make_node("PRelu", [cur, "slope"], ["p"], name="prelu"),
+              helper.make_node("Max", ["p", "x", cur], ["mx"], name="max"),
+              helper.make_node("Min", ["mx", "x"], ["y"], name="min")]
+    x = np.zeros((2, 4), np.float32)
+    return "activation_ops", nodes, inits, [("x", x)], [("y", [2, 4], x)], 14
+
+
 BASES = [build(case()) for case in (ops.cnn_case, ops.elementwise_case, ops.transformer_case, ops.pool_slice_case,
-                                    ops.gather_case, ops.grouped_conv_case, ops.integer_case, qdq_case)]
+                                    ops.gather_case, ops.grouped_conv_case, ops.integer_case, qdq_case,
+                                    activation_case)]
 
 # Inputs that are scales and zero points, by op type.
 SCALES = {"QuantizeLinear": [1], "DequantizeLinear": [1], "QLinearMatMul": [1, 4, 6], "QLinearConv": [1, 4, 6]}

@@ -43,6 +43,8 @@ def div(imp, node):
     return binary(imp, node, "divf")
 
 
+# Names in generic bodies must not look like Importer.fresh() names (a hint
+# then digits) or they clash with the function's values.
 def unary(imp, node, body):
     x = imp.materialize(node.input[0], node)
     return imp.elementwise(node, [x], body + ["linalg.yield %y : f32"], x[1]), x[1]
@@ -65,8 +67,8 @@ def variadic(imp, node, op):
         imp.fail(node, f"shapes {[v[1] for v in values]} do not broadcast")
     body, cur = [], "%a0"
     for i in range(1, len(values)):
-        body.append(f"%r{i} = arith.{op} {cur}, %a{i} : f32")
-        cur = f"%r{i}"
+        body.append(f"%acc_{i} = arith.{op} {cur}, %a{i} : f32")
+        cur = f"%acc_{i}"
     body.append(f"linalg.yield {cur} : f32")
     return imp.elementwise(node, values, body, shape), shape
 
@@ -119,8 +121,8 @@ def leaky_relu(imp, node):
 
 def _expm1_body(alpha_name):
     """alpha * (exp(x) - 1) as %em."""
-    return ["%e = math.exp %a0 : f32", "%one = arith.constant 1.0 : f32", "%em1 = arith.subf %e, %one : f32",
-            f"%em = arith.mulf %em1, {alpha_name} : f32"]
+    return ["%e = math.exp %a0 : f32", "%one = arith.constant 1.0 : f32", "%em_1 = arith.subf %e, %one : f32",
+            f"%em = arith.mulf %em_1, {alpha_name} : f32"]
 
 
 @register("Elu", float_only=True)

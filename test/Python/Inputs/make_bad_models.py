@@ -19,7 +19,7 @@ def save(name, nodes, inits=()):
     onnx.save(model, os.path.join(out, name + ".onnx"))
 
 
-save("unsupported_op", [helper.make_node("Softsign", ["x"], ["y"], name="my_softsign")])
+save("unsupported_op", [helper.make_node("Hardmax", ["x"], ["y"], name="my_hardmax")])
 save("bad_attribute", [helper.make_node("Gemm", ["x", "w"], ["y"], name="scaled_gemm", alpha=2.0)], [w])
 save("dynamic_weight", [helper.make_node("MatMul", ["x", "x"], ["y"], name="self_product")])
 
