@@ -1,6 +1,6 @@
 """ONNX -> MLIR (linalg on tensors) importer.
 
-    quantopt-import model.onnx -o model.mlir [--batch N] [--expose VALUE]...
+    quantopt-import model.onnx -o model.mlir [--batch N] [--dim NAME=N]... [--expose VALUE]...
 
 Emits one function @main with the graph's inputs and outputs (then any
 exposed intermediate values); initializers become dense constants; every op
@@ -17,11 +17,13 @@ import sys
 from .core import ImportError_, Importer, load
 
 
-def import_model(path, batch=1, expose=()):
+def import_model(path, batch=1, expose=(), dims=None):
     """MLIR text of the ONNX model at `path`; the values named in `expose`
     become extra results after the graph outputs (for per-layer
-    comparisons). Raises ImportError_ (InternalError for bugs)."""
-    return Importer(load(path), batch, expose).guarded_run()
+    comparisons); `dims` sizes symbolic input dimensions by name (as ONNX
+    Runtime's free dimension overrides). Raises ImportError_ (InternalError
+    for bugs)."""
+    return Importer(load(path), batch, expose, dims).guarded_run()
 
 
 def float_values(path):
@@ -74,13 +76,21 @@ def main(argv=None):
     parser.add_argument("model")
     parser.add_argument("-o", "--output", default="-")
     parser.add_argument("--batch", type=int, default=1, help="size of a symbolic leading dimension")
+    parser.add_argument("--dim", action="append", default=[], metavar="NAME=N",
+                        help="size of the symbolic input dimension NAME (repeatable; e.g. sequence=128)")
     parser.add_argument("--expose", action="append", default=[], metavar="VALUE",
                         help="also return this intermediate ONNX value (repeatable)")
     args = parser.parse_args(argv)
     if args.batch < 1:
         parser.error("--batch must be at least 1")
+    dims = {}
+    for spec in args.dim:
+        name, _, size = spec.partition("=")
+        if not name or not size.isdigit() or int(size) < 1:
+            parser.error(f"--dim {spec}: expected NAME=N with N at least 1")
+        dims[name] = int(size)
     try:
-        text = import_model(args.model, args.batch, args.expose)
+        text = import_model(args.model, args.batch, args.expose, dims)
     except ImportError_ as e:
         return _error(e)
     except Exception as e:  # outside the importer's own guard: still one line

@@ -70,10 +70,11 @@ STORAGE = {np.dtype(np.uint8): "u8", np.dtype(np.int8): "i8"}
 
 
 class Importer(Checks):
-    def __init__(self, model, batch, expose=()):
+    def __init__(self, model, batch, expose=(), dims=None):
         self.model = model
         self.graph = model.graph
         self.batch = batch
+        self.dims = dict(dims or {})  # symbolic dimension name -> size (--dim)
         self.expose = list(expose)  # intermediate values returned after the outputs
         self.defined = set()  # function-level constants emitted once
         self.lines = []
@@ -418,12 +419,18 @@ class Importer(Checks):
                 raise ImportError_(f"{where}: its shape is unknown")
             shape = []
             for j, d in enumerate(t.shape.dim):
+                symbol = d.dim_param if d.HasField("dim_param") else ""
                 if d.HasField("dim_value"):
                     shape.append(d.dim_value)
+                elif symbol in self.dims:
+                    shape.append(self.dims[symbol])
                 elif j == 0:
                     shape.append(self.batch)
+                elif symbol:
+                    raise ImportError_(f"{where}: dimension {j} is '{mlir_string(symbol)}': give its size "
+                                       f"with --dim {mlir_string(symbol)}=N")
                 else:
-                    raise ImportError_(f"{where}: dimension {j} is not static")
+                    raise ImportError_(f"{where}: dimension {j} has no size and no name")
                 if shape[-1] < 0:
                     raise ImportError_(f"{where}: dimension {j} is negative ({shape[-1]})")
                 if shape[-1] == 0:

@@ -35,6 +35,8 @@ save_graph("dynamic_slice", [helper.make_node("Slice", ["x", "s", "s"], ["y"], n
 save_graph("ceil_pool", [helper.make_node("AveragePool", ["x"], ["y"], name="ceil_pool", kernel_shape=[3, 3],
                                           strides=[2, 2], ceil_mode=1)],
            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])])
+save_graph("symbolic_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
+           [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence"])])
 with open(os.path.join(out, "garbage.onnx"), "wb") as f:
     f.write(b"\x08\x07 definitely not a protobuf \xff\xff")
 
