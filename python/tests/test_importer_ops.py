@@ -278,6 +278,37 @@ def integer_case():
     return "integer_ops", nodes, inits, inputs, outputs, 13
 
 
+def shape_folding_case():
+    """PyTorch's x.view(x.size(0), -1) as exported: Shape, Gather, Unsqueeze,
+    Concat, Cast feeding Reshape, folded at import; ConstantOfShape, Squeeze
+    and Slice on constants too."""
+    w = rng.normal(0, 0.5, (3, 2, 3, 3)).astype(np.float32)
+    wf = rng.normal(0, 0.3, (3 * 4 * 4, 5)).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(wf, "wf"),
+             numpy_helper.from_array(np.array([0], np.int64), "ax"),
+             numpy_helper.from_array(np.array([2, 5], np.int64), "shape2")]
+    nodes = [helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("Shape", ["c"], ["s"], name="shape"),
+             helper.make_node("Constant", [], ["i0"], name="i0", value=numpy_helper.from_array(np.array(0, np.int64))),
+             helper.make_node("Gather", ["s", "i0"], ["n"], name="batch"),
+             helper.make_node("Unsqueeze", ["n", "ax"], ["n1"], name="unsqueeze"),
+             helper.make_node("Constant", [], ["m1"], name="m1", value=numpy_helper.from_array(np.array([-1], np.int64))),
+             helper.make_node("Concat", ["n1", "m1"], ["shp"], name="concat", axis=0),
+             helper.make_node("Cast", ["shp"], ["shp64"], name="cast", to=TensorProto.INT64),
+             helper.make_node("Reshape", ["c", "shp64"], ["f"], name="view"),
+             helper.make_node("MatMul", ["f", "wf"], ["y"], name="fc"),
+             # A constant bias of shape (1, 5) built by ConstantOfShape, Slice and Squeeze.
+             helper.make_node("ConstantOfShape", ["shape2"], ["ones"], name="fill",
+                              value=numpy_helper.from_array(np.array([0.5], np.float32))),
+             helper.make_node("Slice", ["ones", "ax", "m1"], ["half"], name="slice"),
+             helper.make_node("Squeeze", ["half", "ax"], ["bias"], name="squeeze"),
+             helper.make_node("Add", ["y", "bias"], ["yb"], name="add")]
+    x = rng.normal(0, 1, (1, 2, 4, 4)).astype(np.float32)
+    c = conv_nchw(x.astype(np.float64), w.astype(np.float64), np.zeros(3), [1, 1, 1, 1], [1, 1])
+    y = c.reshape(1, -1) @ wf + 0.5
+    return "shape_folding_ops", nodes, inits, [("x", x)], [("yb", [1, 5], y)]
+
+
 def tensor_type(values):
     return onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(values).dtype]
 
@@ -322,6 +353,6 @@ def run(case):
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
     cases = [cnn_case, elementwise_case, transformer_case, pool_slice_case, gather_case, grouped_conv_case,
-             integer_case]
+             integer_case, shape_folding_case]
     results = [run(case()) for case in cases]
     sys.exit(0 if all(results) else 1)

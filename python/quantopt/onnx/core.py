@@ -13,7 +13,7 @@ try:
 except ImportError:  # pragma: no cover
     sys.exit("quantopt-import: python3-onnx is missing (apt install python3-onnx)")
 
-from . import registry
+from . import folding, registry
 from .checks import Checks
 from .errors import ImportError_, InternalError, mlir_string  # noqa: F401
 
@@ -459,6 +459,8 @@ class Importer(Checks):
         self.emit("%zero = arith.constant 0.0 : f32")
         for node in self.graph.node:
             self.node = node
+            if folding.try_fold(self, node):
+                continue
             op = registry.lookup(node.op_type)
             if op is None or node.domain not in ("", "ai.onnx"):
                 self.fail(node, "unsupported operator")
