@@ -42,7 +42,6 @@ EXPECTED_UNSUPPORTED = {
     "test_maxpool_with_argmax_2d_precomputed_pads", "test_maxpool_with_argmax_2d_precomputed_strides",
     "test_maxpool_2d_uint8", "test_pow_types_int32_int32", "test_pow_types_int32_float32",
     "test_pow_types_int64_int64", "test_pow_types_int64_float32",  # integer data
-    "test_gemm_all_attributes", "test_gemm_alpha", "test_gemm_beta", "test_gemm_transposeA",
     "test_slice_start_out_of_bounds",  # an empty result
     "test_add_uint8", "test_sub_uint8", "test_mul_uint8", "test_div_uint8",  # integer data
 } | {f"test_{op}_{t}" for op in ("max", "min")

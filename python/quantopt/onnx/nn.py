@@ -13,19 +13,24 @@ from .registry import register
 def gemm(imp, node):
     imp.check_attrs(node, {"alpha", "beta", "transA", "transB"})
     imp.inputs(node, 2, 1)
-    if imp.attr_float(node, "alpha", 1.0) != 1.0 or imp.attr_float(node, "beta", 1.0) != 1.0:
-        imp.fail(node, "alpha and beta other than 1 are not supported")
-    if imp.attr_int(node, "transA", 0, 0, 1):
-        imp.fail(node, "transA is not supported")
+    alpha, beta = imp.attr_float(node, "alpha", 1.0), imp.attr_float(node, "beta", 1.0)
     a, a_shape = imp.materialize(node.input[0], node)
     if len(a_shape) != 2:
         imp.fail(node, f"A must be 2-D, not of shape {a_shape}")
+    if imp.attr_int(node, "transA", 0, 0, 1):
+        a, a_shape = imp.transpose(a, a_shape, [1, 0], f"{node.name}.transA")
     if imp.shape_of(node.input[1]) is None or len(imp.shape_of(node.input[1])) != 2:
         imp.fail(node, "the weight (B) must be a 2-D constant")
     trans = imp.attr_int(node, "transB", 0, 0, 1)
     w, wssa = imp.weight(node, node.input[1], "the weight (B)", perm=[1, 0] if trans else None)
+    if alpha != 1.0:
+        if wssa is not None:
+            imp.fail(node, "alpha other than 1 with quantized (QDQ) weights is not supported")
+        w = (w.astype(np.float32) * np.float32(alpha)).astype(np.float32)  # alpha * A * B = A * (alpha B)
     c = imp.optional_input(node, 2)
     b = imp.constant(node, c, "the bias (C)") if c else None
+    if b is not None and beta != 1.0:
+        b = (b.astype(np.float32) * np.float32(beta)).astype(np.float32)
     return matmul(imp, node, a, a_shape, w.astype(np.float32), b, wssa)
 
 

@@ -20,7 +20,7 @@ def save(name, nodes, inits=()):
 
 
 save("unsupported_op", [helper.make_node("Hardmax", ["x"], ["y"], name="my_hardmax")])
-save("bad_attribute", [helper.make_node("Gemm", ["x", "w"], ["y"], name="scaled_gemm", alpha=2.0)], [w])
+save("bad_attribute", [helper.make_node("Gemm", ["x", "w"], ["y"], name="scaled_gemm", transB=2)], [w])
 save("dynamic_weight", [helper.make_node("MatMul", ["x", "x"], ["y"], name="self_product")])
 
 
