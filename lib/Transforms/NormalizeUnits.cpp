@@ -569,6 +569,17 @@ struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> 
   ConstantExpansionLimit &limit;
 };
 
+/// An all-parallel generic with one result, reading its first input and
+/// writing its result with the identity map: what an epilogue looks like.
+static bool isEpilogueShaped(linalg::GenericOp generic) {
+  return generic.getNumDpsInputs() >= 1 && generic.getNumDpsInits() == 1 &&
+         generic.getNumReductionLoops() == 0 &&
+         generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
+             .isIdentity() &&
+         generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+             .isIdentity();
+}
+
 /// An elementwise generic reading (as its first input, with the identity
 /// map) the transpose of a unit's or epilogue's result => the generic on
 /// the untransposed value (its other operands' indices permuted to match),
@@ -578,12 +589,7 @@ struct SinkTransposeBelowElementwise : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp generic,
                                 PatternRewriter &rewriter) const override {
-    if (generic.getNumDpsInputs() < 1 || generic.getNumDpsInits() != 1 ||
-        generic.getNumReductionLoops() != 0 ||
-        !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
-             .isIdentity() ||
-        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
-             .isIdentity())
+    if (!isEpilogueShaped(generic))
       return rewriter.notifyMatchFailure(generic, "not elementwise");
     auto transpose =
         generic.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
@@ -728,12 +734,7 @@ struct SplitElementwiseOverConcat : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp generic,
                                 PatternRewriter &rewriter) const override {
-    if (generic.getNumDpsInputs() < 1 || generic.getNumDpsInits() != 1 ||
-        generic.getNumReductionLoops() != 0 ||
-        !generic.getMatchingIndexingMap(generic.getDpsInputOperand(0))
-             .isIdentity() ||
-        !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
-             .isIdentity())
+    if (!isEpilogueShaped(generic))
       return rewriter.notifyMatchFailure(generic, "not elementwise");
     auto concat =
         generic.getDpsInputs()[0].getDefiningOp<tensor::ConcatOp>();

@@ -10,7 +10,8 @@ from .core import _f32, _unit_groups
 from .registry import register
 
 
-def binary(imp, node, op):
+def _broadcast_pair(imp, node):
+    """The two inputs of a binary op and their broadcast shape, checked."""
     imp.check_attrs(node, set())
     imp.inputs(node, 2)
     a = imp.materialize(node.input[0], node)
@@ -19,6 +20,11 @@ def binary(imp, node, op):
         shape = list(np.broadcast_shapes(tuple(a[1]), tuple(b[1])))
     except ValueError:
         imp.fail(node, f"shapes {a[1]} and {b[1]} do not broadcast")
+    return a, b, shape
+
+
+def binary(imp, node, op):
+    a, b, shape = _broadcast_pair(imp, node)
     op = op if "." in op else f"arith.{op}"
     return imp.elementwise(node, [a, b], [f"%s = {op} %a0, %a1 : f32", "linalg.yield %s : f32"], shape), shape
 
@@ -86,14 +92,7 @@ def minimum(imp, node):
 @register("PRelu", float_only=True)
 def prelu(imp, node):
     """x < 0 ? slope * x : x, the slope broadcast (per channel, usually)."""
-    imp.check_attrs(node, set())
-    imp.inputs(node, 2)
-    a = imp.materialize(node.input[0], node)
-    b = imp.materialize(node.input[1], node)
-    try:
-        shape = list(np.broadcast_shapes(tuple(a[1]), tuple(b[1])))
-    except ValueError:
-        imp.fail(node, f"shapes {a[1]} and {b[1]} do not broadcast")
+    a, b, shape = _broadcast_pair(imp, node)
     if shape != list(a[1]):
         imp.fail(node, f"the slope {b[1]} broadcasts beyond the input {a[1]}")
     body = ["%m = arith.mulf %a0, %a1 : f32", "%neg = arith.cmpf olt, %a0, %zero : f32",
