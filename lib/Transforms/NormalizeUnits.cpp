@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quantopt/Transforms/Epilogue.h"
 #include "quantopt/Transforms/Exclusion.h"
 #include "quantopt/Transforms/Passes.h"
 
@@ -23,6 +24,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -66,22 +68,45 @@ static DenseElementsAttr f32Constant(Value value) {
   return attr;
 }
 
-/// A value that is zeros of its type, as a linalg.fill of 0.0 (what the
-/// canonical ops accumulate into).
-static Value zerosLike(PatternRewriter &rewriter, Location loc,
-                       RankedTensorType type, ValueRange dynamicSizes) {
-  Value empty = tensor::EmptyOp::create(rewriter, loc, type, dynamicSizes);
-  Value zero = arith::ConstantOp::create(rewriter, loc,
-                                         rewriter.getZeroAttr(rewriter.getF32Type()));
+/// `empty` filled with 0.0 (what the canonical ops accumulate into).
+static Value fillZeros(PatternRewriter &rewriter, Location loc, Value empty) {
+  Value zero = arith::ConstantOp::create(
+      rewriter, loc, rewriter.getZeroAttr(rewriter.getF32Type()));
   return linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
 }
 
-/// Whether `value` is a linalg.fill of 0.0.
-static bool isZeroFilled(Value value) {
-  auto fill = value.getDefiningOp<linalg::FillOp>();
-  FloatAttr zero;
-  return fill && matchPattern(fill.getInputs()[0], m_Constant(&zero)) &&
-         zero.getValue().isZero();
+/// Zeros of the static `type`.
+static Value zerosLike(PatternRewriter &rewriter, Location loc,
+                       RankedTensorType type) {
+  return fillZeros(rewriter, loc, tensor::EmptyOp::create(rewriter, loc, type,
+                                                          ValueRange{}));
+}
+
+/// A unit, or an all-parallel generic (an epilogue, usually): what the
+/// reshapes and transposes the rewrites leave may move below.
+static bool isUnitOrParallelGeneric(Operation *op) {
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  return op && (isCanonicalUnit(op) ||
+                (generic && generic.getNumReductionLoops() == 0));
+}
+
+/// A copy of `generic` (its body and iterators) on other inputs and maps,
+/// into a fresh init of `shape`.
+static linalg::GenericOp cloneGenericOnto(PatternRewriter &rewriter,
+                                          Location loc,
+                                          linalg::GenericOp generic,
+                                          ValueRange inputs,
+                                          ArrayRef<int64_t> shape,
+                                          ArrayRef<AffineMap> maps) {
+  Value init = tensor::EmptyOp::create(
+      rewriter, loc, shape,
+      getElementTypeOrSelf(generic->getResult(0).getType()));
+  auto copy = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+      generic.getIteratorTypesArray());
+  rewriter.cloneRegionBefore(generic.getRegion(), copy.getRegion(),
+                             copy.getRegion().end());
+  return copy;
 }
 
 /// `init` reshaped with `reassociation` into `type`: a fresh zero fill when
@@ -92,8 +117,8 @@ static Value reshapeInit(PatternRewriter &rewriter, Location loc, Value init,
                          ArrayRef<ReassociationIndices> reassociation) {
   auto initType = cast<RankedTensorType>(init.getType());
   bool collapsing = type.getRank() < initType.getRank();
-  if (isZeroFilled(init) && type.hasStaticShape())
-    return zerosLike(rewriter, loc, type, {});
+  if (isZeroFill(init) && type.hasStaticShape())
+    return zerosLike(rewriter, loc, type);
   if (collapsing)
     return tensor::CollapseShapeOp::create(rewriter, loc, type, init,
                                            reassociation);
@@ -170,9 +195,7 @@ struct MoveInitBiasToEpilogue : OpInterfaceRewritePattern<linalg::LinalgOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(init.getType());
     Value empty = broadcast.getDpsInits()[0];
-    Value zero = arith::ConstantOp::create(
-        rewriter, loc, rewriter.getZeroAttr(rewriter.getF32Type()));
-    Value zeros = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+    Value zeros = fillZeros(rewriter, loc, empty);
     Operation *intoZeros = rewriter.clone(*op);
     intoZeros->setOperand(op.getDpsInitOperand(0)->getOperandNumber(), zeros);
     unsigned rank = type.getRank();
@@ -499,11 +522,9 @@ static Location partLoc(Operation *op, StringRef suffix) {
 static Value transposeValue(PatternRewriter &rewriter, Location loc, Value v,
                             ArrayRef<int64_t> perm) {
   auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape;
-  for (int64_t d : perm)
-    shape.push_back(type.getDimSize(d));
-  Value init = tensor::EmptyOp::create(rewriter, loc, shape,
-                                       type.getElementType());
+  Value init = tensor::EmptyOp::create(
+      rewriter, loc, applyPermutation(type.getShape(), perm),
+      type.getElementType());
   return linalg::TransposeOp::create(rewriter, loc, v, init, perm)
       ->getResult(0);
 }
@@ -520,7 +541,7 @@ struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> 
                                 PatternRewriter &rewriter) const override {
     DenseElementsAttr filter = f32Constant(conv.getInputs()[1]);
     if (!filter || !conv.hasPureTensorSemantics() || !allF32(conv) ||
-        !isZeroFilled(conv.getOutputs()[0]))
+        !isZeroFill(conv.getOutputs()[0]))
       return rewriter.notifyMatchFailure(conv, "not a constant-filter conv "
                                                "into zeros");
     if (!limit.allows(conv, filter))
@@ -541,24 +562,20 @@ struct DepthwiseNchwToNhwc : OpRewritePattern<linalg::DepthwiseConv2DNchwChwOp> 
         high.push_back(rewriter.getIndexAttr(pad.getStaticHigh()[d]));
       }
       auto padded = cast<RankedTensorType>(x.getType());
-      SmallVector<int64_t> shape;
-      for (int64_t d : toNhwc)
-        shape.push_back(padded.getDimSize(d));
-      x = tensor::PadOp::create(rewriter, pad.getLoc(), padded.clone(shape),
-                                xt, low, high, padValue);
+      x = tensor::PadOp::create(
+          rewriter, pad.getLoc(),
+          padded.clone(applyPermutation(padded.getShape(), toNhwc)), xt, low,
+          high, padValue);
     } else {
       x = transposeValue(rewriter, partLoc(conv, ".to_nhwc"), x, toNhwc);
     }
     Value f = arith::ConstantOp::create(rewriter, loc,
                                         permuteElements(filter, {1, 2, 0}));
     auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
-    SmallVector<int64_t> nhwc;
-    for (int64_t d : toNhwc)
-      nhwc.push_back(outType.getDimSize(d));
-    auto nhwcType = outType.clone(nhwc);
+    auto nhwcType = outType.clone(applyPermutation(outType.getShape(), toNhwc));
     Value y = linalg::DepthwiseConv2DNhwcHwcOp::create(
                   rewriter, loc, TypeRange{nhwcType}, ValueRange{x, f},
-                  ValueRange{zerosLike(rewriter, loc, nhwcType, {})},
+                  ValueRange{zerosLike(rewriter, loc, nhwcType)},
                   conv.getStridesAttr(), conv.getDilationsAttr())
                   .getResult(0);
     rewriter.replaceOp(
@@ -593,12 +610,8 @@ struct SinkTransposeBelowElementwise : OpRewritePattern<linalg::GenericOp> {
       return rewriter.notifyMatchFailure(generic, "not elementwise");
     auto transpose =
         generic.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
-    Operation *producer =
-        transpose ? transpose.getInput().getDefiningOp() : nullptr;
-    auto producerGeneric = dyn_cast_or_null<linalg::GenericOp>(producer);
-    if (!transpose || !transpose->getResult(0).hasOneUse() || !producer ||
-        !(isCanonicalUnit(producer) ||
-          (producerGeneric && producerGeneric.getNumReductionLoops() == 0)))
+    if (!transpose || !transpose->getResult(0).hasOneUse() ||
+        !isUnitOrParallelGeneric(transpose.getInput().getDefiningOp()))
       return rewriter.notifyMatchFailure(generic, "not after a unit's transpose");
     // Loop dim k of the transposed space is dim perm[k] of the source.
     ArrayRef<int64_t> perm = transpose.getPermutation();
@@ -613,19 +626,12 @@ struct SinkTransposeBelowElementwise : OpRewritePattern<linalg::GenericOp> {
                               : map.replaceDimsAndSymbols(
                                     replacements, {}, map.getNumDims(), 0));
     }
-    Location loc = generic.getLoc();
     Value source = transpose.getInput();
-    auto sourceType = cast<RankedTensorType>(source.getType());
     SmallVector<Value> inputs(generic.getDpsInputs());
     inputs[0] = source;
-    Value init = tensor::EmptyOp::create(
-        rewriter, loc, sourceType.getShape(),
-        getElementTypeOrSelf(generic->getResult(0).getType()));
-    auto moved = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
-        maps, generic.getIteratorTypesArray());
-    rewriter.cloneRegionBefore(generic.getRegion(), moved.getRegion(),
-                               moved.getRegion().end());
+    auto moved = cloneGenericOnto(
+        rewriter, generic.getLoc(), generic, inputs,
+        cast<RankedTensorType>(source.getType()).getShape(), maps);
     rewriter.replaceOp(generic, transposeValue(rewriter, transpose.getLoc(),
                                                moved.getResult(0), perm));
     return success();
@@ -656,7 +662,7 @@ struct SplitGroupedConv : OpRewritePattern<GroupedOp> {
     DenseElementsAttr filter = f32Constant(conv.getInputs()[1]);
     if (!filter || !conv.hasPureTensorSemantics() || !allF32(conv))
       return rewriter.notifyMatchFailure(conv, "filter is not constant");
-    if (!isZeroFilled(conv.getOutputs()[0]))
+    if (!isZeroFill(conv.getOutputs()[0]))
       return rewriter.notifyMatchFailure(conv, "does not accumulate into zeros");
     auto inType = cast<RankedTensorType>(conv.getInputs()[0].getType());
     auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
@@ -705,7 +711,7 @@ struct SplitGroupedConv : OpRewritePattern<GroupedOp> {
       fShape.erase(fShape.begin() + layout.filterGroup);
       Value f = arith::ConstantOp::create(
           rewriter, loc, groupFilter.reshape(filterType.clone(fShape)));
-      Value init = zerosLike(rewriter, loc, partType, {});
+      Value init = zerosLike(rewriter, loc, partType);
       Location groupLoc = partLoc(conv, (".g" + Twine(g)).str());
       parts.push_back(GroupOp::create(rewriter, groupLoc, TypeRange{partType},
                                       ValueRange{slice, f}, ValueRange{init},
@@ -775,17 +781,11 @@ struct SplitElementwiseOverConcat : OpRewritePattern<linalg::GenericOp> {
         inputs.push_back(arith::ConstantOp::create(
             rewriter, loc, sliceElements(c, 0, offset, size)));
       offset += size;
-      Value init = tensor::EmptyOp::create(
-          rewriter, loc, type.getShape(),
-          cast<RankedTensorType>(generic->getResult(0).getType())
-              .getElementType());
-      auto piece = linalg::GenericOp::create(
-          rewriter, partLoc(generic, (".g" + Twine(parts.size())).str()),
-          TypeRange{init.getType()}, inputs, ValueRange{init},
-          generic.getIndexingMapsArray(), generic.getIteratorTypesArray());
-      rewriter.cloneRegionBefore(generic.getRegion(), piece.getRegion(),
-                                 piece.getRegion().end());
-      parts.push_back(piece.getResult(0));
+      parts.push_back(
+          cloneGenericOnto(
+              rewriter, partLoc(generic, (".g" + Twine(parts.size())).str()),
+              generic, inputs, type.getShape(), generic.getIndexingMapsArray())
+              .getResult(0));
     }
     rewriter.replaceOpWithNewOp<tensor::ConcatOp>(generic, dim, parts);
     return success();
@@ -839,11 +839,7 @@ struct NormalizeUnitsPass
           !isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
               reshape))
         return false;
-      auto producer = reshape->getOperand(0).getDefiningOp<linalg::LinalgOp>();
-      return producer &&
-             (isCanonicalUnit(producer) ||
-              (isa<linalg::GenericOp>(producer) &&
-               producer.getNumReductionLoops() == 0));
+      return isUnitOrParallelGeneric(reshape->getOperand(0).getDefiningOp());
     };
     linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, pushDown);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, pushDown);
