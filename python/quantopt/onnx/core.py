@@ -356,11 +356,7 @@ class Importer(Checks):
                 new_axis = [i for i, d in enumerate(shape) if d != 1][before]
             stored = stored.reshape(shape)
         qt = self.qtype(dq, scale_name, zp_name, new_axis, list(stored.shape), data=dq.input[0])
-        # Signless i8 storage holds u8 values too, as in quantized().
-        storage, values = "i8", stored.astype(np.int64)
-        c, cast, r = self.fresh("cst"), self.fresh("q"), self.fresh("d")
-        self.emit(f"{c} = arith.constant dense<{_dense(values)}> : {_ttype(stored.shape, storage)}")
-        self.emit(f"{cast} = quant.scast {c} : {_ttype(stored.shape, storage)} to {_ttype(stored.shape, qt)}")
+        cast, r = self.stored_constant(stored, qt), self.fresh("d")
         self.emit(f"{r} = qnn.dequantize {cast} : {_ttype(stored.shape, qt)} -> {_ttype(stored.shape)} "
                   f"{_loc(dq.name)}")
         zp = np.asarray(self.consts[zp_name]).reshape(-1) if zp_name else np.zeros(1)
@@ -371,6 +367,16 @@ class Importer(Checks):
             .astype(np.float32) * scale.astype(np.float32).reshape(view if scale.size > 1 else ())
         return f32, r
 
+    def stored_constant(self, values, qt):
+        """The quantized constant of type `qt` whose stored integers are
+        `values`: an integer constant viewed through quant.scast (signless
+        i8 storage holds u8 values too)."""
+        c, ssa = self.fresh("cst"), self.fresh("q")
+        storage = _ttype(values.shape, "i8")
+        self.emit(f"{c} = arith.constant dense<{_dense(values.astype(np.int64))}> : {storage}")
+        self.emit(f"{ssa} = quant.scast {c} : {storage} to {_ttype(values.shape, qt)}")
+        return ssa
+
     def quantized(self, node, name, qt):
         """The value `name` as a tensor of quantized type `qt`: a typed
         argument, a quantized result, or a constant given as storage ints."""
@@ -378,10 +384,7 @@ class Importer(Checks):
             arr = self.consts[name]
             if arr.size == 0:
                 self.fail(node, f"constant '{name}' is empty: empty tensors are not supported")
-            storage = "i8"
-            ssa, c = self.fresh("q"), self.fresh("cst")
-            self.emit(f"{c} = arith.constant dense<{_dense(arr.astype(np.int64))}> : {_ttype(arr.shape, storage)}")
-            self.emit(f"{ssa} = quant.scast {c} : {_ttype(arr.shape, storage)} to {_ttype(arr.shape, qt)}")
+            ssa = self.stored_constant(arr, qt)
             self.values[name], self.elems[name] = (ssa, list(arr.shape)), qt
             return ssa, list(arr.shape)
         ssa, shape = self.materialize(name, node)
