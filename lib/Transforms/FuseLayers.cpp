@@ -258,12 +258,17 @@ struct FuseLayersPass : quantopt::impl::FuseLayersPassBase<FuseLayersPass> {
     // 2. Merge elementwise ops that follow a quantizable op into one
     //    epilogue (bias add + activation), and nothing else.
     RewritePatternSet fusion(ctx);
+    //    The unit may be any input of the epilogue (PyTorch exports
+    //    Add(bias, x)); an epilogue read by several ops stays as it is
+    //    (fusing would copy it into each of them).
     linalg::populateElementwiseOpsFusionPatterns(fusion, [](OpOperand *fused) {
       auto producer = fused->get().getDefiningOp<linalg::GenericOp>();
-      if (!producer || producer.getNumDpsInputs() < 1)
+      if (!producer || !producer->hasOneUse())
         return false;
-      Operation *source = producer.getDpsInputOperand(0)->get().getDefiningOp();
-      return source && getOutputChannelDim(source).has_value();
+      return llvm::any_of(producer.getDpsInputs(), [](Value input) {
+        Operation *source = input.getDefiningOp();
+        return source && getOutputChannelDim(source).has_value();
+      });
     });
     if (failed(applyPatternsGreedily(getOperation(), std::move(fusion))))
       return signalPassFailure();

@@ -597,6 +597,42 @@ static bool isEpilogueShaped(linalg::GenericOp generic) {
              .isIdentity();
 }
 
+/// An elementwise generic of two inputs whose second is a unit's result
+/// (PyTorch exports a Linear's bias as Add(bias, x)) => the same generic
+/// with its inputs swapped, so that epilogues read their unit first, as
+/// fuse-layers and rewrite-int8 expect.
+struct UnitResultFirst : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp generic,
+                                PatternRewriter &rewriter) const override {
+    if (generic.getNumDpsInputs() != 2 || generic.getNumDpsInits() != 1 ||
+        generic.getNumReductionLoops() != 0)
+      return rewriter.notifyMatchFailure(generic, "not a binary elementwise op");
+    auto isUnit = [](Value v) {
+      Operation *def = v.getDefiningOp();
+      return def && isCanonicalUnit(def);
+    };
+    Value first = generic.getDpsInputs()[0], second = generic.getDpsInputs()[1];
+    if (isUnit(first) || !isUnit(second))
+      return rewriter.notifyMatchFailure(generic, "no unit result second");
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    std::swap(maps[0], maps[1]);
+    auto resultType = cast<RankedTensorType>(generic->getResult(0).getType());
+    linalg::GenericOp swapped =
+        cloneGenericOnto(rewriter, generic.getLoc(), generic, {second, first},
+                         resultType.getShape(), maps);
+    // Block arguments follow the inputs: the second one moves to the front.
+    Block &body = swapped.getRegion().front();
+    BlockArgument moved = body.insertArgument(
+        0u, body.getArgument(1).getType(), body.getArgument(1).getLoc());
+    rewriter.replaceAllUsesWith(body.getArgument(2), moved);
+    body.eraseArgument(2);
+    rewriter.replaceOp(generic, swapped->getResults());
+    return success();
+  }
+};
+
 /// An elementwise generic reading (as its first input, with the identity
 /// map) the transpose of a unit's or epilogue's result => the generic on
 /// the untransposed value (its other operands' indices permuted to match),
@@ -812,8 +848,8 @@ struct NormalizeUnitsPass
     patterns.add<SplitGroupedConv<linalg::Conv2DNhwgcGfhwcOp,
                                   linalg::Conv2DNhwcFhwcOp>>(
         ctx, limit, GroupedLayout{3, 0, 3});
-    patterns.add<SplitElementwiseOverConcat, SinkTransposeBelowElementwise>(
-        ctx);
+    patterns.add<SplitElementwiseOverConcat, SinkTransposeBelowElementwise,
+                 UnitResultFirst>(ctx);
     patterns.add<DepthwiseNchwToNhwc>(ctx, limit);
     patterns.add<Conv1DTo2D<linalg::Conv1DNwcWcfOp, linalg::Conv2DNhwcHwcfOp>>(
         ctx, /*inputH=*/1, /*filterH=*/0);
@@ -831,22 +867,41 @@ struct NormalizeUnitsPass
              matchPattern(producer.getDpsInputs()[0], m_Constant());
     });
     // The reshapes the rewrites leave after a contraction move below its
-    // elementwise consumers, so that the epilogue reads it directly.
-    auto pushDown = [](OpOperand *use) {
+    // elementwise consumers, so that the epilogue reads it directly: an
+    // expand_shape after a unit (or after an epilogue it already passed)
+    // collapses its consumer, a collapse_shape after a unit expands it. Not
+    // a collapse_shape after any elementwise op: collapsing a consumer puts
+    // collapse_shapes on its other operands, and expanding again would undo
+    // it, forever.
+    auto consumerOf = [](OpOperand *use) {
       auto consumer = dyn_cast<linalg::GenericOp>(use->getOwner());
-      Operation *reshape = use->get().getDefiningOp();
-      if (!consumer || consumer.getNumReductionLoops() != 0 ||
-          !isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
-              reshape))
-        return false;
-      return isUnitOrParallelGeneric(reshape->getOperand(0).getDefiningOp());
+      return consumer && consumer.getNumReductionLoops() == 0;
     };
-    linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, pushDown);
-    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, pushDown);
+    auto pushExpandDown = [consumerOf](OpOperand *use) {
+      auto expand = use->get().getDefiningOp<tensor::ExpandShapeOp>();
+      return consumerOf(use) && expand &&
+             isUnitOrParallelGeneric(expand.getSrc().getDefiningOp());
+    };
+    auto pushCollapseDown = [consumerOf](OpOperand *use) {
+      auto collapse = use->get().getDefiningOp<tensor::CollapseShapeOp>();
+      Operation *source = collapse ? collapse.getSrc().getDefiningOp() : nullptr;
+      return consumerOf(use) && source && isCanonicalUnit(source);
+    };
+    linalg::populateFoldReshapeOpsByCollapsingPatterns(patterns, pushExpandDown);
+    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, pushCollapseDown);
     tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
-        limit.exceeded())
+    // A bound on the rewrites, so that patterns that undo each other on IR
+    // nobody foresaw end with a warning instead of running forever.
+    GreedyRewriteConfig config;
+    config.setMaxNumRewrites(maxRewrites);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      getOperation()->emitWarning()
+          << "quant-normalize-units stopped after " << maxRewrites
+          << " rewrites without converging; layers it did not reach stay in "
+             "their frontend forms (please report this input)";
+    if (limit.exceeded())
       return signalPassFailure();
   }
 };

@@ -519,7 +519,9 @@ struct MoveQuantizedValues : OpRewritePattern<qnn::QuantizeOp> {
 /// dequantize(a) -> max pooling (from -inf) -> quantize  =>  the same pooling
 /// on the storage integers (max commutes with the monotonic dequantize),
 /// requantized if the output type differs. NHWC and NCHW (NCHW needs signed
-/// storage: linalg has no unsigned NCHW max pooling).
+/// storage: linalg has no unsigned NCHW max pooling). A padding of the float
+/// input with -inf (what ONNX's padded MaxPool imports to) becomes a
+/// padding of the integers with the storage minimum.
 template <typename PoolOpTy>
 struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
   using OpRewritePattern<qnn::QuantizeOp>::OpRewritePattern;
@@ -531,7 +533,11 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
     auto pool = quantize.getInput().template getDefiningOp<PoolOpTy>();
     if (!pool || !quantize.getInput().hasOneUse())
       return rewriter.notifyMatchFailure(quantize, "not a max pooling");
-    auto dq = pool.getInputs()[0].template getDefiningOp<qnn::DequantizeOp>();
+    Value input = pool.getInputs()[0];
+    auto pad = input.template getDefiningOp<tensor::PadOp>();
+    if (pad)
+      input = pad.getSource();
+    auto dq = input.template getDefiningOp<qnn::DequantizeOp>();
     if (!dq)
       return rewriter.notifyMatchFailure(pool, "input is not dequantized");
     auto qType = dyn_cast<quant::UniformQuantizedType>(
@@ -540,15 +546,23 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
       return rewriter.notifyMatchFailure(pool, "per-axis input");
     if (!isNhwc && !qType.isSigned())
       return rewriter.notifyMatchFailure(pool, "no unsigned NCHW max pooling");
-    // The float pooling must start below every value the input can take.
+    // The float pooling (and padding) must start below every value the
+    // input can take.
+    double lowestValue = dequantizeValue(qType.getStorageTypeMin(),
+                                         float(qType.getScale()),
+                                         qType.getZeroPoint());
+    auto atMostLowest = [&](Value v) {
+      FloatAttr value;
+      return v && matchPattern(v, m_Constant(&value)) &&
+             value.getValueAsDouble() <= lowestValue;
+    };
     auto fill = pool.getDpsInits()[0].template getDefiningOp<linalg::FillOp>();
-    FloatAttr init;
-    if (!fill || !matchPattern(fill.getInputs()[0], m_Constant(&init)) ||
-        init.getValueAsDouble() > dequantizeValue(qType.getStorageTypeMin(),
-                                                  float(qType.getScale()),
-                                                  qType.getZeroPoint()))
+    if (!fill || !atMostLowest(fill.getInputs()[0]))
       return rewriter.notifyMatchFailure(pool,
                                          "does not start from the minimum");
+    if (pad && !atMostLowest(pad.getConstantPaddingValue()))
+      return rewriter.notifyMatchFailure(pool,
+                                         "padded with more than the minimum");
 
     Location loc = pool.getLoc();
     Type storage = qType.getStorageType();
@@ -561,6 +575,10 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
               rewriter.getIntegerAttr(storage, qType.getStorageTypeMin()));
           Value start =
               linalg::FillOp::create(rewriter, loc, lowest, init).getResult(0);
+          if (pad)
+            ints = tensor::PadOp::create(
+                rewriter, loc, pad.getResultType().clone(storage), ints,
+                pad.getMixedLowPad(), pad.getMixedHighPad(), lowest);
           SmallVector<Value> inputs{ints, pool.getInputs()[1]};
           Type pooledType = start.getType();
           TypeRange types(pooledType);
@@ -753,6 +771,33 @@ static bool resultIsQuantized(Operation *op) {
          });
 }
 
+/// Whether `value` is a constant, possibly behind quantize / dequantize
+/// and storage casts (a weight, in any stage of the flow).
+static bool isWeight(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (!isa<qnn::DequantizeOp, qnn::QuantizeOp, quant::StorageCastOp>(def))
+      break;
+    value = def->getOperand(0);
+  }
+  return matchPattern(value, m_Constant());
+}
+
+/// Why `op` has no integer form, when that is the reason it stayed float:
+/// contractions other than linalg.matmul (whose patterns say why) with no
+/// constant operand, and sum pooling.
+static std::optional<std::string> unsupportedForm(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (linalgOp && !isa<linalg::MatmulOp>(op) &&
+      linalg::isaContractionOpInterface(linalgOp) &&
+      llvm::none_of(linalgOp.getDpsInputs(), isWeight))
+    return std::string("both operands are computed (an activation x "
+                       "activation product, as in attention): no integer "
+                       "form yet");
+  if (isa<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(op))
+    return std::string("average pooling: no integer form yet");
+  return std::nullopt;
+}
+
 /// One quantizable op and what the rewrite did with it, for the report.
 struct Decision {
   std::string op, name, location;
@@ -773,6 +818,10 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   /// Why `op`, left in float, was not rewritten.
   static std::string keptFloatReason(Operation *op,
                                      const RewriteListener &listener) {
+    // Forms with no integer rewrite at all: their own reason, not the last
+    // pattern's that happened to fail at the same location.
+    if (std::optional<std::string> reason = unsupportedForm(op))
+      return *reason;
     auto it = listener.reasons.find(op->getLoc());
     if (it != listener.reasons.end())
       return it->second;

@@ -32,18 +32,22 @@ MODULES = ["quantizelinear", "dequantizelinear", "dynamicquantizelinear",
 FLOAT_MODULES = ["conv", "maxpool", "averagepool", "gemm", "layernormalization", "reducemean", "pow", "sqrt",
                  "erf", "concat", "slice", "gather", "add", "sub", "mul", "div", "max", "min", "prelu", "relu",
                  "leakyrelu", "elu", "selu", "hardsigmoid", "hardswish", "softplus", "softsign", "sigmoid",
-                 "tanh", "neg", "abs", "exp", "log", "reciprocal", "floor", "ceil"]
+                 "tanh", "neg", "abs", "exp", "log", "reciprocal", "floor", "ceil", "matmul", "softmax",
+                 "logsoftmax", "reshape", "squeeze", "unsqueeze", "flatten", "pad", "transpose", "identity",
+                 "globalaveragepool", "globalmaxpool", "batchnorm", "clip"]
 # Float cases outside the supported subset (integer, f16 and f64 data
 # among them), each refused with an error.
 EXPECTED_UNSUPPORTED = {
-    "test_maxpool_1d_default", "test_maxpool_3d_default", "test_averagepool_1d_default",
-    "test_averagepool_3d_default",  # only 2-D pooling
-    "test_maxpool_2d_ceil", "test_averagepool_2d_ceil",  # ceil_mode
+    "test_maxpool_3d_default", "test_averagepool_3d_default",  # only 1-D and 2-D pooling
     "test_maxpool_with_argmax_2d_precomputed_pads", "test_maxpool_with_argmax_2d_precomputed_strides",
     "test_maxpool_2d_uint8", "test_pow_types_int32_int32", "test_pow_types_int32_float32",
     "test_pow_types_int64_int64", "test_pow_types_int64_float32",  # integer data
     "test_slice_start_out_of_bounds",  # an empty result
     "test_add_uint8", "test_sub_uint8", "test_mul_uint8", "test_div_uint8",  # integer data
+    "test_edge_pad", "test_reflect_pad", "test_clip_default_int8_min", "test_clip_default_int8_max",
+    "test_clip_default_int8_inbounds",  # integer data
+    "test_reshape_allowzero_reordered",  # an empty input
+    "test_batchnorm_example_training_mode", "test_batchnorm_epsilon_training_mode",  # training
 } | {f"test_{op}_{t}" for op in ("max", "min")
      for t in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16", "float64")}
 cases = []
@@ -56,10 +60,15 @@ def capture(node, inputs, outputs, name, **kwargs):
 
 def build_model(node, inputs, outputs, name, opsets):
     graph_inputs, inits, feeds = [], [], []
-    for index, (input_name, value) in enumerate(zip(node.input, inputs)):
+    # An omitted optional input has an empty name and no value in `inputs`
+    # when a later one is given (Clip's min before max).
+    named = [(i, n) for i, n in enumerate(node.input) if n]
+    if len(inputs) < len(node.input):
+        pairs = [(i, n, v) for (i, n), v in zip(named, inputs)]
+    else:
+        pairs = [(i, n, v) for i, (n, v) in enumerate(zip(node.input, inputs)) if n]
+    for index, input_name, value in pairs:
         value = np.asarray(value)
-        if not input_name:  # an omitted optional input
-            continue
         if (FLOAT and index > 0) or (not FLOAT and ("scale" in input_name or "zero_point" in input_name)):
             inits.append(numpy_helper.from_array(value, input_name))
         else:

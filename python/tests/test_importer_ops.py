@@ -309,6 +309,78 @@ def shape_folding_case():
     return "shape_folding_ops", nodes, inits, [("x", x)], [("yb", [1, 5], y)]
 
 
+def activation_matmul_case():
+    """MatMul of two computed values (attention's Q.K^T): batch dimensions
+    broadcast, 1-D operands; Reshape in general (a head split), Unsqueeze,
+    Squeeze, Softmax over an inner axis."""
+    a = rng.normal(0, 1, (2, 3, 4, 5)).astype(np.float32)
+    b = rng.normal(0, 1, (3, 5, 6)).astype(np.float32)
+    v = rng.normal(0, 1, (5,)).astype(np.float32)
+    inits = [numpy_helper.from_array(np.array([2, 3, 2, 2, 5], np.int64), "heads"),
+             numpy_helper.from_array(np.array([1], np.int64), "ax1")]
+    nodes = [helper.make_node("MatMul", ["a", "b"], ["ab"], name="ab"),
+             helper.make_node("MatMul", ["a", "v"], ["av"], name="av"),
+             helper.make_node("MatMul", ["v", "b"], ["vb"], name="vb"),
+             helper.make_node("Reshape", ["a", "heads"], ["split"], name="split"),
+             helper.make_node("Softmax", ["split"], ["sm"], name="softmax", axis=2),
+             helper.make_node("Unsqueeze", ["v", "ax1"], ["v1"], name="unsqueeze"),
+             helper.make_node("Squeeze", ["v1", "ax1"], ["v0"], name="squeeze"),
+             helper.make_node("Add", ["v0", "v"], ["vv"], name="vv")]
+    split = a.astype(np.float64).reshape(2, 3, 2, 2, 5)
+    e = np.exp(split - split.max(axis=2, keepdims=True))
+    return "activation_matmul_ops", nodes, inits, [("a", a), ("b", b), ("v", v)], \
+        [("ab", [2, 3, 4, 6], a.astype(np.float64) @ b), ("av", [2, 3, 4], a.astype(np.float64) @ v),
+         ("vb", [3, 6], v.astype(np.float64) @ b), ("sm", [2, 3, 2, 2, 5], e / e.sum(axis=2, keepdims=True)),
+         ("vv", [5], 2.0 * v)]
+
+
+def window_1d_case():
+    """1-D Conv (grouped and plain), MaxPool with ceil_mode, AveragePool
+    1-D with count_include_pad, Pad (reflect, edge, constant, negative),
+    Softmax before opset 13 (over all axes after `axis`), LogSoftmax,
+    GlobalMaxPool."""
+    x = rng.normal(0, 1, (1, 4, 9)).astype(np.float32)
+    w = rng.normal(0, 0.5, (6, 2, 3)).astype(np.float32)
+    b = rng.normal(0, 0.1, 6).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"),
+             numpy_helper.from_array(np.array([0, 0, 2, 0, 0, 3], np.int64), "pads_r"),
+             numpy_helper.from_array(np.array([0, 1, 2, 0, 0, 1], np.int64), "pads_e"),
+             numpy_helper.from_array(np.array([0, 0, -2, 0, 0, 1], np.int64), "pads_c"),
+             numpy_helper.from_array(np.array(1.5, np.float32), "value")]
+    nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv1d", group=2, pads=[1, 1], strides=[2]),
+             helper.make_node("MaxPool", ["x"], ["mp"], name="maxpool1d", kernel_shape=[2], strides=[2],
+                              ceil_mode=1),
+             helper.make_node("AveragePool", ["x"], ["ap"], name="avgpool1d", kernel_shape=[3], strides=[2],
+                              pads=[1, 1], count_include_pad=1, ceil_mode=1),
+             helper.make_node("Pad", ["x", "pads_r"], ["pr"], name="reflect", mode="reflect"),
+             helper.make_node("Pad", ["x", "pads_e"], ["pe"], name="edge", mode="edge"),
+             helper.make_node("Pad", ["x", "pads_c", "value"], ["pc"], name="constant"),
+             helper.make_node("Softmax", ["x"], ["sm"], name="softmax", axis=1),
+             helper.make_node("LogSoftmax", ["x"], ["lsm"], name="logsoftmax", axis=2),
+             helper.make_node("GlobalMaxPool", ["x"], ["gmp"], name="globalmax")]
+    xd = x.astype(np.float64)
+    conv = np.zeros((1, 6, 5))
+    xp = np.pad(xd, ((0, 0), (0, 0), (1, 1)))
+    for f in range(6):
+        g = f // 3
+        for o in range(5):
+            conv[0, f, o] = np.sum(xp[0, 2 * g:2 * g + 2, 2 * o:2 * o + 3] * w[f]) + b[f]
+    mp = np.stack([xd[:, :, i:i + 2].max(axis=2) for i in range(0, 9, 2)], axis=2)  # last window: one element
+    xa = np.pad(xd, ((0, 0), (0, 0), (1, 1)))
+    ap = np.stack([xa[:, :, 2 * o:2 * o + 3].sum(axis=2) / min(3, 11 - 2 * o) for o in range(5)], axis=2)
+    flat = xd.reshape(1, -1)
+    sm = (np.exp(flat - flat.max()) / np.exp(flat - flat.max()).sum()).reshape(x.shape)
+    return "window_1d_ops", nodes, inits, [("x", x)], \
+        [("c", [1, 6, 5], conv), ("mp", [1, 4, 5], mp), ("ap", [1, 4, 5], ap),
+         ("pr", [1, 4, 14], np.pad(xd, ((0, 0), (0, 0), (2, 3)), mode="reflect")),
+         ("pe", [1, 5, 12], np.pad(xd, ((0, 0), (1, 0), (2, 1)), mode="edge")),
+         ("pc", [1, 4, 8], np.pad(xd[:, :, 2:], ((0, 0), (0, 0), (0, 1)), constant_values=1.5)),
+         ("sm", [1, 4, 9], sm),
+         ("lsm", [1, 4, 9], xd - xd.max(axis=2, keepdims=True) -
+          np.log(np.exp(xd - xd.max(axis=2, keepdims=True)).sum(axis=2, keepdims=True))),
+         ("gmp", [1, 4, 1], xd.max(axis=2, keepdims=True))], 11
+
+
 def tensor_type(values):
     return onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(values).dtype]
 
@@ -353,6 +425,6 @@ def run(case):
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
     cases = [cnn_case, elementwise_case, transformer_case, pool_slice_case, gather_case, grouped_conv_case,
-             integer_case, shape_folding_case]
+             integer_case, shape_folding_case, activation_matmul_case, window_1d_case]
     results = [run(case()) for case in cases]
     sys.exit(0 if all(results) else 1)

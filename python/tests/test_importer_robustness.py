@@ -91,7 +91,7 @@ def activation_case():
 
 BASES = [build(case()) for case in (ops.cnn_case, ops.elementwise_case, ops.transformer_case, ops.pool_slice_case,
                                     ops.gather_case, ops.grouped_conv_case, ops.integer_case, qdq_case,
-                                    activation_case)]
+                                    activation_case, ops.activation_matmul_case, ops.window_1d_case)]
 
 # Inputs that are scales and zero points, by op type.
 SCALES = {"QuantizeLinear": [1], "DequantizeLinear": [1], "QLinearMatMul": [1, 4, 6], "QLinearConv": [1, 4, 6]}

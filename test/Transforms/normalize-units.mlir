@@ -299,3 +299,51 @@ func.func @depthwise_nchw(%x: tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32> {
 // CHECK:         %[[D:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%[[P]], %[[W]] : tensor<1x4x4x2xf32>, tensor<2x2x2xf32>)
 // CHECK:         %[[B:.*]] = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d3)>, {{.*}} ins(%[[D]], %{{.*}} : tensor<1x3x3x2xf32>, tensor<2xf32>)
 // CHECK:         linalg.transpose ins(%[[B]] : tensor<1x3x3x2xf32>) {{.*}} permutation = [0, 3, 1, 2]
+
+// -----
+
+// GELU after a 3-D Linear as PyTorch exports it: Add(bias, x), whose result
+// feeds two elementwise ops. The bias add reads the matmul first; the
+// reshape moves below both consumers, and the pass ends (collapsing one
+// consumer puts collapse_shapes on its other operands, which must not
+// expand it again). The matmul and its bias are one unit.
+func.func @reshape_into_two_consumers(%x: tensor<1x4x3xf32>) -> tensor<1x4x2xf32> {
+  %w = arith.constant dense<[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %b = arith.constant dense<[0.5, -0.5]> : tensor<2xf32>
+  %zero = arith.constant 0.0 : f32
+  %flat = tensor.collapse_shape %x [[0, 1], [2]] : tensor<1x4x3xf32> into tensor<4x3xf32>
+  %e2 = tensor.empty() : tensor<4x2xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e2 : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %mm = linalg.matmul ins(%flat, %w : tensor<4x3xf32>, tensor<3x2xf32>) outs(%acc : tensor<4x2xf32>) -> tensor<4x2xf32>
+  %y = tensor.expand_shape %mm [[0, 1], [2]] output_shape [1, 4, 2] : tensor<4x2xf32> into tensor<1x4x2xf32>
+  %e = tensor.empty() : tensor<1x4x2xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%b, %y : tensor<2xf32>, tensor<1x4x2xf32>) outs(%e : tensor<1x4x2xf32>) {
+  ^bb0(%bias: f32, %in: f32, %out: f32):
+    %s = arith.addf %bias, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4x2xf32>
+  %h = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%a : tensor<1x4x2xf32>) outs(%e : tensor<1x4x2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %two = arith.constant 2.0 : f32
+    %d = arith.divf %in, %two : f32
+    linalg.yield %d : f32
+  } -> tensor<1x4x2xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%a, %h : tensor<1x4x2xf32>, tensor<1x4x2xf32>) outs(%e : tensor<1x4x2xf32>) {
+  ^bb0(%in: f32, %half: f32, %out: f32):
+    %m = arith.mulf %in, %half : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x2xf32>
+  return %r : tensor<1x4x2xf32>
+}
+// CHECK-LABEL: func.func @reshape_into_two_consumers
+// CHECK:         %[[MM:.*]] = linalg.matmul
+// CHECK:         %[[ADD:.*]] = linalg.generic {{.*}} ins(%[[MM]], %{{.*}} : tensor<4x2xf32>, tensor<2xf32>)
+// CHECK:         %[[HALF:.*]] = linalg.generic {{.*}} ins(%[[ADD]] : tensor<4x2xf32>)
+// CHECK:         %[[MUL:.*]] = linalg.generic {{.*}} ins(%[[ADD]], %[[HALF]] : tensor<4x2xf32>, tensor<4x2xf32>)
+// CHECK:         %[[OUT:.*]] = tensor.expand_shape %[[MUL]] {{\[}}[0, 1], [2]] output_shape [1, 4, 2]
+// CHECK:         return %[[OUT]]
+// FUSED-LABEL: func.func @reshape_into_two_consumers
+// FUSED:         linalg.matmul {quantopt.fused}

@@ -89,3 +89,38 @@ func.func @conv_nhwc(%a: tensor<1x4x4x2x!quant.uniform<i8:f32, 0.5:1>>) -> tenso
   %q = qnn.quantize %c : tensor<1x2x2x3xf32> -> tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>>
   return %q : tensor<1x2x2x3x!quant.uniform<i8:f32, 0.25:-3>>
 }
+
+// -----
+
+// Attention's Q.K^T: both operands computed.
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qo = !quant.uniform<i8:f32, 0.25:-3>
+func.func @activation_product(%a: tensor<2x4x3x!qa>, %b: tensor<2x3x4x!qa>) -> tensor<2x4x4x!qo> {
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<2x4x3x!qa> -> tensor<2x4x3xf32>
+  %y = qnn.dequantize %b : tensor<2x3x4x!qa> -> tensor<2x3x4xf32>
+  %e = tensor.empty() : tensor<2x4x4xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  // expected-remark @+1 {{kept in float: both operands are computed (an activation x activation product, as in attention): no integer form yet}}
+  %mm = linalg.batch_matmul ins(%x, %y : tensor<2x4x3xf32>, tensor<2x3x4xf32>) outs(%z : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %q = qnn.quantize %mm : tensor<2x4x4xf32> -> tensor<2x4x4x!qo>
+  return %q : tensor<2x4x4x!qo>
+}
+
+// -----
+
+// Average pooling (its sum) has no integer form.
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qo = !quant.uniform<i8:f32, 0.25:-3>
+func.func @average_pool(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qo> {
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %w = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  // expected-remark @+1 {{kept in float: average pooling: no integer form yet}}
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x4x4xf32>, tensor<2x2xf32>) outs(%z : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %q = qnn.quantize %s : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qo>
+  return %q : tensor<1x1x2x2x!qo>
+}

@@ -210,6 +210,57 @@ func.func @pool_nchw(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qa> {
 
 // -----
 
+// ONNX's padded MaxPool imports as a -inf padding before the pooling: the
+// integers are padded with the storage minimum (-128) instead.
+// CHECK-LABEL: func @pool_padded
+// CHECK: %[[MIN:.*]] = arith.constant -128 : i8
+// CHECK: %[[PAD:.*]] = tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK:   tensor.yield %[[MIN]] : i8
+// CHECK: } : tensor<1x1x4x4xi8> to tensor<1x1x6x6xi8>
+// CHECK: linalg.pooling_nchw_max {{.*}} ins(%[[PAD]], %{{.*}} : tensor<1x1x6x6xi8>, tensor<3x3xf32>)
+// CHECK-NOT: qnn.dequantize
+!qa = !quant.uniform<i8:f32, 0.5:1>
+func.func @pool_padded(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qa> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %ninf : f32
+  } : tensor<1x1x4x4xf32> to tensor<1x1x6x6xf32>
+  %w = tensor.empty() : tensor<3x3xf32>
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %i = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%xp, %w : tensor<1x1x6x6xf32>, tensor<3x3xf32>) outs(%i : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %q = qnn.quantize %p : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qa>
+  return %q : tensor<1x1x2x2x!qa>
+}
+
+// -----
+
+// A zero padding is more than the minimum: the pooling stays float.
+// CHECK-LABEL: func @pool_zero_padded
+// CHECK: linalg.pooling_nchw_max {{.*}} tensor<1x1x6x6xf32>
+!qa = !quant.uniform<i8:f32, 0.5:1>
+func.func @pool_zero_padded(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qa> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x1x4x4xf32> to tensor<1x1x6x6xf32>
+  %w = tensor.empty() : tensor<3x3xf32>
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %i = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%xp, %w : tensor<1x1x6x6xf32>, tensor<3x3xf32>) outs(%i : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %q = qnn.quantize %p : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qa>
+  return %q : tensor<1x1x2x2x!qa>
+}
+
+// -----
+
 // B as [N, K] (PyTorch's Linear layout, as torch-mlir and ONNX exports give
 // it): the float constant is transposed at compile time, so the result is
 // exactly the qnn.matmul of the same weights written as [K, N].

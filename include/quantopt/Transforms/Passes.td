@@ -204,7 +204,12 @@ def NormalizeUnitsPass : Pass<"quant-normalize-units"> {
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
-  let options = [MaxConstantElementsOption];
+  let options = [
+    MaxConstantElementsOption,
+    Option<"maxRewrites", "max-rewrites", "int64_t", "1000000",
+           "Most rewrites before the pass stops with a warning (a bound for "
+           "patterns that would undo each other)">
+  ];
 }
 
 def FuseLayersPass : Pass<"quant-fuse-layers"> {

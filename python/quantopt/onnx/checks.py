@@ -196,25 +196,29 @@ class Checks:
 
     # --- windows (convolution, pooling) -----------------------------------
     def window_attrs(self, node, kernel, dilations=True):
-        """strides and dilations of a 2-D window op: two values >= 1 each;
-        a kernel_shape attribute must agree with `kernel` when given."""
-        strides = self.attr_ints(node, "strides", [1, 1], length=2, lo=1)
-        dil = self.attr_ints(node, "dilations", [1, 1], length=2, lo=1) if dilations else [1, 1]
-        declared = self.attr_ints(node, "kernel_shape", None, length=2, lo=1)
-        if declared is not None and kernel is not None and list(declared) != list(kernel):
+        """strides and dilations of a window op over len(kernel) spatial
+        dimensions: values >= 1 each; a kernel_shape attribute must agree
+        with `kernel` when given."""
+        rank = len(kernel)
+        strides = self.attr_ints(node, "strides", [1] * rank, length=rank, lo=1)
+        dil = self.attr_ints(node, "dilations", [1] * rank, length=rank, lo=1) if dilations else [1] * rank
+        declared = self.attr_ints(node, "kernel_shape", None, length=rank, lo=1)
+        if declared is not None and list(declared) != list(kernel):
             self.fail(node, f"kernel_shape {declared} does not match the weight's {list(kernel)}")
         return strides, dil
 
     def pads_of(self, node, size, kernel, strides, dil, inside_kernel=False):
-        """Top, left, bottom, right padding of a 2-D window op: its 'pads',
-        or what auto_pad asks for (SAME_UPPER puts the odd one at the end).
+        """The padding of a window op, ONNX's order (begins, then ends: top,
+        left, bottom, right in 2-D): its 'pads', or what auto_pad asks for
+        (SAME_UPPER puts the odd one at the end).
         Checks that the (dilated) kernel fits the padded input, and with
         `inside_kernel` (pooling) that no window lies in the padding only."""
+        rank = len(size)
         auto = self.attr_str(node, "auto_pad", "NOTSET", ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"))
         if auto == "NOTSET":
-            pads = self.attr_ints(node, "pads", [0, 0, 0, 0], length=4, lo=0)
+            pads = self.attr_ints(node, "pads", [0] * (2 * rank), length=2 * rank, lo=0)
         elif auto == "VALID":
-            pads = [0, 0, 0, 0]
+            pads = [0] * (2 * rank)
         else:
             begin, end = [], []
             for n, k, s, d in zip(size, kernel, strides, dil):
@@ -224,7 +228,7 @@ class Checks:
                 end.append(large if auto == "SAME_UPPER" else small)
             pads = begin + end
         extent = [d * (k - 1) + 1 for k, d in zip(kernel, dil)]
-        padded = [n + pads[i] + pads[i + 2] for i, n in enumerate(size)]
+        padded = [n + pads[i] + pads[i + rank] for i, n in enumerate(size)]
         if any(p < e for p, e in zip(padded, extent)):
             self.fail(node, f"kernel {'x'.join(map(str, kernel))} (extent {'x'.join(map(str, extent))}) "
                             f"does not fit the padded input {'x'.join(map(str, padded))}")

@@ -198,16 +198,21 @@ class Importer(Checks):
         self.emit(f"}} -> {out_type} {_loc(loc or node.name)}")
         return r
 
-    def reduce(self, node, x, xs, axes, squares=False, loc=None):
+    def opset(self):
+        """The model's version of the default ONNX domain."""
+        return next((o.version for o in self.model.opset_import if o.domain in ("", "ai.onnx")), 1)
+
+    def reduce(self, node, x, xs, axes, squares=False, loc=None, combine="arith.addf", init="%zero"):
         """Sum of x (or of its squares) over `axes`, kept as unit
-        dimensions: (ssa, shape)."""
+        dimensions: (ssa, shape). `combine` and its identity `init` make
+        other reductions (arith.maximumf from -inf: the maximum)."""
         rank = len(xs)
         dims = [f"d{i}" for i in range(rank)]
         kept = [i for i in range(rank) if i not in axes]
         red = [xs[i] for i in kept]
         e, f, r = self.fresh("e"), self.fresh("f"), self.fresh("red")
         self.emit(f"{e} = tensor.empty() : {_ttype(red)}")
-        self.emit(f"{f} = linalg.fill ins(%zero : f32) outs({e} : {_ttype(red)}) -> {_ttype(red)}")
+        self.emit(f"{f} = linalg.fill ins({init} : f32) outs({e} : {_ttype(red)}) -> {_ttype(red)}")
         iterators = ", ".join('"reduction"' if i in axes else '"parallel"' for i in range(rank))
         self.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({', '.join(dims)}) -> ({', '.join(dims)})>, "
                   f"affine_map<({', '.join(dims)}) -> ({', '.join(dims[i] for i in kept)})>], "
@@ -217,25 +222,26 @@ class Importer(Checks):
             self.emit("  %sq = arith.mulf %a0, %a0 : f32")
             self.emit("  %s = arith.addf %acc, %sq : f32")
         else:
-            self.emit("  %s = arith.addf %acc, %a0 : f32")
+            self.emit(f"  %s = {combine} %acc, %a0 : f32")
         self.emit("  linalg.yield %s : f32")
         self.emit(f"}} -> {_ttype(red)} {_loc(loc or node.name)}")
         keep = [1 if i in axes else d for i, d in enumerate(xs)]
         return self.reshape(r, red, keep, _unit_groups(rank, axes), expand=True), keep
 
-    def reshape(self, x, shape, new_shape, groups, expand, elem="f32"):
+    def reshape(self, x, shape, new_shape, groups, expand, elem="f32", loc=None):
         """tensor.expand_shape (expand) or tensor.collapse_shape with the
         reassociation `groups`."""
         if list(shape) == list(new_shape):
             return x
         r = self.fresh("x" if expand else "flat")
         reassoc = str(groups).replace(" ", "")
+        where = f" {_loc(loc)}" if loc else ""
         if expand:
             self.emit(f"{r} = tensor.expand_shape {x} {reassoc} output_shape {list(new_shape)} : "
-                      f"{_ttype(shape, elem)} into {_ttype(new_shape, elem)}")
+                      f"{_ttype(shape, elem)} into {_ttype(new_shape, elem)}{where}")
         else:
             self.emit(f"{r} = tensor.collapse_shape {x} {reassoc} : {_ttype(shape, elem)} into "
-                      f"{_ttype(new_shape, elem)}")
+                      f"{_ttype(new_shape, elem)}{where}")
         return r
 
     def expand(self, x, shape, new_shape):

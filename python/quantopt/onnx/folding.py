@@ -75,6 +75,39 @@ def _binary(fn):
     return fold
 
 
+def reshape_target(imp, node, shape, target):
+    """The output shape of Reshape(x of `shape`, `target`): 0 copies the
+    input's dimension (unless allowzero), one -1 takes what is left."""
+    allowzero = imp.attr_int(node, "allowzero", 0, 0, 1)
+    if target.dtype.kind not in "iu" or target.ndim != 1:
+        imp.fail(node, f"the shape must be a 1-D integer tensor, not {target.dtype} of shape {list(target.shape)}")
+    target = [int(v) for v in target]
+    if any(v < -1 for v in target) or target.count(-1) > 1:
+        imp.fail(node, f"shape {target}: dimensions must be >= 0, or one of them -1")
+    if not allowzero:  # 0 copies the input's dimension
+        if any(v == 0 and i >= len(shape) for i, v in enumerate(target)):
+            imp.fail(node, f"shape {target} copies (0) a dimension the input {shape} does not have")
+        target = [shape[i] if v == 0 else v for i, v in enumerate(target)]
+    size = int(np.prod(shape))
+    if -1 in target:
+        known = int(np.prod([v for v in target if v != -1]))
+        if known == 0 or size % known:
+            imp.fail(node, f"shape {target} does not fit the {size} elements of {list(shape)}")
+        target[target.index(-1)] = size // known
+    if int(np.prod(target)) != size:
+        imp.fail(node, f"shape {target} does not fit the {size} elements of {list(shape)}")
+    return target
+
+
+def _reshape(imp, node, inputs):
+    return [inputs[0].reshape(reshape_target(imp, node, list(inputs[0].shape), inputs[1]))]
+
+
+def _transpose(imp, node, inputs):
+    perm = imp.attr_ints(node, "perm", list(reversed(range(inputs[0].ndim))))
+    return [np.transpose(inputs[0], perm)]
+
+
 def _constant_of_shape(imp, node, inputs):
     value = imp.attribute(node, "value", onnx.AttributeProto.TENSOR, "a tensor")
     fill = imp.tensor_value(value.t, "its value", node=node) if value is not None else np.zeros(1, np.float32)
@@ -93,7 +126,11 @@ def _slice(imp, node, inputs):
 
 FOLDERS = {"Shape": _shape, "Cast": _cast, "Unsqueeze": _unsqueeze, "Squeeze": _squeeze, "Concat": _concat,
            "Gather": _gather, "Add": _binary(np.add), "Sub": _binary(np.subtract), "Mul": _binary(np.multiply),
-           "Div": _binary(np.divide), "ConstantOfShape": _constant_of_shape, "Slice": _slice}
+           "Div": _binary(np.divide), "ConstantOfShape": _constant_of_shape, "Slice": _slice,
+           "Identity": lambda imp, node, inputs: [inputs[0]], "Reshape": _reshape, "Transpose": _transpose}
+# Folders that only move data: always folded (the constant does not grow),
+# so that a weight behind Identity or Transpose stays a constant.
+_MOVES = {"Identity", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Cast"}
 
 
 def try_fold(imp, node):
@@ -112,7 +149,7 @@ def try_fold(imp, node):
         # Concat of float data and the like stays a tensor op: fold integer
         # (shape) arithmetic, and anything all-constant but small.
         inputs = [imp.const_value(name) if name else None for name in node.input]
-        if node.op_type != "Cast" and all(i.dtype.kind == "f" for i in inputs if i is not None) and \
+        if node.op_type not in _MOVES and all(i.dtype.kind == "f" for i in inputs if i is not None) and \
                 sum(i.size for i in inputs if i is not None) > 1024:
             return False
     try:

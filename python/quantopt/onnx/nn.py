@@ -3,10 +3,13 @@
 BatchNormalization, LayerNormalization, Softmax. Weights must be constants;
 convolutions and pools are 2-D (NCHW).
 """
+import collections
+
 import numpy as np
 
 from .core import _dense, _loc, _ttype
 from .registry import register
+from .tensor import reshape_value
 
 
 @register("Gemm", float_only=True)
@@ -42,7 +45,7 @@ def matmul_op(imp, node):
     w_shape = imp.shape_of(node.input[1])
     constant = imp.const_value(node.input[1]) is not None or node.input[1] in imp.dequantized_consts
     if not constant or len(a_shape) < 2 or len(w_shape) != 2:
-        imp.fail(node, "only activations (2-D or more) times constant 2-D weights are supported")
+        return batch_matmul(imp, node)
     w, wssa = imp.weight(node, node.input[1], "the weight")
     # Leading dimensions of the activations fold into its rows.
     rows, lead = int(np.prod(a_shape[:-1])), [list(range(len(a_shape) - 1)), [len(a_shape) - 1]]
@@ -50,6 +53,54 @@ def matmul_op(imp, node):
     r, _ = matmul(imp, node, a2, [rows, a_shape[-1]], w.astype(np.float32), None, wssa)
     out = a_shape[:-1] + [w.shape[1]]
     return imp.reshape(r, [rows, w.shape[1]], out, lead, expand=True), out
+
+
+def batch_matmul(imp, node):
+    """MatMul with NumPy's rules where the right operand is computed (or a
+    constant of rank other than 2): 1-D operands get a unit row or column,
+    batch dimensions broadcast and fold into one, and the product is
+    linalg.batch_matmul (linalg.matmul without batch dimensions), the form
+    attention lowers to."""
+    (a, a_shape), (b, b_shape) = imp.materialize(node.input[0], node), imp.materialize(node.input[1], node)
+    if not a_shape or not b_shape:
+        imp.fail(node, "scalars cannot be multiplied as matrices")
+    a_vector, b_vector = len(a_shape) == 1, len(b_shape) == 1
+    if a_vector:
+        a, a_shape = imp.reshape(a, a_shape, [1] + a_shape, [[0, 1]], expand=True), [1] + a_shape
+    if b_vector:
+        b, b_shape = imp.reshape(b, b_shape, b_shape + [1], [[0, 1]], expand=True), b_shape + [1]
+    (m, k), (k2, n) = a_shape[-2:], b_shape[-2:]
+    if k != k2:
+        imp.fail(node, f"K mismatch: {a_shape} x {b_shape}")
+    try:
+        batch = list(np.broadcast_shapes(tuple(a_shape[:-2]), tuple(b_shape[:-2])))
+    except ValueError:
+        imp.fail(node, f"batch dimensions of {a_shape} and {b_shape} do not broadcast")
+    out = batch + [m, n]
+    if not batch:
+        z, r = imp.zeros(out), imp.fresh("mm")
+        imp.emit(f"{r} = linalg.matmul ins({a}, {b} : {_ttype(a_shape)}, {_ttype(b_shape)}) "
+                 f"outs({z} : {_ttype(out)}) -> {_ttype(out)} {_loc(node.name)}")
+    else:
+        count = int(np.prod(batch))
+        operands = []
+        for x, xs, what in ((a, a_shape, "a"), (b, b_shape, "b")):
+            full = batch + xs[-2:]
+            if xs != full:  # broadcast the batch dimensions
+                x = imp.elementwise(node, [(x, xs)], ["linalg.yield %a0 : f32"], full,
+                                    loc=f"{node.name}.broadcast_{what}")
+            folded = [count] + xs[-2:]
+            operands.append((imp.reshape(x, full, folded, [list(range(len(batch))), [len(batch)],
+                                                            [len(batch) + 1]], expand=False), folded))
+        (a3, a3s), (b3, b3s) = operands
+        out3 = [count, m, n]
+        z, r3 = imp.zeros(out3), imp.fresh("bmm")
+        imp.emit(f"{r3} = linalg.batch_matmul ins({a3}, {b3} : {_ttype(a3s)}, {_ttype(b3s)}) "
+                 f"outs({z} : {_ttype(out3)}) -> {_ttype(out3)} {_loc(node.name)}")
+        r = imp.reshape(r3, out3, out, [list(range(len(batch))), [len(batch)], [len(batch) + 1]], expand=True)
+    # Drop the unit row or column a 1-D operand got.
+    final = out[:-2] + ([] if a_vector else [m]) + ([] if b_vector else [n])
+    return reshape_value(imp, r, out, final, "f32", None), final
 
 
 def matmul(imp, node, a, a_shape, w, bias, wssa=None):
@@ -113,13 +164,14 @@ def emit_conv(imp, node, x, xs, w, ws, group, strides, dil, elem):
 
 @register("Conv", float_only=True)
 def conv(imp, node):
+    """1-D and 2-D convolutions; a 1-D one is a 2-D one over a unit H."""
     imp.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad"})
     imp.inputs(node, 2, 1)
     x, xs = imp.materialize(node.input[0], node)
     w_shape = imp.shape_of(node.input[1])
     constant = imp.const_value(node.input[1]) is not None or node.input[1] in imp.dequantized_consts
-    if not constant or w_shape is None or len(w_shape) != 4 or len(xs) != 4:
-        imp.fail(node, "only 2-D convolutions (NCHW) with constant weights are supported")
+    if not constant or w_shape is None or len(w_shape) not in (3, 4) or len(xs) != len(w_shape):
+        imp.fail(node, "only 1-D and 2-D convolutions (NCW, NCHW) with constant weights are supported")
     w = imp.const_value(node.input[1])
     w = imp.constant(node, node.input[1], "the weight") if w is not None else \
         np.zeros(w_shape, np.float32)  # the shape only: the values come from weight()
@@ -134,10 +186,24 @@ def conv(imp, node):
                            f"{list(bias.shape)}")
     strides, dil = imp.window_attrs(node, w.shape[2:])
     pads = imp.pads_of(node, xs[2:], w.shape[2:], strides, dil)
+    if len(xs) == 4:
+        return _conv_2d(imp, node, x, xs, w, bias, group, strides, dil, pads, None)
+    lifted = [xs[0], xs[1], 1, xs[2]]
+    x = imp.reshape(x, xs, lifted, [[0], [1], [2, 3]], expand=True)
+    w4 = [w.shape[0], w.shape[1], 1, w.shape[2]]
+    r, out = _conv_2d(imp, node, x, lifted, w.reshape(w4), bias, group, [1] + strides, [1] + dil,
+                      [0, pads[0], 0, pads[1]], w4)
+    out3 = [out[0], out[1], out[3]]
+    return imp.reshape(r, out, out3, [[0], [1], [2, 3]], expand=False), out3
+
+
+def _conv_2d(imp, node, x, xs, w, bias, group, strides, dil, pads, lifted_weight):
+    """The NCHW convolution of conv(); `lifted_weight` is the 2-D shape of
+    a 1-D convolution's weight (None for a 2-D one)."""
     if group > 1 and group == xs[1] == w.shape[0]:
-        return depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil)
+        return depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil, lifted_weight)
     x, xs = imp.pad(x, xs, pads, "%zero")
-    w, wssa = imp.weight(node, node.input[1], "the weight")
+    w, wssa = imp.weight(node, node.input[1], "the weight", shape=lifted_weight)
     if wssa is None:
         wssa = imp.fresh("w")
         imp.emit(f"{wssa} = arith.constant dense<{_dense(w.astype(np.float32))}> : {_ttype(w.shape)}")
@@ -153,7 +219,7 @@ def conv(imp, node):
     return res, out
 
 
-def depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil):
+def depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil, lifted_weight=None):
     """One filter per channel, as linalg's NHWC depthwise convolution
     (the form quant-fuse-layers and quant-rewrite-int8 know) between two
     transposes."""
@@ -165,7 +231,8 @@ def depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil):
     ow = (xs[2] - dil[1] * (kw - 1) - 1) // strides[1] + 1
     out = [xs[0], oh, ow, xs[3]]
     # C x 1 x KH x KW -> KH x KW x C
-    wd, wssa = imp.weight(node, node.input[1], "the weight", perm=[2, 3, 0, 1], shape=[kh, kw, xs[3]])
+    perm = [2, 3, 0, 1] if lifted_weight is None else [2, 0, 1]  # a 1-D weight: C x 1 x KW
+    wd, wssa = imp.weight(node, node.input[1], "the weight", perm=perm, shape=[kh, kw, xs[3]])
     wd = wd.astype(np.float32)
     r = imp.fresh("conv")
     if wssa is None:
@@ -184,103 +251,126 @@ def depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil):
     return imp.transpose(r, out, [0, 3, 1, 2], f"{node.name}.nchw")
 
 
-def _pool_input(imp, node):
-    """(ssa, shape) of a 2-D pool's input and its kernel_shape, checked."""
+Window = collections.namedtuple("Window", "x xs kernel strides dil begins ends explicit_ends out one_d")
+
+
+def _pool_window(imp, node, dilations):
+    """The input and geometry of a 1-D or 2-D pool, a 1-D one lifted to
+    2-D (a unit H). `ends` holds the end padding ceil_mode adds on top
+    of the explicit one (`explicit_ends`); `out` is the 2-D output size."""
     imp.inputs(node, 1)
     x, xs = imp.materialize(node.input[0], node)
     k = imp.attr_ints(node, "kernel_shape", None, lo=1)
     if k is None:
         imp.fail(node, "attribute 'kernel_shape' is required")
-    if len(xs) != 4 or len(k) != 2:
-        imp.fail(node, "only 2-D pooling (NCHW) is supported")
-    return x, xs, k
+    if len(xs) not in (3, 4) or len(k) != len(xs) - 2:
+        imp.fail(node, f"only 1-D and 2-D pooling (NCW, NCHW) is supported, not a {len(k)}-D kernel on {xs}")
+    rank = len(k)
+    strides, dil = imp.window_attrs(node, k, dilations)
+    pads = imp.pads_of(node, xs[2:], k, strides, dil, inside_kernel=True)
+    ceil = imp.attr_int(node, "ceil_mode", 0, 0, 1)
+    out, ends = [], []
+    for i, (n, kk, st, d) in enumerate(zip(xs[2:], k, strides, dil)):
+        padded, extent = n + pads[i] + pads[i + rank], d * (kk - 1) + 1
+        o = (padded - extent) // st + 1
+        if ceil:  # as PyTorch: the last window must start inside the input or its begin padding
+            o = -(-(padded - extent) // st) + 1
+            if (o - 1) * st >= n + pads[i]:
+                o -= 1
+        out.append(o)
+        ends.append(pads[i + rank] + max(0, (o - 1) * st + extent - padded))
+    begins, explicit = pads[:rank], pads[rank:]
+    if rank == 1:
+        lifted = [xs[0], xs[1], 1, xs[2]]
+        x = imp.reshape(x, xs, lifted, [[0], [1], [2, 3]], expand=True)
+        xs, k, strides, dil = lifted, [1] + k, [1] + strides, [1] + dil
+        begins, ends, explicit, out = [0] + begins, [0] + ends, [0] + explicit, [1] + out
+    return Window(x, xs, k, strides, dil, begins, ends, explicit, [xs[0], xs[1]] + out, rank == 1)
+
+
+def _pool_result(imp, win, r):
+    """A pool's 2-D result back in its input's rank."""
+    if not win.one_d:
+        return r, win.out
+    out = [win.out[0], win.out[1], win.out[3]]
+    return imp.reshape(r, win.out, out, [[0], [1], [2, 3]], expand=False), out
 
 
 @register("AveragePool", float_only=True)
 def average_pool(imp, node):
     imp.check_attrs(node, {"kernel_shape", "pads", "strides", "auto_pad", "ceil_mode", "count_include_pad"})
-    if imp.attr_int(node, "ceil_mode", 0, 0, 1):
-        imp.fail(node, "ceil_mode is not supported")
-    x, xs, k = _pool_input(imp, node)
-    strides = imp.attr_ints(node, "strides", [1, 1], length=2, lo=1)
+    win = _pool_window(imp, node, dilations=False)
     include_pad = imp.attr_int(node, "count_include_pad", 0, 0, 1)
-    pads = imp.pads_of(node, xs[2:], k, strides, [1, 1], inside_kernel=True)
-    h, w = xs[2], xs[3]
-    x, xs = imp.pad(x, xs, pads, "%zero")
-    oh = (xs[2] - k[0]) // strides[0] + 1
-    ow = (xs[3] - k[1]) // strides[1] + 1
-    out = [xs[0], xs[1], oh, ow]
-    win, r = imp.fresh("win"), imp.fresh("pool")
-    imp.emit(f"{win} = tensor.empty() : {_ttype(k)}")
+    x, xs = imp.pad_nd(win.x, win.xs, [0, 0] + win.begins, [0, 0] + win.ends, "%zero")
+    k, out = win.kernel, win.out
+    window, r = imp.fresh("win"), imp.fresh("pool")
+    imp.emit(f"{window} = tensor.empty() : {_ttype(k)}")
     z = imp.zeros(out)
     imp.emit(f"{r} = linalg.pooling_nchw_sum {{dilations = dense<1> : tensor<2xi64>, "
-             f"strides = dense<{strides}> : tensor<2xi64>}} ins({x}, {win} : {_ttype(xs)}, {_ttype(k)}) "
+             f"strides = dense<{win.strides}> : tensor<2xi64>}} ins({x}, {window} : {_ttype(xs)}, {_ttype(k)}) "
              f"outs({z} : {_ttype(out)}) -> {_ttype(out)} {_loc(node.name + '.sum')}")
-    if include_pad or not any(pads):
-        return imp.elementwise(node, [(r, out)], [f"%n = arith.constant {float(k[0] * k[1])!r} : f32",
-                                                  "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"],
-                               out), out
 
-    # Without the padding, windows at the border hold fewer elements.
-    def counts(size, n, kernel, stride, before):
-        starts = np.arange(n) * stride - before
-        return np.minimum(starts + kernel, size) - np.maximum(starts, 0)
-    count = np.outer(counts(h, oh, k[0], strides[0], pads[0]), counts(w, ow, k[1], strides[1], pads[1]))
-    c = imp.fresh("cnt")
-    imp.emit(f"{c} = arith.constant dense<{_dense(count.astype(np.float32))}> : {_ttype([oh, ow])}")
-    return imp.elementwise(node, [(r, out), (c, [oh, ow])],
-                           ["%y = arith.divf %a0, %a1 : f32", "linalg.yield %y : f32"], out), out
+    # Each window's element count: the input (and, with count_include_pad,
+    # the explicit padding) it covers; ceil_mode's extra padding never counts.
+    def counts(i):
+        size, before, after = win.xs[2 + i], win.begins[i], win.explicit_ends[i]
+        lo, hi = (-before, size + after) if include_pad else (0, size)
+        starts = np.arange(out[2 + i]) * win.strides[i] - before
+        return np.minimum(starts + k[i], hi) - np.maximum(starts, lo)
+    count = np.outer(counts(0), counts(1)).astype(np.float32)
+    if np.all(count == count.flat[0]):
+        res = imp.elementwise(node, [(r, out)], [f"%n = arith.constant {float(count.flat[0])!r} : f32",
+                                                 "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], out)
+    else:
+        c = imp.fresh("cnt")
+        imp.emit(f"{c} = arith.constant dense<{_dense(count)}> : {_ttype(list(count.shape))}")
+        res = imp.elementwise(node, [(r, out), (c, list(count.shape))],
+                              ["%y = arith.divf %a0, %a1 : f32", "linalg.yield %y : f32"], out)
+    return _pool_result(imp, win, res)
 
 
 @register("MaxPool", float_only=True)
 def max_pool(imp, node):
     imp.check_attrs(node, {"kernel_shape", "pads", "strides", "dilations", "auto_pad", "ceil_mode",
                            "storage_order"})
-    if imp.attr_int(node, "ceil_mode", 0, 0, 1) or len(node.output) > 1:
-        imp.fail(node, "ceil_mode and the indices output are not supported")
+    if len(node.output) > 1 and node.output[1]:
+        imp.fail(node, "the indices output is not supported")
     imp.attr_int(node, "storage_order", 0, 0, 1)  # orders the indices only
-    x, xs, k = _pool_input(imp, node)
-    strides = imp.attr_ints(node, "strides", [1, 1], length=2, lo=1)
-    dil = imp.attr_ints(node, "dilations", [1, 1], length=2, lo=1)
-    pads = imp.pads_of(node, xs[2:], k, strides, dil, inside_kernel=True)
+    win = _pool_window(imp, node, dilations=True)
     imp.once("%ninf", "%ninf = arith.constant 0xFF800000 : f32")
-    x, xs = imp.pad(x, xs, pads, "%ninf")
-    oh = (xs[2] - dil[0] * (k[0] - 1) - 1) // strides[0] + 1
-    ow = (xs[3] - dil[1] * (k[1] - 1) - 1) // strides[1] + 1
-    out = [xs[0], xs[1], oh, ow]
-    win, e, init, r = imp.fresh("win"), imp.fresh("e"), imp.fresh("init"), imp.fresh("pool")
-    imp.emit(f"{win} = tensor.empty() : {_ttype(k)}")
+    x, xs = imp.pad_nd(win.x, win.xs, [0, 0] + win.begins, [0, 0] + win.ends, "%ninf")
+    k, out = win.kernel, win.out
+    window, e, init, r = imp.fresh("win"), imp.fresh("e"), imp.fresh("init"), imp.fresh("pool")
+    imp.emit(f"{window} = tensor.empty() : {_ttype(k)}")
     imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
     imp.emit(f"{init} = linalg.fill ins(%ninf : f32) outs({e} : {_ttype(out)}) -> {_ttype(out)}")
-    imp.emit(f"{r} = linalg.pooling_nchw_max {{dilations = dense<{dil}> : tensor<2xi64>, "
-             f"strides = dense<{strides}> : tensor<2xi64>}} ins({x}, {win} : {_ttype(xs)}, {_ttype(k)}) "
+    imp.emit(f"{r} = linalg.pooling_nchw_max {{dilations = dense<{win.dil}> : tensor<2xi64>, "
+             f"strides = dense<{win.strides}> : tensor<2xi64>}} ins({x}, {window} : {_ttype(xs)}, {_ttype(k)}) "
              f"outs({init} : {_ttype(out)}) -> {_ttype(out)} {_loc(node.name)}")
-    return r, out
+    return _pool_result(imp, win, r)
+
+
+def _global_pool(imp, node, combine, init):
+    imp.check_attrs(node, set())
+    imp.inputs(node, 1)
+    x, xs = imp.materialize(node.input[0], node)
+    if len(xs) < 3:
+        imp.fail(node, f"the input must be N x C x spatial dimensions, not of shape {xs}")
+    return imp.reduce(node, x, xs, list(range(2, len(xs))), combine=combine, init=init, loc=f"{node.name}.sum")
 
 
 @register("GlobalAveragePool", float_only=True)
 def global_average_pool(imp, node):
-    imp.check_attrs(node, set())
-    imp.inputs(node, 1)
-    x, xs = imp.materialize(node.input[0], node)
-    if len(xs) != 4:
-        imp.fail(node, "only NCHW inputs are supported")
-    red, out = [xs[0], xs[1]], [xs[0], xs[1], 1, 1]
-    z, r = imp.zeros(red), imp.fresh("sum")
-    imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, "
-             f"affine_map<(d0, d1, d2, d3) -> (d0, d1)>], iterator_types = [\"parallel\", "
-             f"\"parallel\", \"reduction\", \"reduction\"]}} ins({x} : {_ttype(xs)}) outs({z} : {_ttype(red)}) {{")
-    imp.emit("^bb0(%a0: f32, %acc: f32):")
-    imp.emit("  %s = arith.addf %acc, %a0 : f32")
-    imp.emit("  linalg.yield %s : f32")
-    imp.emit(f"}} -> {_ttype(red)} {_loc(node.name + '.sum')}")
-    r4 = imp.fresh("x")
-    imp.emit(f"{r4} = tensor.expand_shape {r} [[0], [1, 2, 3]] output_shape {out} : "
-             f"{_ttype(red)} into {_ttype(out)}")
-    count = imp.fresh("n")
-    imp.emit(f"{count} = arith.constant {float(xs[2] * xs[3]):e} : f32")
-    return imp.elementwise(node, [(r4, out)], [f"%y = arith.divf %a0, {count} : f32", "linalg.yield %y : f32"],
-                           out), out
+    r, out = _global_pool(imp, node, "arith.addf", "%zero")
+    count = float(np.prod(imp.shape_of(node.input[0])[2:]))
+    return imp.elementwise(node, [(r, out)], [f"%n = arith.constant {count!r} : f32",
+                                              "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], out), out
+
+
+@register("GlobalMaxPool", float_only=True)
+def global_max_pool(imp, node):
+    imp.once("%ninf", "%ninf = arith.constant 0xFF800000 : f32")
+    return _global_pool(imp, node, "arith.maximumf", "%ninf")
 
 
 @register("BatchNormalization", float_only=True)
@@ -359,41 +449,43 @@ def layer_normalization(imp, node):
     return imp.elementwise(node, inputs, body + ["linalg.yield %y : f32"], xs), xs
 
 
-@register("Softmax", float_only=True)
-def softmax(imp, node):
+def _softmax_axes(imp, node, rank):
+    """The axes Softmax / LogSoftmax normalize over: from opset 13 the one
+    `axis` (default -1); before, the input is read as 2-D, split before
+    `axis` (default 1), and normalized over everything after the split."""
     imp.check_attrs(node, {"axis"})
     imp.inputs(node, 1)
-    x, xs = imp.materialize(node.input[0], node)
-    axis = imp.attr_int(node, "axis", -1)
-    if axis not in (-1, len(xs) - 1) or len(xs) != 2:
-        imp.fail(node, "only softmax over the last axis of a 2-D tensor is supported")
-    n, c = xs
-    red = [n]
-    maps_in = "affine_map<(d0, d1) -> (d0, d1)>"
-    maps_red = "affine_map<(d0, d1) -> (d0)>"
-    e1, mx, e2, sm = imp.fresh("e"), imp.fresh("max"), imp.fresh("e"), imp.fresh("sum")
+    if rank == 0:
+        imp.fail(node, "the input must have at least one dimension")
+    if imp.opset() >= 13:
+        return [imp.axis(node, imp.attr_int(node, "axis", -1), rank)]
+    return list(range(imp.axis(node, imp.attr_int(node, "axis", 1), rank), rank))
+
+
+def _shifted_exp(imp, node, x, xs, axes):
+    """(x - max(x), exp(x - max(x)), sum(exp(x - max(x)))) over `axes`,
+    the sum with unit dimensions kept."""
     imp.once("%ninf_s", "%ninf_s = arith.constant 0xFF800000 : f32")
-    imp.emit(f"{e1} = tensor.empty() : {_ttype(red)}")
-    f1 = imp.fresh("f")
-    imp.emit(f"{f1} = linalg.fill ins(%ninf_s : f32) outs({e1} : {_ttype(red)}) -> {_ttype(red)}")
-    imp.emit(f"{mx} = linalg.generic {{indexing_maps = [{maps_in}, {maps_red}], iterator_types = "
-             f"[\"parallel\", \"reduction\"]}} ins({x} : {_ttype(xs)}) outs({f1} : {_ttype(red)}) {{")
-    imp.emit("^bb0(%a0: f32, %acc: f32):")
-    imp.emit("  %m = arith.maximumf %acc, %a0 : f32")
-    imp.emit("  linalg.yield %m : f32")
-    imp.emit(f"}} -> {_ttype(red)}")
-    mx2 = imp.expand(mx, red, [n, 1])
-    ex = imp.elementwise(node, [(x, xs), (mx2, [n, 1])],
-                         ["%d = arith.subf %a0, %a1 : f32", "%y = math.exp %d : f32", "linalg.yield %y : f32"], xs)
-    imp.emit(f"{e2} = tensor.empty() : {_ttype(red)}")
-    f2 = imp.fresh("f")
-    imp.emit(f"{f2} = linalg.fill ins(%zero : f32) outs({e2} : {_ttype(red)}) -> {_ttype(red)}")
-    imp.emit(f"{sm} = linalg.generic {{indexing_maps = [{maps_in}, {maps_red}], iterator_types = "
-             f"[\"parallel\", \"reduction\"]}} ins({ex} : {_ttype(xs)}) outs({f2} : {_ttype(red)}) {{")
-    imp.emit("^bb0(%a0: f32, %acc: f32):")
-    imp.emit("  %s = arith.addf %acc, %a0 : f32")
-    imp.emit("  linalg.yield %s : f32")
-    imp.emit(f"}} -> {_ttype(red)}")
-    sm2 = imp.expand(sm, red, [n, 1])
-    return imp.elementwise(node, [(ex, xs), (sm2, [n, 1])],
-                           ["%y = arith.divf %a0, %a1 : f32", "linalg.yield %y : f32"], xs), xs
+    mx, keep = imp.reduce(node, x, xs, axes, combine="arith.maximumf", init="%ninf_s", loc=f"{node.name}.max")
+    d = imp.elementwise(node, [(x, xs), (mx, keep)], ["%d = arith.subf %a0, %a1 : f32", "linalg.yield %d : f32"],
+                        xs, loc=f"{node.name}.shift")
+    ex = imp.elementwise(node, [(d, xs)], ["%y = math.exp %a0 : f32", "linalg.yield %y : f32"], xs,
+                         loc=f"{node.name}.exp")
+    sm, _ = imp.reduce(node, ex, xs, axes, loc=f"{node.name}.sum")
+    return d, ex, (sm, keep)
+
+
+@register("Softmax", float_only=True)
+def softmax(imp, node):
+    x, xs = imp.materialize(node.input[0], node)
+    _, ex, sm = _shifted_exp(imp, node, x, xs, _softmax_axes(imp, node, len(xs)))
+    return imp.elementwise(node, [(ex, xs), sm], ["%y = arith.divf %a0, %a1 : f32", "linalg.yield %y : f32"],
+                           xs), xs
+
+
+@register("LogSoftmax", float_only=True)
+def log_softmax(imp, node):
+    x, xs = imp.materialize(node.input[0], node)
+    d, _, sm = _shifted_exp(imp, node, x, xs, _softmax_axes(imp, node, len(xs)))
+    return imp.elementwise(node, [(d, xs), sm], ["%l = math.log %a1 : f32", "%y = arith.subf %a0, %l : f32",
+                                                 "linalg.yield %y : f32"], xs), xs

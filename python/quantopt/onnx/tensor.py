@@ -1,11 +1,12 @@
-"""Data-movement ONNX operators: Reshape (flattening), Flatten, Transpose,
+"""Data-movement ONNX operators: Reshape, Flatten, Transpose,
 Concat, Slice, Gather, Identity, Constant. On constants, Concat, Slice and
 Gather fold (shape arithmetic and the like) instead of emitting code.
 """
 import numpy as np
 import onnx
 
-from .core import _dense, _loc, _ttype
+from .core import _dense, _f32, _loc, _ttype
+from .folding import reshape_target
 from .registry import register
 
 
@@ -44,18 +45,59 @@ def flatten(imp, node):
     x, shape = imp.materialize(node.input[0], node)
     elem = imp.elem(node.input[0])
     axis = imp.axis(node, imp.attr_int(node, "axis", 1), len(shape), end=True)
-    if axis == 0:
-        imp.fail(node, "axis 0 is not supported")
-    if axis == len(shape):
-        imp.fail(node, f"axis {axis} (the rank) is not supported")
-    groups = [list(range(axis)), list(range(axis, len(shape)))]
     out = [int(np.prod(shape[:axis])), int(np.prod(shape[axis:]))]
     imp.elems[node.output[0]] = elem
-    r = imp.fresh("flat")
-    reassoc = str(groups).replace(" ", "")
-    imp.emit(f"{r} = tensor.collapse_shape {x} {reassoc} : {_ttype(shape, elem)} into {_ttype(out, elem)} "
-             f"{_loc(node.name)}")
-    return r, out
+    return reshape_value(imp, x, shape, out, elem, node.name), out
+
+
+def _axes_input(imp, node, rank_of):
+    """The axes of Squeeze / Unsqueeze (the attribute before opset 13, the
+    constant second input after), normalized against the rank
+    rank_of(number of axes); None when absent."""
+    axes = imp.attr_ints(node, "axes", None)
+    if axes is None and imp.optional_input(node, 1):
+        value = imp.const_value(node.input[1])
+        if value is None:
+            imp.fail(node, "axes must be a constant")
+        if value.dtype.kind not in "iu" or value.ndim > 1:
+            imp.fail(node, f"axes must be a 1-D integer tensor, not {value.dtype} of shape {list(value.shape)}")
+        axes = [int(v) for v in value.reshape(-1)]
+    if axes is None:
+        return None
+    axes = [imp.axis(node, a, rank_of(len(axes))) for a in axes]
+    if len(set(axes)) != len(axes):
+        imp.fail(node, f"axes {axes} repeat an axis")
+    return sorted(axes)
+
+
+@register("Squeeze")
+def squeeze(imp, node):
+    imp.check_attrs(node, {"axes"})
+    imp.inputs(node, 1, 1)
+    x, shape = imp.materialize(node.input[0], node)
+    axes = _axes_input(imp, node, lambda count: len(shape))
+    if axes is None:
+        axes = [i for i, d in enumerate(shape) if d == 1]
+    if any(shape[a] != 1 for a in axes):
+        imp.fail(node, f"axes {axes} of {shape} are not all 1")
+    out = [d for i, d in enumerate(shape) if i not in axes]
+    elem = imp.elems[node.output[0]] = imp.elem(node.input[0])
+    return reshape_value(imp, x, shape, out, elem, node.name), out
+
+
+@register("Unsqueeze")
+def unsqueeze(imp, node):
+    imp.check_attrs(node, {"axes"})
+    imp.inputs(node, 1, 1)
+    x, shape = imp.materialize(node.input[0], node)
+    axes = _axes_input(imp, node, lambda count: len(shape) + count)
+    if axes is None:
+        imp.fail(node, "axes are required")
+    out = list(shape)
+    for a in axes:
+        out.insert(a, 1)
+    elem = imp.elems[node.output[0]] = imp.elem(node.input[0])
+    return reshape_value(imp, x, shape, out, elem, node.name), out
 
 
 @register("Reshape")
@@ -64,38 +106,47 @@ def reshape(imp, node):
     imp.inputs(node, 2)
     x, shape = imp.materialize(node.input[0], node)
     elem = imp.elem(node.input[0])
-    allowzero = imp.attr_int(node, "allowzero", 0, 0, 1)
     target = imp.const_value(node.input[1])
     if target is None:
         imp.fail(node, "the shape must be a constant")
-    if target.dtype.kind not in "iu" or target.ndim != 1:
-        imp.fail(node, f"the shape must be a 1-D integer tensor, not {target.dtype} of shape {list(target.shape)}")
-    target = [int(v) for v in target]
-    if any(v < -1 for v in target) or target.count(-1) > 1:
-        imp.fail(node, f"shape {target}: dimensions must be >= 0, or one of them -1")
-    if not allowzero:  # 0 copies the input's dimension
-        if any(v == 0 and i >= len(shape) for i, v in enumerate(target)):
-            imp.fail(node, f"shape {target} copies (0) a dimension the input {shape} does not have")
-        target = [shape[i] if v == 0 else v for i, v in enumerate(target)]
-    size = int(np.prod(shape))
-    if -1 in target:
-        known = int(np.prod([v for v in target if v != -1]))
-        if known == 0 or size % known:
-            imp.fail(node, f"shape {target} does not fit the {size} elements of {shape}")
-        target[target.index(-1)] = size // known
-    if int(np.prod(target)) != size:
-        imp.fail(node, f"shape {target} does not fit the {size} elements of {shape}")
+    target = reshape_target(imp, node, shape, target)
     imp.elems[node.output[0]] = elem
-    # Only collapses of trailing dimensions into one (flattening).
-    if len(target) == 2 and target[0] == shape[0] and int(np.prod(shape[1:])) == target[1] and len(shape) > 2:
-        r = imp.fresh("flat")
-        groups = str([[0], list(range(1, len(shape)))]).replace(" ", "")
-        imp.emit(f"{r} = tensor.collapse_shape {x} {groups} : {_ttype(shape, elem)} into {_ttype(target, elem)} "
-                 f"{_loc(node.name)}")
-        return r, target
-    if target == shape:
-        return x, shape
-    imp.fail(node, f"reshape {shape} -> {target} is not supported (only flattening)")
+    return reshape_value(imp, x, shape, target, elem, node.name), target
+
+
+def reshape_groups(shape, target):
+    """The finest grouping of two shapes of the same size into runs of equal
+    products: a list of (dims of shape, dims of target). Trailing unit
+    dimensions join the last group."""
+    groups, i, j = [], 0, 0
+    while i < len(shape) and j < len(target):
+        gi, gj, pi, pj = [i], [j], shape[i], target[j]
+        i, j = i + 1, j + 1
+        while pi != pj:  # equal total sizes: the smaller side has more dims
+            if pi < pj:
+                pi, i = pi * shape[i], i + 1
+                gi.append(i - 1)
+            else:
+                pj, j = pj * target[j], j + 1
+                gj.append(j - 1)
+        groups.append((gi, gj))
+    groups[-1][0].extend(range(i, len(shape)))
+    groups[-1][1].extend(range(j, len(target)))
+    return groups
+
+
+def reshape_value(imp, x, shape, target, elem, loc):
+    """x reshaped to `target`: a collapse_shape to the groups' sizes
+    followed by an expand_shape, either left out where it would do
+    nothing (a flattening is one collapse, a head split one expand)."""
+    if list(shape) == list(target):
+        return x
+    if not shape or not target:  # to or from a scalar: no groups
+        return imp.reshape(x, shape, target, [], expand=not shape, elem=elem, loc=loc)
+    groups = reshape_groups(shape, target)
+    middle = [int(np.prod([shape[d] for d in gi])) for gi, _ in groups]
+    collapsed = imp.reshape(x, shape, middle, [gi for gi, _ in groups], expand=False, elem=elem, loc=loc)
+    return imp.reshape(collapsed, middle, target, [gj for _, gj in groups], expand=True, elem=elem, loc=loc)
 
 
 @register("Concat")
@@ -305,6 +356,82 @@ def gather(imp, node):
             j = i if i < axis else i + q - 1
             imp.emit(f"  %j{j} = linalg.index {j} : index")
             coords.append(f"%j{j}")
+    imp.emit(f"  %v = tensor.extract {x}[{', '.join(coords)}] : {_ttype(xs)}")
+    imp.emit("  linalg.yield %v : f32")
+    imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")
+    return r, out
+
+
+@register("Pad", float_only=True)
+def pad(imp, node):
+    """Constant, reflect and edge padding (pads from the attribute before
+    opset 11, the constant input after; negative pads crop)."""
+    imp.check_attrs(node, {"mode", "pads", "value"})
+    imp.inputs(node, 1, 3)
+    x, xs = imp.materialize(node.input[0], node)
+    rank = len(xs)
+    mode = imp.attr_str(node, "mode", "constant", ("constant", "reflect", "edge"))
+    pads = imp.attr_ints(node, "pads", None)
+    value = imp.attr_float(node, "value", 0.0)
+    if pads is None:
+        if not imp.optional_input(node, 1):
+            imp.fail(node, "pads are required")
+        pads = imp.constant(node, node.input[1], "pads", ndim=1, numeric="iu")
+        pads = [int(p) for p in pads]
+        if imp.optional_input(node, 2):
+            value = float(imp.constant(node, node.input[2], "the constant value", numeric="f").reshape(-1)[0])
+    if len(pads) != 2 * rank:
+        imp.fail(node, f"{len(pads)} pads for a rank-{rank} input (need {2 * rank})")
+    low, high = pads[:rank], pads[rank:]
+    if any(d + lo + hi <= 0 for d, lo, hi in zip(xs, low, high)):
+        imp.fail(node, f"pads {pads} leave nothing of {xs}")
+    # Negative pads crop first.
+    if any(p < 0 for p in pads):
+        offsets = [max(0, -lo) for lo in low]
+        sizes = [d - max(0, -lo) - max(0, -hi) for d, lo, hi in zip(xs, low, high)]
+        r = imp.fresh("slice")
+        imp.emit(f"{r} = tensor.extract_slice {x}{offsets} {sizes} {[1] * rank} : {_ttype(xs)} to "
+                 f"{_ttype(sizes)} {_loc(node.name + '.crop')}")
+        x, xs = r, sizes
+        low, high = [max(0, p) for p in low], [max(0, p) for p in high]
+    out = [d + lo + hi for d, lo, hi in zip(xs, low, high)]
+    if mode == "constant":
+        c = imp.fresh("padv")
+        imp.emit(f"{c} = arith.constant {_f32(value)} : f32")
+        r, out = imp.pad_nd(x, xs, low, high, c)
+        return r, out
+    if mode == "reflect" and any(lo >= d or hi >= d for d, lo, hi in zip(xs, low, high) if lo or hi):
+        imp.fail(node, f"reflect pads {pads} must be smaller than the dimensions of {xs}")
+    # Each output element reads the input at its index mapped back inside:
+    # reflected about the border (reflect) or clamped to it (edge).
+    e, r = imp.fresh("e"), imp.fresh("pad")
+    dims = [f"d{i}" for i in range(rank)]
+    imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
+    iterators = ", ".join(['"parallel"'] * rank)
+    imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({', '.join(dims)}) -> ({', '.join(dims)})>], "
+             f"iterator_types = [{iterators}]}} outs({e} : {_ttype(out)}) {{")
+    imp.emit("^bb0(%out: f32):")
+    coords = []
+    for i, (d, lo) in enumerate(zip(xs, low)):
+        if not lo and out[i] == d:
+            imp.emit(f"  %i{i} = linalg.index {i} : index")
+            coords.append(f"%i{i}")
+            continue
+        imp.emit(f"  %o{i} = linalg.index {i} : index")
+        imp.emit(f"  %lo{i} = arith.constant {lo} : index")
+        imp.emit(f"  %last{i} = arith.constant {d - 1} : index")
+        imp.emit(f"  %z{i} = arith.constant 0 : index")
+        imp.emit(f"  %s{i} = arith.subi %o{i}, %lo{i} : index")
+        if mode == "edge":
+            imp.emit(f"  %m{i} = arith.maxsi %s{i}, %z{i} : index")
+            imp.emit(f"  %c{i} = arith.minsi %m{i}, %last{i} : index")
+        else:  # reflect: -s below 0, 2 (d - 1) - s above d - 1
+            imp.emit(f"  %neg{i} = arith.subi %z{i}, %s{i} : index")
+            imp.emit(f"  %a{i} = arith.maxsi %s{i}, %neg{i} : index")
+            imp.emit(f"  %twice{i} = arith.constant {2 * (d - 1)} : index")
+            imp.emit(f"  %b{i} = arith.subi %twice{i}, %a{i} : index")
+            imp.emit(f"  %c{i} = arith.minsi %a{i}, %b{i} : index")
+        coords.append(f"%c{i}")
     imp.emit(f"  %v = tensor.extract {x}[{', '.join(coords)}] : {_ttype(xs)}")
     imp.emit("  linalg.yield %v : f32")
     imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")

@@ -21,7 +21,7 @@ def save(name, nodes, inits=()):
 
 save("unsupported_op", [helper.make_node("Hardmax", ["x"], ["y"], name="my_hardmax")])
 save("bad_attribute", [helper.make_node("Gemm", ["x", "w"], ["y"], name="scaled_gemm", transB=2)], [w])
-save("dynamic_weight", [helper.make_node("MatMul", ["x", "x"], ["y"], name="self_product")])
+save("mismatched_product", [helper.make_node("MatMul", ["x", "x"], ["y"], name="self_product")])
 
 
 def save_graph(name, nodes, inputs):
@@ -32,9 +32,8 @@ def save_graph(name, nodes, inputs):
 
 save_graph("dynamic_slice", [helper.make_node("Slice", ["x", "s", "s"], ["y"], name="moving_slice")],
            [x, helper.make_tensor_value_info("s", TensorProto.INT64, [1])])
-save_graph("ceil_pool", [helper.make_node("AveragePool", ["x"], ["y"], name="ceil_pool", kernel_shape=[3, 3],
-                                          strides=[2, 2], ceil_mode=1)],
-           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4])])
+save_graph("pool_3d", [helper.make_node("AveragePool", ["x"], ["y"], name="pool_3d", kernel_shape=[2, 2, 2])],
+           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4, 4])])
 save_graph("symbolic_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence"])])
 with open(os.path.join(out, "garbage.onnx"), "wb") as f:
