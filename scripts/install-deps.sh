@@ -8,7 +8,7 @@ packages=(
   libclang-rt-22-dev
   cmake ninja-build libgtest-dev zlib1g-dev libzstd-dev libedit-dev libxml2-dev
   libcurl4-openssl-dev python3-numpy python3-onnx python3-sklearn python3-matplotlib
-  python3-torch python3-torchvision libopenblas0-pthread
+  python3-torch python3-torchvision libopenblas0-pthread libonnx-testdata
 )
 
 missing=()

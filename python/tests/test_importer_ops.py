@@ -381,6 +381,90 @@ def window_1d_case():
          ("gmp", [1, 4, 1], xd.max(axis=2, keepdims=True))], 11
 
 
+def mask_case():
+    """An attention mask as exports write it: Cast of an integer mask to
+    bool, Equal / Less / Greater / LessOrEqual / GreaterOrEqual, Not, And,
+    Or, Xor, Where with -inf; Cast back to float and to int32; Expand,
+    Dropout (inference), Round (half to even), Sin, Cos, Sum, Mean."""
+    scores = rng.normal(0, 1, (2, 4)).astype(np.float32)
+    scores[0, 0] = 2.5  # Round: half to even
+    mask = np.array([[1, 1, 0, 1], [1, 0, 0, 1]], np.int64)
+    inits = [numpy_helper.from_array(np.array(0, np.int64), "zero_i"),
+             numpy_helper.from_array(np.array(-np.inf, np.float32), "ninf"),
+             numpy_helper.from_array(np.array(0.5, np.float32), "half"),
+             numpy_helper.from_array(np.array([3, 2, 4], np.int64), "shape3")]
+    nodes = [helper.make_node("Cast", ["mask"], ["mb"], name="to_bool", to=TensorProto.BOOL),
+             helper.make_node("Equal", ["mask", "zero_i"], ["pad"], name="equal"),
+             helper.make_node("Where", ["pad", "ninf", "scores"], ["masked"], name="where"),
+             helper.make_node("Less", ["scores", "half"], ["lt"], name="less"),
+             helper.make_node("Greater", ["scores", "half"], ["gt"], name="greater"),
+             helper.make_node("LessOrEqual", ["scores", "half"], ["le"], name="le"),
+             helper.make_node("GreaterOrEqual", ["scores", "half"], ["ge"], name="ge"),
+             helper.make_node("Not", ["lt"], ["nlt"], name="not"),
+             helper.make_node("And", ["mb", "gt"], ["and"], name="and"),
+             helper.make_node("Or", ["le", "gt"], ["or"], name="or"),
+             helper.make_node("Xor", ["mb", "ge"], ["xor"], name="xor"),
+             helper.make_node("Cast", ["and"], ["andf"], name="to_float", to=TensorProto.FLOAT),
+             helper.make_node("Cast", ["scores"], ["si"], name="to_int", to=TensorProto.INT32),
+             helper.make_node("Expand", ["scores", "shape3"], ["ex"], name="expand"),
+             helper.make_node("Dropout", ["scores"], ["dr"], name="dropout"),
+             helper.make_node("Round", ["scores"], ["rd"], name="round"),
+             helper.make_node("Sin", ["scores"], ["sn"], name="sin"),
+             helper.make_node("Cos", ["scores"], ["cs"], name="cos"),
+             helper.make_node("Sum", ["sn", "cs", "scores"], ["sm"], name="sum"),
+             helper.make_node("Mean", ["sn", "cs"], ["mn"], name="mean")]
+    s = scores.astype(np.float64)
+    mb, lt, gt = mask != 0, scores < 0.5, scores > 0.5
+    return "mask_ops", nodes, inits, [("scores", scores), ("mask", mask)], \
+        [("masked", [2, 4], np.where(mask == 0, -np.inf, s)), ("nlt", [2, 4], ~lt), ("and", [2, 4], mb & gt),
+         ("or", [2, 4], (scores <= 0.5) | gt), ("xor", [2, 4], mb ^ (scores >= 0.5)),
+         ("andf", [2, 4], (mb & gt).astype(np.float64)), ("si", [2, 4], np.trunc(scores).astype(np.int32)),
+         ("ex", [3, 2, 4], np.broadcast_to(s, (3, 2, 4))), ("dr", [2, 4], s), ("rd", [2, 4], np.round(s)),
+         ("sm", [2, 4], np.sin(s) + np.cos(s) + s), ("mn", [2, 4], (np.sin(s) + np.cos(s)) / 2)]
+
+
+def layers_case():
+    """ConvTranspose (strided, padded, grouped, with output_padding),
+    InstanceNormalization, Split, Tile, ReduceSum / ReduceMax / ReduceMin /
+    ReduceProd / ReduceSumSquare."""
+    x = rng.normal(0, 1, (1, 4, 3, 3)).astype(np.float32)
+    w = rng.normal(0, 0.5, (4, 3, 3, 3)).astype(np.float32)  # C x F/g x KH x KW, group 2: F = 6
+    b = rng.normal(0, 0.1, 6).astype(np.float32)
+    gamma, beta = rng.random(4).astype(np.float32) + 0.5, rng.normal(0, 0.1, 4).astype(np.float32)
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"),
+             numpy_helper.from_array(gamma, "gamma"), numpy_helper.from_array(beta, "beta"),
+             numpy_helper.from_array(np.array([1, 3], np.int64), "parts"),
+             numpy_helper.from_array(np.array([1, 2, 1, 2], np.int64), "reps"),
+             numpy_helper.from_array(np.array([2, 3], np.int64), "hw")]
+    nodes = [helper.make_node("ConvTranspose", ["x", "w", "b"], ["ct"], name="deconv", strides=[2, 2],
+                              pads=[1, 0, 0, 1], output_padding=[1, 0], group=2),
+             helper.make_node("InstanceNormalization", ["x", "gamma", "beta"], ["inorm"], name="inorm", epsilon=1e-3),
+             helper.make_node("Split", ["x", "parts"], ["s0", "s1"], name="split", axis=1),
+             helper.make_node("Tile", ["s0", "reps"], ["tl"], name="tile"),
+             helper.make_node("ReduceSum", ["x", "hw"], ["rs"], name="rsum", keepdims=0),
+             helper.make_node("ReduceMax", ["x"], ["rmax"], name="rmax", axes=[1]),
+             helper.make_node("ReduceMin", ["x"], ["rmin"], name="rmin", axes=[0, 3], keepdims=0),
+             helper.make_node("ReduceProd", ["x"], ["rp"], name="rprod", axes=[2]),
+             helper.make_node("ReduceSumSquare", ["x"], ["rss"], name="rss", axes=[1, 2])]
+    xd = x.astype(np.float64)
+    # Transposed conv by scattering each input element's kernel-weighted copy.
+    full = np.zeros((1, 6, (3 - 1) * 2 + 3 + 1, (3 - 1) * 2 + 3))
+    for g in range(2):
+        for c in range(2):
+            for i in range(3):
+                for j in range(3):
+                    full[0, 3 * g:3 * g + 3, 2 * i:2 * i + 3, 2 * j:2 * j + 3] += xd[0, 2 * g + c, i, j] * w[2 * g + c]
+    ct = full[:, :, 1:full.shape[2] - 0, 0:full.shape[3] - 1] + b.reshape(1, -1, 1, 1)
+    mean, var = xd.mean(axis=(2, 3), keepdims=True), xd.var(axis=(2, 3), keepdims=True)
+    inorm = (xd - mean) / np.sqrt(var + 1e-3) * gamma.reshape(1, -1, 1, 1) + beta.reshape(1, -1, 1, 1)
+    return "layer_ops", nodes, inits, [("x", x)], \
+        [("ct", list(ct.shape), ct), ("inorm", [1, 4, 3, 3], inorm), ("s1", [1, 3, 3, 3], xd[:, 1:]),
+         ("tl", [1, 2, 3, 6], np.tile(xd[:, :1], (1, 2, 1, 2))), ("rs", [1, 4], xd.sum(axis=(2, 3))),
+         ("rmax", [1, 1, 3, 3], xd.max(axis=1, keepdims=True)), ("rmin", [4, 3], xd.min(axis=(0, 3))),
+         ("rp", [1, 4, 1, 3], xd.prod(axis=2, keepdims=True)),
+         ("rss", [1, 1, 1, 3], (xd ** 2).sum(axis=(1, 2), keepdims=True))]
+
+
 def tensor_type(values):
     return onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(values).dtype]
 
@@ -390,7 +474,7 @@ def run(case):
     opset = case[5] if len(case) > 5 else 13
     graph = helper.make_graph(
         nodes, name, [helper.make_tensor_value_info(n, tensor_type(v), v.shape) for n, v in inputs],
-        [helper.make_tensor_value_info(n, tensor_type(v) if v.dtype.kind in "iu" else TensorProto.FLOAT, s)
+        [helper.make_tensor_value_info(n, tensor_type(v) if v.dtype.kind in "iub" else TensorProto.FLOAT, s)
          for n, s, v in outputs], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     onnx.checker.check_model(model)
@@ -411,12 +495,12 @@ def run(case):
     ok = True
     for (n, _, want), o in zip(outputs, outs):
         got = np.load(o)
-        if want.dtype.kind in "iu":  # integers: bit-exact
+        if want.dtype.kind in "iub":  # integers and bools: exact
             good = got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)
         else:
             good = got.shape == want.shape and np.allclose(got, want, rtol=1e-4, atol=1e-5)
-        detail = f": max diff {np.abs(got.astype(np.float64) - want).max()}" if got.shape == want.shape else \
-            f": shape {got.shape}, want {want.shape}"
+        detail = "" if good else f": max diff {np.abs(got.astype(np.float64) - want).max()}" \
+            if got.shape == want.shape else f": shape {got.shape}, want {want.shape}"
         print(f"{'ok' if good else 'FAIL'} {name} {n}" + ("" if good else detail))
         ok &= good
     return ok
@@ -425,6 +509,6 @@ def run(case):
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
     cases = [cnn_case, elementwise_case, transformer_case, pool_slice_case, gather_case, grouped_conv_case,
-             integer_case, shape_folding_case, activation_matmul_case, window_1d_case]
+             integer_case, shape_folding_case, activation_matmul_case, window_1d_case, mask_case, layers_case]
     results = [run(case()) for case in cases]
     sys.exit(0 if all(results) else 1)

@@ -91,7 +91,8 @@ def activation_case():
 
 BASES = [build(case()) for case in (ops.cnn_case, ops.elementwise_case, ops.transformer_case, ops.pool_slice_case,
                                     ops.gather_case, ops.grouped_conv_case, ops.integer_case, qdq_case,
-                                    activation_case, ops.activation_matmul_case, ops.window_1d_case)]
+                                    activation_case, ops.activation_matmul_case, ops.window_1d_case,
+                                    ops.mask_case, ops.layers_case)]
 
 # Inputs that are scales and zero points, by op type.
 SCALES = {"QuantizeLinear": [1], "DequantizeLinear": [1], "QLinearMatMul": [1, 4, 6], "QLinearConv": [1, 4, 6]}
@@ -366,7 +367,7 @@ def check_renamed(name, model):
     if sum(line.startswith("func.func") for line in text.splitlines()) != 1:
         problems.append("more than one function")
     for node in model.graph.node:
-        if node.op_type not in ("Constant", "Identity") and f'loc("{mlir_string(node.name)}' not in text:
+        if node.op_type not in ("Constant", "Identity", "Dropout") and f'loc("{mlir_string(node.name)}' not in text:
             problems.append(f"no escaped location of {node.name!r}")
     printed = run([QUANT_OPT, "--verify-each", "--mlir-print-debuginfo", os.path.join(WORK, name + ".mlir")])
     if printed.returncode:

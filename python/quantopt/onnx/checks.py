@@ -33,8 +33,11 @@ class Checks:
 
     # --- attributes ---------------------------------------------------------
     def check_attrs(self, node, allowed):
+        """Fails on an attribute outside `allowed`. consumed_inputs (opsets
+        1 to 5: an in-place hint without meaning for the result) is
+        accepted everywhere."""
         for a in node.attribute:
-            if a.name not in allowed:
+            if a.name not in allowed and a.name != "consumed_inputs":
                 self.fail(node, f"attribute '{a.name}' is not supported")
 
     def attribute(self, node, name, kind, what):

@@ -64,7 +64,7 @@ def _unit_groups(rank, axes):
 
 # Element types of graph inputs.
 ELEM_NAMES = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.UINT8: "ui8", onnx.TensorProto.INT8: "i8",
-              onnx.TensorProto.INT32: "i32", onnx.TensorProto.INT64: "i64"}
+              onnx.TensorProto.INT32: "i32", onnx.TensorProto.INT64: "i64", onnx.TensorProto.BOOL: "i1"}
 # Storage types of !quant.uniform, by NumPy type of data or zero point.
 STORAGE = {np.dtype(np.uint8): "u8", np.dtype(np.int8): "i8"}
 
@@ -104,12 +104,15 @@ class Importer(Checks):
     def const_value(self, name):
         return self.consts.get(name)
 
-    def materialize(self, name, node):
-        """SSA value of an ONNX value; constants are emitted on first use."""
+    def materialize(self, name, node, integers=False):
+        """SSA value of an ONNX value; constants are emitted on first use
+        (integer and bool ones only for ops that take them: `integers`)."""
         if name in self.values:
             return self.values[name]
         if name in self.consts:
             arr = self.consts[name].astype(np.float32) if self.consts[name].dtype.kind == "f" else self.consts[name]
+            if arr.dtype.kind != "f" and integers:
+                return self.integer_constant(name, node)
             if arr.dtype.kind != "f":
                 self.fail(node, f"integer tensor '{name}' used as data")
             if arr.size == 0:
@@ -123,6 +126,22 @@ class Importer(Checks):
             self.values[name] = (ssa, list(values.shape))
             return self.values[name]
         self.fail(node, f"input '{name}' is not defined")
+
+    def integer_constant(self, name, node):
+        """A bool or signless integer constant as a tensor of its type."""
+        arr = self.consts[name]
+        elem = "i1" if arr.dtype == np.bool_ else {"i": f"i{8 * arr.dtype.itemsize}"}.get(arr.dtype.kind)
+        if elem not in ("i1", "i8", "i32", "i64") or arr.size == 0:
+            message = f"constant '{mlir_string(name)}' of type {arr.dtype} and shape {list(arr.shape)} is not supported here"
+            if node is None:  # a graph output
+                raise ImportError_(message)
+            self.fail(node, message)
+        ssa = self.fresh("cst")
+        values = arr.astype(np.int64)
+        literal = _dense(values) if elem != "i1" else _dense(values).replace("1", "true").replace("0", "false")
+        self.emit(f"{ssa} = arith.constant dense<{literal}> : {_ttype(arr.shape, elem)}")
+        self.values[name], self.elems[name] = (ssa, list(arr.shape)), elem
+        return self.values[name]
 
     def float_input(self, node, name):
         """materialize() of an input that must be an f32 tensor."""
@@ -488,6 +507,8 @@ class Importer(Checks):
         for name in names + [n for n in self.expose if n not in names]:
             if name not in self.values and name in self.dequantized_consts:
                 self.materialize(name, self.dequantized_consts[name])
+            if name not in self.values and name in self.consts:  # folded at import (Shape, Constant)
+                self.constant_result(name)
             if name not in self.values:
                 what = "graph output" if name in names else "value to expose"
                 raise ImportError_(f"{what} '{mlir_string(name)}' is not computed")
@@ -499,6 +520,20 @@ class Importer(Checks):
         return (f"// Imported from ONNX by quantopt-import.\n"
                 f"func.func @main({', '.join(args)}) -> ({results}) {{\n{body}\n"
                 f"  return {', '.join(s for s, _, _ in outs)} : {results}\n}}\n")
+
+    def constant_result(self, name):
+        """A result the importer computed (a folded Shape, a Constant, a
+        dropout mask): its constant, of its own element type."""
+        value = self.consts[name]
+        if value.size == 0 or value.dtype.kind not in "fib":
+            raise ImportError_(f"graph output '{mlir_string(name)}' is a constant of type {value.dtype} and shape "
+                               f"{list(value.shape)}: not supported as a result")
+        if value.dtype.kind != "f":
+            self.integer_constant(name, self.node)
+            return
+        ssa = self.fresh("cst")
+        self.emit(f"{ssa} = arith.constant dense<{_dense(value.astype(np.float32))}> : {_ttype(value.shape)}")
+        self.values[name], self.elems[name] = (ssa, list(value.shape)), "f32"
 
     def guarded_run(self):
         """run(), any unexpected exception turned into an InternalError

@@ -1,21 +1,39 @@
 """Elementwise and reduction ONNX operators on f32 tensors: Add, Sub, Mul,
 Div, Pow, PRelu, Max, Min (NumPy broadcasting), Relu, LeakyRelu, Elu, Selu,
 HardSigmoid, HardSwish, Softplus, Softsign, Sigmoid, Tanh, Clip, Sqrt, Erf,
-Neg, Abs, Exp, Log, Reciprocal, Floor, Ceil, ReduceMean. Each elementwise op
-is one linalg.generic.
+Neg, Abs, Exp, Log, Reciprocal, Floor, Ceil, Round (half to even), Sin, Cos, Sum,
+Mean; ReduceMean, ReduceSum,
+ReduceSumSquare, ReduceMax, ReduceMin, ReduceProd. Each elementwise op is one
+linalg.generic.
 """
 import numpy as np
 
 from .core import _f32, _unit_groups
 from .registry import register
+from .tensor import reshape_value
 
 
-def _broadcast_pair(imp, node):
-    """The two inputs of a binary op and their broadcast shape, checked."""
-    imp.check_attrs(node, set())
+def _broadcast_pair(imp, node, legacy_attrs=True):
+    """The two inputs of a binary op and their broadcast shape, checked.
+    Before opset 7, B broadcasts only with broadcast=1, aligned at `axis`
+    (default: its trailing dimensions) rather than by NumPy's rules."""
+    legacy = legacy_attrs and imp.opset() < 7
+    imp.check_attrs(node, {"broadcast", "axis"} if legacy else set())
     imp.inputs(node, 2)
     a = imp.materialize(node.input[0], node)
     b = imp.materialize(node.input[1], node)
+    if legacy:
+        if not imp.attr_int(node, "broadcast", 0, 0, 1):
+            if a[1] != b[1]:
+                imp.fail(node, f"shapes {a[1]} and {b[1]} differ and broadcast is 0")
+            return a, b, list(a[1])
+        axis = imp.attr_int(node, "axis", len(a[1]) - len(b[1]))
+        axis = axis + len(a[1]) if axis < 0 else axis
+        if axis < 0 or axis + len(b[1]) > len(a[1]) or \
+                any(d != 1 and d != a[1][axis + i] for i, d in enumerate(b[1])):
+            imp.fail(node, f"B of shape {b[1]} does not broadcast into {a[1]} at axis {axis}")
+        aligned = list(b[1]) + [1] * (len(a[1]) - axis - len(b[1]))
+        b = (reshape_value(imp, b[0], b[1], aligned, "f32", None), aligned)
     try:
         shape = list(np.broadcast_shapes(tuple(a[1]), tuple(b[1])))
     except ValueError:
@@ -91,8 +109,14 @@ def minimum(imp, node):
 
 @register("PRelu", float_only=True)
 def prelu(imp, node):
-    """x < 0 ? slope * x : x, the slope broadcast (per channel, usually)."""
-    a, b, shape = _broadcast_pair(imp, node)
+    """x < 0 ? slope * x : x, the slope broadcast (per channel, usually).
+    A 1-D slope of one value per channel that NumPy would not broadcast
+    (PyTorch's PReLU(num_parameters=C) in early exports) is per channel."""
+    x_shape, slope_shape = imp.shape_of(node.input[0]), imp.shape_of(node.input[1])
+    if x_shape and slope_shape and len(x_shape) > 2 and len(slope_shape) == 1 and \
+            slope_shape[0] == x_shape[1] != x_shape[-1] and node.input[1] in imp.consts:
+        imp.consts[node.input[1]] = imp.consts[node.input[1]].reshape([-1] + [1] * (len(x_shape) - 2))
+    a, b, shape = _broadcast_pair(imp, node, legacy_attrs=False)
     if shape != list(a[1]):
         imp.fail(node, f"the slope {b[1]} broadcasts beyond the input {a[1]}")
     body = ["%m = arith.mulf %a0, %a1 : f32", "%neg = arith.cmpf olt, %a0, %zero : f32",
@@ -187,7 +211,9 @@ def _simple_unary(op_type, line):
 
 for _op_type, _line in (("Neg", "%y = arith.negf %a0 : f32"), ("Abs", "%y = math.absf %a0 : f32"),
                         ("Exp", "%y = math.exp %a0 : f32"), ("Log", "%y = math.log %a0 : f32"),
-                        ("Floor", "%y = math.floor %a0 : f32"), ("Ceil", "%y = math.ceil %a0 : f32")):
+                        ("Floor", "%y = math.floor %a0 : f32"), ("Ceil", "%y = math.ceil %a0 : f32"),
+                        ("Round", "%y = math.roundeven %a0 : f32"), ("Sin", "%y = math.sin %a0 : f32"),
+                        ("Cos", "%y = math.cos %a0 : f32")):
     _simple_unary(_op_type, _line)
 
 
@@ -219,11 +245,15 @@ def tanh(imp, node):
 
 @register("Clip", float_only=True)
 def clip(imp, node):
-    _unary_op(imp, node, 3)
+    legacy = imp.opset() < 11  # bounds as attributes
+    imp.check_attrs(node, {"min", "max"} if legacy else set())
+    imp.inputs(node, 1, 0 if legacy else 2)
     bounds = []
     for index, what in ((1, "min"), (2, "max")):
         name = imp.optional_input(node, index)
         value = imp.constant(node, name, f"{what} ('{name}')", numeric="iuf") if name else None
+        if legacy and imp.attr_float(node, what, None) is not None:
+            value = np.array(imp.attr_float(node, what, None), np.float32)
         if value is not None and value.size != 1:
             imp.fail(node, f"{what} must be a scalar, not of shape {list(value.shape)}")
         if value is not None and np.isnan(float(value.reshape(-1)[0])):
@@ -310,8 +340,10 @@ def axes_of(imp, node, rank, input_index):
     return sorted(axes)
 
 
-@register("ReduceMean", float_only=True)
-def reduce_mean(imp, node):
+def _reduction(imp, node, combine="arith.addf", init="%zero", squares=False, mean=False):
+    """A Reduce* op: `combine` from `init` over the axes (all when none are
+    given, unless noop_with_empty_axes), unit dimensions kept or dropped
+    (keepdims)."""
     imp.check_attrs(node, {"axes", "keepdims", "noop_with_empty_axes"})
     imp.inputs(node, 1, 1)
     x, xs = imp.materialize(node.input[0], node)
@@ -321,11 +353,59 @@ def reduce_mean(imp, node):
         if imp.attr_int(node, "noop_with_empty_axes", 0, 0, 1):
             return x, xs
         axes = list(range(len(xs)))
-    s, keep = imp.reduce(node, x, xs, axes, loc=f"{node.name}.sum")
-    count = float(np.prod([xs[a] for a in axes]))
-    y = imp.elementwise(node, [(s, keep)], [f"%n = arith.constant {count!r} : f32",
-                                            "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], keep)
+    y, keep = imp.reduce(node, x, xs, axes, squares=squares, combine=combine, init=init, loc=f"{node.name}.sum")
+    if mean:
+        count = float(np.prod([xs[a] for a in axes]))
+        y = imp.elementwise(node, [(y, keep)], [f"%n = arith.constant {count!r} : f32",
+                                                "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], keep)
     if keepdims:
         return y, keep
     out = [d for i, d in enumerate(xs) if i not in axes]
     return imp.reshape(y, keep, out, _unit_groups(len(xs), axes), expand=False), out
+
+
+@register("ReduceMean", float_only=True)
+def reduce_mean(imp, node):
+    return _reduction(imp, node, mean=True)
+
+
+@register("ReduceSum", float_only=True)
+def reduce_sum(imp, node):
+    return _reduction(imp, node)
+
+
+@register("ReduceSumSquare", float_only=True)
+def reduce_sum_square(imp, node):
+    return _reduction(imp, node, squares=True)
+
+
+@register("ReduceMax", float_only=True)
+def reduce_max(imp, node):
+    imp.once("%ninf", "%ninf = arith.constant 0xFF800000 : f32")
+    return _reduction(imp, node, "arith.maximumf", "%ninf")
+
+
+@register("ReduceMin", float_only=True)
+def reduce_min(imp, node):
+    imp.once("%pinf", "%pinf = arith.constant 0x7F800000 : f32")
+    return _reduction(imp, node, "arith.minimumf", "%pinf")
+
+
+@register("ReduceProd", float_only=True)
+def reduce_prod(imp, node):
+    imp.once("%one_f32", "%one_f32 = arith.constant 1.0 : f32")
+    return _reduction(imp, node, "arith.mulf", "%one_f32")
+
+
+@register("Sum", float_only=True)
+def sum_op(imp, node):
+    """The sum of one or more inputs, broadcast together."""
+    return variadic(imp, node, "addf")
+
+
+@register("Mean", float_only=True)
+def mean_op(imp, node):
+    r, shape = variadic(imp, node, "addf")
+    return imp.elementwise(node, [(r, shape)], [f"%n = arith.constant {float(len(node.input))!r} : f32",
+                                                "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"],
+                           shape, loc=f"{node.name}.mean"), shape

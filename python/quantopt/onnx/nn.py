@@ -1,7 +1,8 @@
-"""Neural-network ONNX operators on f32 tensors: Gemm, MatMul, Conv
-(grouped and depthwise), MaxPool, AveragePool, GlobalAveragePool,
-BatchNormalization, LayerNormalization, Softmax. Weights must be constants;
-convolutions and pools are 2-D (NCHW).
+"""Neural-network ONNX operators on f32 tensors: Gemm, MatMul (of weights
+or of two computed values), Conv (1-D to 3-D, grouped and depthwise),
+MaxPool, AveragePool (1-D to 3-D), GlobalAveragePool, GlobalMaxPool,
+BatchNormalization, LayerNormalization, Softmax, LogSoftmax. Convolution
+weights must be constants.
 """
 import collections
 
@@ -14,7 +15,9 @@ from .tensor import reshape_value
 
 @register("Gemm", float_only=True)
 def gemm(imp, node):
-    imp.check_attrs(node, {"alpha", "beta", "transA", "transB"})
+    # broadcast (before opset 7) allows a C that broadcasts, as later opsets
+    # always do; without it C must already be M x N.
+    imp.check_attrs(node, {"alpha", "beta", "transA", "transB"} | ({"broadcast"} if imp.opset() < 7 else set()))
     imp.inputs(node, 2, 1)
     alpha, beta = imp.attr_float(node, "alpha", 1.0), imp.attr_float(node, "beta", 1.0)
     a, a_shape = imp.materialize(node.input[0], node)
@@ -23,8 +26,10 @@ def gemm(imp, node):
     if imp.attr_int(node, "transA", 0, 0, 1):
         a, a_shape = imp.transpose(a, a_shape, [1, 0], f"{node.name}.transA")
     if imp.shape_of(node.input[1]) is None or len(imp.shape_of(node.input[1])) != 2:
-        imp.fail(node, "the weight (B) must be a 2-D constant")
+        imp.fail(node, "B must be 2-D")
     trans = imp.attr_int(node, "transB", 0, 0, 1)
+    if imp.const_value(node.input[1]) is None and node.input[1] not in imp.dequantized_consts:
+        return _gemm_of_values(imp, node, (a, a_shape), trans, alpha, beta)
     w, wssa = imp.weight(node, node.input[1], "the weight (B)", perm=[1, 0] if trans else None)
     if alpha != 1.0:
         if wssa is not None:
@@ -35,6 +40,31 @@ def gemm(imp, node):
     if b is not None and beta != 1.0:
         b = (b.astype(np.float32) * np.float32(beta)).astype(np.float32)
     return matmul(imp, node, a, a_shape, w.astype(np.float32), b, wssa)
+
+
+def _gemm_of_values(imp, node, a, trans_b, alpha, beta):
+    """Gemm whose B is computed: alpha * A x B (+ beta * C)."""
+    b = imp.materialize(node.input[1], node)
+    if trans_b:
+        b = imp.transpose(b[0], b[1], [1, 0], f"{node.name}.transB")
+    r, out = matmul_values(imp, node, a, b)
+    if alpha != 1.0:
+        r = imp.elementwise(node, [(r, out)], [f"%alpha = arith.constant {float(np.float32(alpha))!r} : f32",
+                                               "%y = arith.mulf %a0, %alpha : f32", "linalg.yield %y : f32"],
+                            out, loc=f"{node.name}.alpha")
+    c_name = imp.optional_input(node, 2)
+    if not c_name:
+        return r, out
+    c = imp.materialize(c_name, node)
+    try:
+        if list(np.broadcast_shapes(tuple(c[1]), tuple(out))) != out:
+            raise ValueError
+    except ValueError:
+        imp.fail(node, f"C of shape {c[1]} does not broadcast to {out}")
+    return imp.elementwise(node, [(r, out), c], [f"%beta = arith.constant {float(np.float32(beta))!r} : f32",
+                                                 "%bc = arith.mulf %a1, %beta : f32",
+                                                 "%y = arith.addf %a0, %bc : f32", "linalg.yield %y : f32"],
+                           out, loc=f"{node.name}.bias"), out
 
 
 @register("MatMul", float_only=True)
@@ -56,12 +86,17 @@ def matmul_op(imp, node):
 
 
 def batch_matmul(imp, node):
-    """MatMul with NumPy's rules where the right operand is computed (or a
-    constant of rank other than 2): 1-D operands get a unit row or column,
-    batch dimensions broadcast and fold into one, and the product is
-    linalg.batch_matmul (linalg.matmul without batch dimensions), the form
-    attention lowers to."""
-    (a, a_shape), (b, b_shape) = imp.materialize(node.input[0], node), imp.materialize(node.input[1], node)
+    """MatMul where the right operand is computed (or a constant of rank
+    other than 2)."""
+    return matmul_values(imp, node, imp.materialize(node.input[0], node), imp.materialize(node.input[1], node))
+
+
+def matmul_values(imp, node, a, b):
+    """The product of two values with NumPy's matmul rules: 1-D operands
+    get a unit row or column, batch dimensions broadcast and fold into one,
+    and the product is linalg.batch_matmul (linalg.matmul without batch
+    dimensions), the form attention lowers to."""
+    (a, a_shape), (b, b_shape) = a, b
     if not a_shape or not b_shape:
         imp.fail(node, "scalars cannot be multiplied as matrices")
     a_vector, b_vector = len(a_shape) == 1, len(b_shape) == 1
@@ -170,8 +205,8 @@ def conv(imp, node):
     x, xs = imp.materialize(node.input[0], node)
     w_shape = imp.shape_of(node.input[1])
     constant = imp.const_value(node.input[1]) is not None or node.input[1] in imp.dequantized_consts
-    if not constant or w_shape is None or len(w_shape) not in (3, 4) or len(xs) != len(w_shape):
-        imp.fail(node, "only 1-D and 2-D convolutions (NCW, NCHW) with constant weights are supported")
+    if not constant or w_shape is None or len(w_shape) not in (3, 4, 5) or len(xs) != len(w_shape):
+        imp.fail(node, "only 1-D, 2-D and 3-D convolutions (NCW, NCHW, NCDHW) with constant weights are supported")
     w = imp.const_value(node.input[1])
     w = imp.constant(node, node.input[1], "the weight") if w is not None else \
         np.zeros(w_shape, np.float32)  # the shape only: the values come from weight()
@@ -188,6 +223,8 @@ def conv(imp, node):
     pads = imp.pads_of(node, xs[2:], w.shape[2:], strides, dil)
     if len(xs) == 4:
         return _conv_2d(imp, node, x, xs, w, bias, group, strides, dil, pads, None)
+    if len(xs) == 5:
+        return _conv_3d(imp, node, x, xs, w.shape, bias, group, strides, dil, pads)
     lifted = [xs[0], xs[1], 1, xs[2]]
     x = imp.reshape(x, xs, lifted, [[0], [1], [2, 3]], expand=True)
     w4 = [w.shape[0], w.shape[1], 1, w.shape[2]]
@@ -195,6 +232,47 @@ def conv(imp, node):
                       [0, pads[0], 0, pads[1]], w4)
     out3 = [out[0], out[1], out[3]]
     return imp.reshape(r, out, out3, [[0], [1], [2, 3]], expand=False), out3
+
+
+def _conv_3d(imp, node, x, xs, w_shape, bias, group, strides, dil, pads):
+    """NCDHW convolution (any group) as a linalg.generic over (n, group,
+    filter, od, oh, ow, channel, kd, kh, kw): linalg has no grouped 3-D
+    convolution. It stays float through the INT8 rewrite (with a remark)."""
+    x, xs = imp.pad_nd(x, xs, [0, 0] + pads[:3], [0, 0] + pads[3:], "%zero")
+    w, wssa = imp.weight(node, node.input[1], "the weight")
+    if wssa is None:
+        wssa = imp.fresh("w")
+        imp.emit(f"{wssa} = arith.constant dense<{_dense(w.astype(np.float32))}> : {_ttype(w.shape)}")
+    g, f, c = group, w_shape[0] // group, w_shape[1]
+    kernel = list(w_shape[2:])
+    spatial_out = [(xs[2 + i] - dil[i] * (kernel[i] - 1) - 1) // strides[i] + 1 for i in range(3)]
+    xs6, ws6, out6 = [xs[0], g, c] + xs[2:], [g, f, c] + kernel, [xs[0], g, f] + spatial_out
+    x6 = imp.reshape(x, xs, xs6, [[0], [1, 2], [3], [4], [5]], expand=True)
+    w6 = imp.reshape(wssa, list(w_shape), ws6, [[0, 1], [2], [3], [4], [5]], expand=True)
+    loops = ["n", "g", "f", "o0", "o1", "o2", "c", "k0", "k1", "k2"]
+    spatial = [f"o{i} * {strides[i]} + k{i} * {dil[i]}" for i in range(3)]
+    head = f"affine_map<({', '.join(loops)}) -> "
+    maps = [head + f"(n, g, c, {', '.join(spatial)})>", head + "(g, f, c, k0, k1, k2)>",
+            head + "(n, g, f, o0, o1, o2)>"]
+    iterators = ", ".join(['"parallel"'] * 6 + ['"reduction"'] * 4)
+    z, r = imp.zeros(out6), imp.fresh("conv")
+    imp.emit(f"{r} = linalg.generic {{indexing_maps = [{', '.join(maps)}], iterator_types = [{iterators}]}} "
+             f"ins({x6}, {w6} : {_ttype(xs6)}, {_ttype(ws6)}) outs({z} : {_ttype(out6)}) {{")
+    imp.emit("^bb0(%a0: f32, %a1: f32, %acc: f32):")
+    imp.emit("  %p = arith.mulf %a0, %a1 : f32")
+    imp.emit("  %s = arith.addf %acc, %p : f32")
+    imp.emit("  linalg.yield %s : f32")
+    imp.emit(f"}} -> {_ttype(out6)} {_loc(node.name)}")
+    out = [xs[0], g * f] + spatial_out
+    r = imp.reshape(r, out6, out, [[0], [1, 2], [3], [4], [5]], expand=False)
+    if bias is None:
+        return r, out
+    bssa = imp.fresh("b")
+    imp.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([out[1]])}")
+    b4 = imp.expand(bssa, [out[1]], [out[1], 1, 1, 1])
+    return imp.elementwise(node, [(r, out), (b4, [out[1], 1, 1, 1])],
+                           ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], out,
+                           loc=f"{node.name}.bias"), out
 
 
 def _conv_2d(imp, node, x, xs, w, bias, group, strides, dil, pads, lifted_weight):
@@ -263,8 +341,9 @@ def _pool_window(imp, node, dilations):
     k = imp.attr_ints(node, "kernel_shape", None, lo=1)
     if k is None:
         imp.fail(node, "attribute 'kernel_shape' is required")
-    if len(xs) not in (3, 4) or len(k) != len(xs) - 2:
-        imp.fail(node, f"only 1-D and 2-D pooling (NCW, NCHW) is supported, not a {len(k)}-D kernel on {xs}")
+    if len(xs) not in (3, 4, 5) or len(k) != len(xs) - 2:
+        imp.fail(node, f"only 1-D, 2-D and 3-D pooling (NCW, NCHW, NCDHW) is supported, not a {len(k)}-D "
+                       f"kernel on {xs}")
     rank = len(k)
     strides, dil = imp.window_attrs(node, k, dilations)
     pads = imp.pads_of(node, xs[2:], k, strides, dil, inside_kernel=True)
@@ -303,12 +382,7 @@ def average_pool(imp, node):
     include_pad = imp.attr_int(node, "count_include_pad", 0, 0, 1)
     x, xs = imp.pad_nd(win.x, win.xs, [0, 0] + win.begins, [0, 0] + win.ends, "%zero")
     k, out = win.kernel, win.out
-    window, r = imp.fresh("win"), imp.fresh("pool")
-    imp.emit(f"{window} = tensor.empty() : {_ttype(k)}")
-    z = imp.zeros(out)
-    imp.emit(f"{r} = linalg.pooling_nchw_sum {{dilations = dense<1> : tensor<2xi64>, "
-             f"strides = dense<{win.strides}> : tensor<2xi64>}} ins({x}, {window} : {_ttype(xs)}, {_ttype(k)}) "
-             f"outs({z} : {_ttype(out)}) -> {_ttype(out)} {_loc(node.name + '.sum')}")
+    r = _pooling(imp, x, xs, win, "sum", imp.zeros(out), node.name + ".sum")
 
     # Each window's element count: the input (and, with count_include_pad,
     # the explicit padding) it covers; ceil_mode's extra padding never counts.
@@ -317,7 +391,10 @@ def average_pool(imp, node):
         lo, hi = (-before, size + after) if include_pad else (0, size)
         starts = np.arange(out[2 + i]) * win.strides[i] - before
         return np.minimum(starts + k[i], hi) - np.maximum(starts, lo)
-    count = np.outer(counts(0), counts(1)).astype(np.float32)
+    count = counts(0)
+    for i in range(1, len(k)):
+        count = np.multiply.outer(count, counts(i))
+    count = count.astype(np.float32)
     if np.all(count == count.flat[0]):
         res = imp.elementwise(node, [(r, out)], [f"%n = arith.constant {float(count.flat[0])!r} : f32",
                                                  "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], out)
@@ -340,14 +417,38 @@ def max_pool(imp, node):
     imp.once("%ninf", "%ninf = arith.constant 0xFF800000 : f32")
     x, xs = imp.pad_nd(win.x, win.xs, [0, 0] + win.begins, [0, 0] + win.ends, "%ninf")
     k, out = win.kernel, win.out
-    window, e, init, r = imp.fresh("win"), imp.fresh("e"), imp.fresh("init"), imp.fresh("pool")
-    imp.emit(f"{window} = tensor.empty() : {_ttype(k)}")
+    e, init = imp.fresh("e"), imp.fresh("init")
     imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
     imp.emit(f"{init} = linalg.fill ins(%ninf : f32) outs({e} : {_ttype(out)}) -> {_ttype(out)}")
-    imp.emit(f"{r} = linalg.pooling_nchw_max {{dilations = dense<{win.dil}> : tensor<2xi64>, "
-             f"strides = dense<{win.strides}> : tensor<2xi64>}} ins({x}, {window} : {_ttype(xs)}, {_ttype(k)}) "
-             f"outs({init} : {_ttype(out)}) -> {_ttype(out)} {_loc(node.name)}")
-    return _pool_result(imp, win, r)
+    return _pool_result(imp, win, _pooling(imp, x, xs, win, "max", init, node.name))
+
+
+def _pooling(imp, x, xs, win, kind, init, loc):
+    """Sum or max pooling of the padded x into init: linalg's NCHW pooling
+    (what quant-rewrite-int8 knows) in 2-D, a linalg.generic over the
+    window in 3-D (linalg has no NCDHW pooling)."""
+    k, out, r = win.kernel, win.out, imp.fresh("pool")
+    window = imp.fresh("win")
+    imp.emit(f"{window} = tensor.empty() : {_ttype(k)}")
+    if len(k) == 2:
+        imp.emit(f"{r} = linalg.pooling_nchw_{kind} {{dilations = dense<{win.dil}> : tensor<2xi64>, "
+                 f"strides = dense<{win.strides}> : tensor<2xi64>}} ins({x}, {window} : {_ttype(xs)}, "
+                 f"{_ttype(k)}) outs({init} : {_ttype(out)}) -> {_ttype(out)} {_loc(loc)}")
+        return r
+    rank = len(k)
+    loops = ["n", "c"] + [f"o{i}" for i in range(rank)] + [f"k{i}" for i in range(rank)]
+    spatial = [f"o{i} * {win.strides[i]} + k{i} * {win.dil[i]}" for i in range(rank)]
+    maps = [f"affine_map<({', '.join(loops)}) -> (n, c, {', '.join(spatial)})>",
+            f"affine_map<({', '.join(loops)}) -> ({', '.join(f'k{i}' for i in range(rank))})>",
+            f"affine_map<({', '.join(loops)}) -> (n, c, {', '.join(f'o{i}' for i in range(rank))})>"]
+    iterators = ", ".join(['"parallel"'] * (2 + rank) + ['"reduction"'] * rank)
+    imp.emit(f"{r} = linalg.generic {{indexing_maps = [{', '.join(maps)}], iterator_types = [{iterators}]}} "
+             f"ins({x}, {window} : {_ttype(xs)}, {_ttype(k)}) outs({init} : {_ttype(out)}) {{")
+    imp.emit("^bb0(%a0: f32, %a1: f32, %acc: f32):")
+    imp.emit(f"  %s = arith.{'addf' if kind == 'sum' else 'maximumf'} %acc, %a0 : f32")
+    imp.emit("  linalg.yield %s : f32")
+    imp.emit(f"}} -> {_ttype(out)} {_loc(loc)}")
+    return r
 
 
 def _global_pool(imp, node, combine, init):
@@ -375,10 +476,15 @@ def global_max_pool(imp, node):
 
 @register("BatchNormalization", float_only=True)
 def batch_normalization(imp, node):
-    imp.check_attrs(node, {"epsilon", "momentum", "training_mode"})
+    imp.check_attrs(node, {"epsilon", "momentum", "training_mode", "is_test", "spatial"})
     imp.inputs(node, 5)
     if imp.attr_int(node, "training_mode", 0, 0, 1):
         imp.fail(node, "training mode is not supported")
+    # Before opset 7: is_test=0 is training; spatial=0 normalizes per element.
+    if imp.opset() < 7 and not imp.attr_int(node, "is_test", 0, 0, 1):
+        imp.fail(node, "training mode (is_test 0) is not supported")
+    if not imp.attr_int(node, "spatial", 1, 0, 1):
+        imp.fail(node, "spatial 0 (statistics per element) is not supported")
     imp.attr_float(node, "momentum", 0.9)  # used in training only
     x, xs = imp.materialize(node.input[0], node)
     if len(xs) < 2:
@@ -489,3 +595,127 @@ def log_softmax(imp, node):
     d, _, sm = _shifted_exp(imp, node, x, xs, _softmax_axes(imp, node, len(xs)))
     return imp.elementwise(node, [(d, xs), sm], ["%l = math.log %a1 : f32", "%y = arith.subf %a0, %l : f32",
                                                  "linalg.yield %y : f32"], xs), xs
+
+
+@register("ConvTranspose", float_only=True)
+def conv_transpose(imp, node):
+    """1-D and 2-D transposed convolution as the convolution it is the
+    gradient of: the input with stride - 1 zeros between elements, padded
+    by the kernel's extent less the pads (output_padding at the end),
+    convolved with the kernel flipped and its channel axes swapped (done on
+    the constant here), grouped as the forward convolution. A 1-D one is a
+    2-D one over a unit H."""
+    imp.check_attrs(node, {"pads", "strides", "dilations", "group", "kernel_shape", "auto_pad", "output_padding",
+                           "output_shape"})
+    imp.inputs(node, 2, 1)
+    x, xs = imp.materialize(node.input[0], node)
+    w = imp.constant(node, node.input[1], "the weight", numeric="f")
+    if len(xs) not in (3, 4) or w.ndim != len(xs):
+        imp.fail(node, "only 1-D and 2-D transposed convolutions (NCW, NCHW) are supported")
+    group = imp.attr_int(node, "group", 1, lo=1)
+    if xs[1] != w.shape[0] or w.shape[0] % group:
+        imp.fail(node, f"channels of {xs} and {list(w.shape)} do not match group {group}")
+    bias = imp.constant(node, node.input[2], "the bias", ndim=1, numeric="f") if imp.optional_input(node, 2) else None
+    rank, kernel = len(xs) - 2, list(w.shape[2:])
+    strides, dil = imp.window_attrs(node, kernel)
+    extra = imp.attr_ints(node, "output_padding", [0] * rank, length=rank, lo=0)
+    if any(e >= max(s, d) for e, s, d in zip(extra, strides, dil)):
+        imp.fail(node, f"output_padding {extra} must be smaller than the strides or dilations")
+    extent = [d * (k - 1) + 1 for k, d in zip(kernel, dil)]
+    full = [(n - 1) * s + e + o for n, s, e, o in zip(xs[2:], strides, extent, extra)]
+    wanted = imp.attr_ints(node, "output_shape", None, lo=1)
+    auto = imp.attr_str(node, "auto_pad", "NOTSET", ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"))
+    if wanted is not None or auto in ("SAME_UPPER", "SAME_LOWER"):
+        # As ONNX's reference: the total padding (negative: more output) is
+        # split with the odd one at the end for SAME_UPPER, at the start
+        # otherwise.
+        wanted = list(wanted[-rank:]) if wanted is not None else [n * s for n, s in zip(xs[2:], strides)]
+        total = [f - o for f, o in zip(full, wanted)]
+        begin = [t // 2 if auto == "SAME_UPPER" else t - t // 2 for t in total]
+        pads = begin + [t - b for t, b in zip(total, begin)]
+    else:
+        pads = [0] * (2 * rank) if auto == "VALID" else \
+            imp.attr_ints(node, "pads", [0] * (2 * rank), length=2 * rank, lo=0)
+    out = [f - pads[i] - pads[i + rank] for i, f in enumerate(full)]
+    if any(o < 1 for o in out):
+        imp.fail(node, f"pads {pads} leave an empty output")
+    if rank == 1:  # over a unit H
+        x = imp.reshape(x, xs, [xs[0], xs[1], 1, xs[2]], [[0], [1], [2, 3]], expand=True)
+        xs, w = [xs[0], xs[1], 1, xs[2]], w.reshape(w.shape[0], w.shape[1], 1, w.shape[2])
+        kernel, strides, dil, extra = [1] + kernel, [1] + strides, [1] + dil, [0] + extra
+        extent, pads, out = [1] + extent, [0, pads[0], 0, pads[1]], [1] + out
+    # The input with the zeros between its elements.
+    up = [xs[0], xs[1]] + [(n - 1) * s + 1 for n, s in zip(xs[2:], strides)]
+    if up != xs:
+        z, r = imp.zeros(up), imp.fresh("up")
+        imp.emit(f"{r} = tensor.insert_slice {x} into {z}[0, 0, 0, 0] {xs} [1, 1, {strides[0]}, {strides[1]}] : "
+                 f"{_ttype(xs)} into {_ttype(up)}")
+        x, xs = r, up
+    # Padding by the extent less the pads (cropping where the pads are larger).
+    low = [e - 1 - p for e, p in zip(extent, pads[:2])]
+    high = [e - 1 - p + o for e, p, o in zip(extent, pads[2:], extra)]
+    if any(v < 0 for v in low + high):
+        offsets = [0, 0] + [max(0, -v) for v in low]
+        sizes = [xs[0], xs[1]] + [n - max(0, -lo) - max(0, -hi) for n, lo, hi in zip(xs[2:], low, high)]
+        r = imp.fresh("crop")
+        imp.emit(f"{r} = tensor.extract_slice {x}{offsets} {sizes} [1, 1, 1, 1] : {_ttype(xs)} to {_ttype(sizes)}")
+        x, xs = r, sizes
+        low, high = [max(0, v) for v in low], [max(0, v) for v in high]
+    x, xs = imp.pad_nd(x, xs, [0, 0] + low, [0, 0] + high, "%zero")
+    # C x F/g x KH x KW -> F x C/g x KH x KW, flipped: the forward conv's weight.
+    cg, fg = w.shape[0] // group, w.shape[1]
+    forward = w.reshape(group, cg, fg, *kernel).transpose(0, 2, 1, 3, 4)[:, :, :, ::-1, ::-1]
+    forward = np.ascontiguousarray(forward.reshape(group * fg, cg, *kernel), np.float32)
+    wssa = imp.fresh("w")
+    imp.emit(f"{wssa} = arith.constant dense<{_dense(forward)}> : {_ttype(forward.shape)}")
+    r, shape = emit_conv(imp, node, x, xs, wssa, list(forward.shape), group, [1, 1], dil, "f32")
+    if shape[2:] != out:
+        imp.fail(node, f"internal: output {shape} is not {out}")
+    if bias is not None:
+        if bias.shape != (shape[1],):
+            imp.fail(node, f"the bias must have {shape[1]} values (one per output channel), not shape "
+                           f"{list(bias.shape)}")
+        bssa = imp.fresh("b")
+        imp.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([shape[1]])}")
+        b3 = imp.expand(bssa, [shape[1]], [shape[1], 1, 1])
+        r = imp.elementwise(node, [(r, shape), (b3, [shape[1], 1, 1])],
+                            ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], shape,
+                            loc=f"{node.name}.bias")
+    if rank == 1:
+        flat = [shape[0], shape[1], shape[3]]
+        return imp.reshape(r, shape, flat, [[0], [1], [2, 3]], expand=False), flat
+    return r, shape
+
+
+@register("InstanceNormalization", float_only=True)
+def instance_normalization(imp, node):
+    """(x - mean) / sqrt(var + epsilon) * scale + bias, the statistics per
+    sample and channel over the spatial dimensions."""
+    imp.check_attrs(node, {"epsilon"})
+    imp.inputs(node, 3)
+    x, xs = imp.materialize(node.input[0], node)
+    if len(xs) < 3:
+        imp.fail(node, f"the input must be N x C x spatial dimensions, not of shape {xs}")
+    channel = [xs[1]] + [1] * (len(xs) - 2)
+    params = []
+    for what, name in (("scale", node.input[1]), ("bias", node.input[2])):
+        value = imp.constant(node, name, what, ndim=1, numeric="f")
+        if value.shape != (xs[1],):
+            imp.fail(node, f"{what} must have {xs[1]} values (one per channel), not shape {list(value.shape)}")
+        ssa = imp.fresh("in_p")
+        imp.emit(f"{ssa} = arith.constant dense<{_dense(value.astype(np.float32))}> : {_ttype([xs[1]])}")
+        params.append((imp.expand(ssa, [xs[1]], channel), channel))
+    axes = list(range(2, len(xs)))
+    count = float(np.prod(xs[2:]))
+    eps = float(np.float32(imp.attr_float(node, "epsilon", 1e-5, lo=0)))
+    s, keep = imp.reduce(node, x, xs, axes, loc=f"{node.name}.mean")
+    d = imp.elementwise(node, [(x, xs), (s, keep)],
+                        [f"%n = arith.constant {count!r} : f32", "%m = arith.divf %a1, %n : f32",
+                         "%y = arith.subf %a0, %m : f32", "linalg.yield %y : f32"], xs, loc=f"{node.name}.center")
+    v, _ = imp.reduce(node, d, xs, axes, squares=True, loc=f"{node.name}.var")
+    return imp.elementwise(node, [(d, xs), (v, keep)] + params,
+                           [f"%n = arith.constant {count!r} : f32", f"%eps = arith.constant {eps!r} : f32",
+                            "%var = arith.divf %a1, %n : f32", "%ve = arith.addf %var, %eps : f32",
+                            "%sd = math.sqrt %ve : f32", "%nrm = arith.divf %a0, %sd : f32",
+                            "%sc = arith.mulf %nrm, %a2 : f32", "%y = arith.addf %sc, %a3 : f32",
+                            "linalg.yield %y : f32"], xs), xs

@@ -436,3 +436,127 @@ def pad(imp, node):
     imp.emit("  linalg.yield %v : f32")
     imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")
     return r, out
+
+
+def _split_sizes(imp, node, dim):
+    """The sizes Split cuts a dimension of `dim` elements into: the 'split'
+    attribute (before opset 13) or constant input, else equal parts, one
+    per output (the last one smaller when they do not divide, as opset 18's
+    num_outputs says)."""
+    sizes = imp.attr_ints(node, "split", None)
+    if sizes is None and imp.optional_input(node, 1):
+        sizes = [int(v) for v in imp.constant(node, node.input[1], "split", ndim=1, numeric="iu")]
+    count = len(node.output)
+    if sizes is None:
+        count = imp.attr_int(node, "num_outputs", count, lo=1)
+        part = -(-dim // count)
+        sizes = [min(part, dim - i * part) for i in range(count)]
+    if len(sizes) != len(node.output) or any(v <= 0 for v in sizes) or sum(sizes) != dim:
+        imp.fail(node, f"split {sizes} does not cut the {dim} elements into {len(node.output)} non-empty parts")
+    return sizes
+
+
+@register("Split")
+def split(imp, node):
+    imp.check_attrs(node, {"axis", "split", "num_outputs"})
+    imp.inputs(node, 1, 1)
+    shape = imp.defined_shape(node, node.input[0])
+    axis = imp.axis(node, imp.attr_int(node, "axis", 0), len(shape))
+    sizes = _split_sizes(imp, node, shape[axis])
+    offsets = np.cumsum([0] + sizes[:-1])
+    if node.input[0] in imp.consts:
+        value = imp.consts[node.input[0]]
+        for name, start, size in zip(node.output, offsets, sizes):
+            if name:
+                imp.consts[name] = np.take(value, range(start, start + size), axis)
+        return None
+    x, xs = imp.materialize(node.input[0], node)
+    elem = imp.elem(node.input[0])
+    for index, (name, start, size) in enumerate(zip(node.output, offsets, sizes)):
+        if not name:
+            continue
+        begin, part = [0] * len(xs), list(xs)
+        begin[axis], part[axis] = int(start), size
+        r = imp.fresh("part")
+        imp.emit(f"{r} = tensor.extract_slice {x}{begin} {part} {[1] * len(xs)} : {_ttype(xs, elem)} to "
+                 f"{_ttype(part, elem)} {_loc(f'{node.name}.{index}')}")
+        imp.values[name], imp.elems[name] = (r, part), elem
+    return None
+
+
+@register("Tile")
+def tile(imp, node):
+    """Copies along each dimension: a generic reading the input at the
+    output index modulo the input's size."""
+    imp.check_attrs(node, set())
+    imp.inputs(node, 2)
+    repeats = [int(v) for v in imp.constant(node, node.input[1], "repeats", ndim=1, numeric="iu")]
+    shape = imp.defined_shape(node, node.input[0])
+    if len(repeats) != len(shape) or any(r < 1 for r in repeats):
+        imp.fail(node, f"repeats {repeats} must be one positive count per dimension of {shape}")
+    if node.input[0] in imp.consts:
+        imp.consts[node.output[0]] = np.tile(imp.consts[node.input[0]], repeats)
+        return None
+    x, xs = imp.materialize(node.input[0], node)
+    elem = imp.elem(node.input[0])
+    if elem != "f32":
+        imp.fail(node, "only float tensors can be tiled")
+    out = [d * r for d, r in zip(xs, repeats)]
+    dims = [f"d{i}" for i in range(len(out))]
+    iterators = ", ".join(['"parallel"'] * len(out))
+    e, r = imp.fresh("e"), imp.fresh("tile")
+    imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
+    imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({', '.join(dims)}) -> ({', '.join(dims)})>], "
+             f"iterator_types = [{iterators}]}} outs({e} : {_ttype(out)}) {{")
+    imp.emit("^bb0(%out: f32):")
+    coords = []
+    for i, d in enumerate(xs):
+        imp.emit(f"  %o{i} = linalg.index {i} : index")
+        if repeats[i] == 1:
+            coords.append(f"%o{i}")
+            continue
+        imp.emit(f"  %n{i} = arith.constant {d} : index")
+        imp.emit(f"  %c{i} = arith.remui %o{i}, %n{i} : index")
+        coords.append(f"%c{i}")
+    imp.emit(f"  %v = tensor.extract {x}[{', '.join(coords)}] : {_ttype(xs)}")
+    imp.emit("  linalg.yield %v : f32")
+    imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")
+    return r, out
+
+
+@register("Expand", float_only=True)
+def expand(imp, node):
+    """Broadcast to a constant shape (NumPy's rules: the result has the
+    larger of the two sizes in each dimension)."""
+    imp.check_attrs(node, set())
+    imp.inputs(node, 2)
+    target = [int(v) for v in imp.constant(node, node.input[1], "the shape", ndim=1, numeric="iu")]
+    shape = imp.defined_shape(node, node.input[0])
+    try:
+        out = list(np.broadcast_shapes(tuple(shape), tuple(target)))
+    except ValueError:
+        imp.fail(node, f"shape {shape} does not broadcast to {target}")
+    if node.input[0] in imp.consts and imp.consts[node.input[0]].dtype.kind != "f":
+        imp.consts[node.output[0]] = np.broadcast_to(imp.consts[node.input[0]], out).copy()
+        return None
+    x = imp.materialize(node.input[0], node)
+    if out == shape:
+        return x
+    return imp.elementwise(node, [x], ["linalg.yield %a0 : f32"], out), out
+
+
+@register("Dropout")
+def dropout(imp, node):
+    """Inference: the identity (training_mode must be a constant false);
+    the optional mask output is all true."""
+    imp.check_attrs(node, {"ratio", "seed", "is_test"})
+    imp.inputs(node, 1, 2)
+    if imp.optional_input(node, 2):
+        training = imp.const_value(node.input[2])
+        if training is None or bool(np.asarray(training).reshape(-1)[0]):
+            imp.fail(node, "training_mode must be a constant false: only inference is supported")
+    shape = imp.defined_shape(node, node.input[0])
+    if len(node.output) > 1 and node.output[1]:
+        imp.consts[node.output[1]] = np.ones(shape, np.bool_)
+    imp.elems[node.output[0]] = imp.elem(node.input[0])
+    return imp.materialize(node.input[0], node)

@@ -32,8 +32,8 @@ def save_graph(name, nodes, inputs):
 
 save_graph("dynamic_slice", [helper.make_node("Slice", ["x", "s", "s"], ["y"], name="moving_slice")],
            [x, helper.make_tensor_value_info("s", TensorProto.INT64, [1])])
-save_graph("pool_3d", [helper.make_node("AveragePool", ["x"], ["y"], name="pool_3d", kernel_shape=[2, 2, 2])],
-           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4, 4])])
+save_graph("pool_4d", [helper.make_node("AveragePool", ["x"], ["y"], name="pool_4d", kernel_shape=[2, 2, 2, 2])],
+           [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4, 4, 4])])
 save_graph("symbolic_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence"])])
 with open(os.path.join(out, "garbage.onnx"), "wb") as f:
