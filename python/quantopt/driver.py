@@ -7,15 +7,20 @@
 
 quantize: import -> quant-fuse-layers -> quant-insert-calibration ->
 quant-run --calibrate -> --quant-static-int8-pipeline.
-eval: runs the float and the INT8 model with quant-run on a labelled .npz
-(arrays x and y) and prints accuracy, agreement, output error, weight bytes
-and latency. With --plot it also compares every layer: the model is imported
+Inputs (--calib, --data) are .npz files with one array per model input,
+named after it ('x' for a one-input model), samples along the first axis.
+eval: runs the float and the INT8 model with quant-run and prints weight
+bytes, latency and, for every output, its max error, SQNR and cosine
+similarity; with labels 'y' in the .npz, accuracy and top-1 agreement of
+the first output too. With --plot it also compares every layer: the model is imported
 again with each layer's output as an extra result, quantized the same way,
 both versions run, and the per-layer SQNR is printed and drawn as a bar
-chart (PNG).
+chart (PNG). Intermediate files go to a temporary folder removed at the
+end, or to --work-dir, kept. Every failure is one line naming what failed.
 """
 import argparse
 import collections
+import contextlib
 import json
 import os
 import re
@@ -48,9 +53,13 @@ def tool(name):
 
 
 def run(args, what):
+    """Runs a tool; on failure, ends with one line: what failed and the
+    tool's first error (or last line)."""
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
-        sys.exit(f"quantopt: {what} failed:\n{result.stderr.strip()}")
+        lines = [l for l in result.stderr.strip().splitlines() if l.strip()] or [f"exit code {result.returncode}"]
+        first_error = next((l for l in lines if "error" in l), lines[-1])
+        fail(f"{what} failed: {first_error.strip()}")
     return result.stdout
 
 
@@ -58,18 +67,74 @@ def progress(message):
     print(f"[quantopt] {message}", file=sys.stderr, flush=True)
 
 
+def fail(message):
+    """Ends the command with a one-line error."""
+    sys.exit(f"quantopt: error: {message}")
+
+
+def load_onnx(path):
+    try:
+        return onnx_import.onnx.load(path)
+    except Exception as e:  # onnx raises DecodeError, OSError, ...
+        fail(f"cannot read '{path}' as an ONNX model: {e}")
+
+
+def model_input_names(model_path):
+    """The graph inputs of an ONNX model (initializers are none), in order;
+    None for an MLIR model (its arguments have no names)."""
+    if not model_path.endswith(".onnx"):
+        return None
+    graph = load_onnx(model_path).graph
+    constants = {i.name for i in graph.initializer}
+    return [i.name for i in graph.input if i.name not in constants]
+
+
+def model_output_count(model_path):
+    """How many results the model's @main has."""
+    if model_path.endswith(".onnx"):
+        return len(load_onnx(model_path).graph.output)
+    match = re.search(r"func\.func @main\(.*?\) -> \(?(.*?)\)? \{", open(model_path).read())
+    return max(1, match.group(1).count("tensor<")) if match else 1
+
+
+def load_inputs(npz_path, names, what):
+    """The arrays of `npz_path` that feed the model's inputs, in the order of
+    `names`: arrays named after the inputs, or `x` for a one-input model
+    (or an MLIR model: then every array but the labels `y`, in order)."""
+    try:
+        data = np.load(npz_path)
+        arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as e:
+        fail(f"cannot read {what} '{npz_path}': {e}")
+    if names and all(n in arrays for n in names):
+        return [arrays[n] for n in names]
+    if (names is None or len(names) == 1) and "x" in arrays:
+        return [arrays["x"]]
+    if names is None:
+        return [v for k, v in arrays.items() if k != "y"]
+    fail(f"{what} '{npz_path}' has arrays {sorted(arrays)}; the model's inputs are {names} (name the arrays "
+         "after them, or 'x' for a model with one input)")
+
+
+def save_inputs(arrays, path, names=None):
+    """An .npz quant-run reads: the arrays in argument order, named after
+    the inputs (quant-run's messages name them)."""
+    names = names if names and len(names) == len(arrays) else [f"in{i}" for i in range(len(arrays))]
+    np.savez(path, **dict(zip(names, arrays)))
+    return path
+
+
 def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
              percentile=99.99, work=None, expose=()):
     """Static INT8 of an ONNX model; the values named in `expose` stay
     extra results of both the float and the INT8 function. Returns the path
     of the imported float model."""
-    work = work or tempfile.mkdtemp(prefix="quantopt-")
     float_mlir = os.path.join(work, "float.mlir")
     progress(f"importing {onnx_path}")
     try:
         text = onnx_import.import_model(onnx_path, expose=expose)
     except onnx_import.ImportError_ as e:
-        sys.exit(f"quantopt-quantize: error: {e}")
+        fail(str(e))
     with open(float_mlir, "w") as f:
         f.write(text)
     inst = os.path.join(work, "instrumented.mlir")
@@ -78,8 +143,14 @@ def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
          "-o", inst], "instrumenting")
     stats = os.path.join(work, "stats.json")
     progress(f"calibrating on {calib}")
-    subprocess.run([tool("quant-run"), inst, "--input", calib, "--calibrate", stats],
-                   check=True, stdout=subprocess.DEVNULL)
+    names = model_input_names(onnx_path)
+    samples = save_inputs(load_inputs(calib, names, "calibration set"), os.path.join(work, "calib-inputs.npz"),
+                          names)
+    # quant-run's progress (and its error, if any) goes to the terminal.
+    result = subprocess.run([tool("quant-run"), inst, "--input", samples, "--calibrate", stats],
+                            stdout=subprocess.DEVNULL)
+    if result.returncode != 0:
+        fail(f"calibration on '{calib}' failed (quant-run exit code {result.returncode}, its error above)")
     progress(f"quantizing (method={method}, scheme={scheme})")
     # Stops at the qnn ops: quant-run's CPU pipeline packs their weights.
     report = os.path.join(work, "report.json")
@@ -113,12 +184,12 @@ def weight_bytes(mlir_path):
     return total
 
 
-def run_model(mlir_path, x, work, name, results=1):
-    """Runs @main on x; returns the list of its first `results` results and
-    the time per call."""
-    inp = os.path.join(work, f"{name}-in.npy")
+def run_model(mlir_path, inputs, work, name, results=1):
+    """Runs @main on `inputs` (one array, or one per argument); returns the
+    list of its first `results` results and the time per call."""
+    inputs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+    inp = save_inputs(inputs, os.path.join(work, f"{name}-in.npz"))
     outs = [os.path.join(work, f"{name}-out{i}.npy") for i in range(results)]
-    np.save(inp, x.astype(np.float32))
     args = [tool("quant-run"), mlir_path, "--input", inp, "--no-progress", "--pipeline=cpu"]
     for out in outs:
         args += ["--output", out]
@@ -142,39 +213,58 @@ def host_has_vnni():
         return False
 
 
-def evaluate(float_model, int8_mlir, data, work=None):
-    work = work or tempfile.mkdtemp(prefix="quantopt-")
+def cosine(a, b):
+    a, b = a.astype(np.float64).reshape(-1), b.astype(np.float64).reshape(-1)
+    norms = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(a @ b / norms) if norms else float("nan")
+
+
+def evaluate(float_model, int8_mlir, data, work):
+    """FP32 against INT8 on the samples of `data`: accuracy and agreement
+    when it holds labels `y` (of a classifier's first output), and for
+    every output its SQNR, max error and cosine similarity."""
+    names = model_input_names(float_model)
+    inputs = load_inputs(data, names, "data set")
+    labels = np.load(data)["y"] if "y" in np.load(data).files else None
+    results = model_output_count(float_model)
     if float_model.endswith(".onnx"):
         path = os.path.join(work, "float.mlir")
+        try:
+            text = onnx_import.import_model(float_model)
+        except onnx_import.ImportError_ as e:
+            fail(str(e))
         with open(path, "w") as f:
-            f.write(onnx_import.import_model(float_model))
+            f.write(text)
         float_model = path
-    d = np.load(data)
-    x, y = d["x"], d["y"]
-    progress(f"evaluating on {len(x)} samples")
-    (f_out,), f_ms = run_model(float_model, x, work, "float")
-    (q_out,), q_ms = run_model(int8_mlir, x, work, "int8")
-    f_acc = float(np.mean(f_out.argmax(1) == y))
-    q_acc = float(np.mean(q_out.argmax(1) == y))
-    agree = float(np.mean(f_out.argmax(1) == q_out.argmax(1)))
-    err = float(np.abs(f_out - q_out).max())
-    sqnr = sqnr_db(f_out, q_out)
+    progress(f"evaluating on {len(inputs[0])} samples")
+    f_outs, f_ms = run_model(float_model, inputs, work, "float", results)
+    q_outs, q_ms = run_model(int8_mlir, inputs, work, "int8", results)
     fb, qb = weight_bytes(float_model), weight_bytes(int8_mlir)
-    rows = [("accuracy", f"{100 * f_acc:.2f} %", f"{100 * q_acc:.2f} %"),
-            ("weight bytes", f"{fb}", f"{qb} ({fb / max(qb, 1):.2f}x smaller)"),
-            ("latency per call", f"{f_ms * 1000:.1f} us", f"{q_ms * 1000:.1f} us"),
-            ("top-1 agreement", "", f"{100 * agree:.2f} %"),
-            ("max |output error|", "", f"{err:.4f}"),
-            ("output SQNR", "", f"{sqnr:.1f} dB")]
-    print(f"{'':20} {'FP32':>14} {'INT8':>28}")
+    rows = []
+    f_acc = q_acc = None
+    if labels is not None:
+        f_acc = float(np.mean(f_outs[0].argmax(1) == labels))
+        q_acc = float(np.mean(q_outs[0].argmax(1) == labels))
+        rows.append(("accuracy", f"{100 * f_acc:.2f} %", f"{100 * q_acc:.2f} %"))
+    rows += [("weight bytes", f"{fb}", f"{qb} ({fb / max(qb, 1):.2f}x smaller)"),
+             ("latency per call", f"{f_ms * 1000:.1f} us", f"{q_ms * 1000:.1f} us")]
+    if labels is not None:
+        rows.append(("top-1 agreement", "", f"{100 * float(np.mean(f_outs[0].argmax(1) == q_outs[0].argmax(1))):.2f} %"))
+    for i, (f_out, q_out) in enumerate(zip(f_outs, q_outs)):
+        suffix = f" (output {i})" if results > 1 else ""
+        rows += [(f"max |output error|{suffix}", "", f"{float(np.abs(f_out - q_out).max()):.4f}"),
+                 (f"output SQNR{suffix}", "", f"{sqnr_db(f_out, q_out):.1f} dB"),
+                 (f"cosine similarity{suffix}", "", f"{cosine(f_out, q_out):.6f}")]
+    width = max(20, max(len(r[0]) for r in rows))
+    print(f"{'':{width}} {'FP32':>14} {'INT8':>28}")
     for name, a, b in rows:
-        print(f"{name:20} {a:>14} {b:>28}")
+        print(f"{name:{width}} {a:>14} {b:>28}")
     if q_ms >= f_ms:
         kernels = ("AVX512-VNNI kernels" if host_has_vnni()
                    else "this CPU has no AVX512-VNNI: portable INT8 kernels")
         print(f"warning: INT8 is not faster than FP32 here ({q_ms * 1000:.1f} vs "
               f"{f_ms * 1000:.1f} us per call; {kernels})", file=sys.stderr)
-    return dict(float_accuracy=f_acc, int8_accuracy=q_acc, agreement=agree, int8_output=q_out)
+    return dict(float_accuracy=f_acc, int8_accuracy=q_acc, int8_output=q_outs[0])
 
 
 # Nodes that only rename or reshape values are no layer of their own.
@@ -220,8 +310,7 @@ def layer_probes(graph):
 def evaluate_layers(onnx_path, int8_output, data, calib, method, scheme, percentile, plot, work=None):
     """Per-layer error of static INT8 against FP32 on `data`: prints a table
     and writes a bar chart of the SQNR per layer to `plot`."""
-    work = work or tempfile.mkdtemp(prefix="quantopt-")
-    graph = onnx.load(onnx_path).graph
+    graph = load_onnx(onnx_path).graph
     # Only float tensors the code computes (not constants folded on import).
     computed = onnx_import.float_values(onnx_path)
     probes = [p for p in layer_probes(graph) if p[2] in computed]
@@ -233,7 +322,7 @@ def evaluate_layers(onnx_path, int8_output, data, calib, method, scheme, percent
     progress(f"per-layer comparison: quantizing again with {len(probes)} layer outputs exposed")
     int8_probe = os.path.join(work, "int8_layers.mlir")
     float_probe = quantize(onnx_path, calib, int8_probe, method, scheme, percentile, work, expose=values)
-    x = np.load(data)["x"]
+    x = load_inputs(data, model_input_names(onnx_path), "data set")
     f_vals, _ = run_model(float_probe, x, work, "float-layers", len(results))
     q_vals, _ = run_model(int8_probe, x, work, "int8-layers", len(results))
     if not np.array_equal(q_vals[0], int8_output):
@@ -245,7 +334,7 @@ def evaluate_layers(onnx_path, int8_output, data, calib, method, scheme, percent
         err = np.abs(f.astype(np.float64) - q)
         rel = float(np.sqrt(np.sum(err ** 2) / max(float(np.sum(f.astype(np.float64) ** 2)), 1e-30)))
         rows.append((name, ops, sqnr_db(f, q), rel, float(err.max())))
-    print(f"\nper-layer error, FP32 vs INT8 ({len(x)} samples):")
+    print(f"\nper-layer error, FP32 vs INT8 ({len(x[0])} samples):")
     print(f"{'layer':24} {'ops':22} {'SQNR':>10} {'rel. error':>11} {'max |error|':>12}")
     for name, ops, sqnr, rel, mx in rows:
         print(f"{name:24} {ops:22} {sqnr:7.1f} dB {100 * rel:9.2f} % {mx:12.4f}")
@@ -287,10 +376,24 @@ def plot_layers(rows, path, title):
     plt.close(fig)
 
 
+@contextlib.contextmanager
+def work_dir(path):
+    """The folder for intermediate files: `path` (kept) when given, else a
+    temporary one removed afterwards, whatever happens."""
+    if path:
+        os.makedirs(path, exist_ok=True)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="quantopt-") as temporary:
+        yield temporary
+
+
 def main_quantize(argv=None):
     p = argparse.ArgumentParser(prog="quantopt-quantize")
     p.add_argument("model")
-    p.add_argument("--calib", required=True, help=".npz calibration set")
+    p.add_argument("--calib", required=True,
+                   help=".npz calibration set: an array per model input, named after it ('x' for a one-input "
+                        "model), samples along the first dimension")
     p.add_argument("--method", default="minmax",
                    choices=["minmax", "moving-average", "percentile", "entropy", "mse"])
     p.add_argument("--scheme", default="asymmetric", choices=["asymmetric", "symmetric"])
@@ -298,9 +401,8 @@ def main_quantize(argv=None):
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--work-dir", help="keep intermediate files here")
     a = p.parse_args(argv)
-    if a.work_dir:
-        os.makedirs(a.work_dir, exist_ok=True)
-    quantize(a.model, a.calib, a.output, a.method, a.scheme, a.percentile, a.work_dir)
+    with work_dir(a.work_dir) as work:
+        quantize(a.model, a.calib, a.output, a.method, a.scheme, a.percentile, work)
     progress(f"wrote {a.output}")
     return 0
 
@@ -309,7 +411,9 @@ def main_eval(argv=None):
     p = argparse.ArgumentParser(prog="quantopt-eval")
     p.add_argument("float_model", help=".onnx or float .mlir")
     p.add_argument("int8_model", help="quantized .mlir")
-    p.add_argument("--data", required=True, help=".npz with x (inputs) and y (labels)")
+    p.add_argument("--data", required=True,
+                   help=".npz: an array per model input, named after it ('x' for a one-input model), and "
+                        "optionally labels 'y' (accuracy of a classifier's first output)")
     p.add_argument("--max-accuracy-drop", type=float,
                    help="fail (exit 1) if INT8 accuracy is more than this many points below FP32")
     p.add_argument("--plot", metavar="PNG",
@@ -326,14 +430,15 @@ def main_eval(argv=None):
         p.error("--plot needs --calib (and the --method / --scheme the INT8 model was quantized with)")
     if a.plot and not a.float_model.endswith(".onnx"):
         p.error("--plot needs the ONNX model (layer names and outputs come from its nodes)")
-    if a.work_dir:
-        os.makedirs(a.work_dir, exist_ok=True)
-    result = evaluate(a.float_model, a.int8_model, a.data, a.work_dir)
-    if a.plot:
-        evaluate_layers(a.float_model, result["int8_output"], a.data, a.calib, a.method, a.scheme,
-                        a.percentile, a.plot, a.work_dir)
-    drop = 100 * (result["float_accuracy"] - result["int8_accuracy"])
+    with work_dir(a.work_dir) as work:
+        result = evaluate(a.float_model, a.int8_model, a.data, work)
+        if a.plot:
+            evaluate_layers(a.float_model, result["int8_output"], a.data, a.calib, a.method, a.scheme,
+                            a.percentile, a.plot, work)
     if a.max_accuracy_drop is not None:
+        if result["float_accuracy"] is None:
+            fail(f"--max-accuracy-drop needs labels: '{a.data}' has no array 'y'")
+        drop = 100 * (result["float_accuracy"] - result["int8_accuracy"])
         verdict = "ok" if drop <= a.max_accuracy_drop else "FAIL"
         print(f"{verdict}: accuracy drop {drop:.2f} points (limit {a.max_accuracy_drop})")
         return 0 if verdict == "ok" else 1
