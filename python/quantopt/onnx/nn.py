@@ -171,6 +171,18 @@ def matmul(imp, node, a, a_shape, w, bias, wssa=None):
     return out, [m, n]
 
 
+def add_channel_bias(imp, node, r, out, bias):
+    """r (N x C x spatial...) plus a constant per-channel bias: the bias
+    add quant-fuse-layers folds into the convolution before it."""
+    bssa = imp.fresh("b")
+    imp.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([out[1]])}")
+    channel = [out[1]] + [1] * (len(out) - 2)
+    bc = imp.expand(bssa, [out[1]], channel)
+    return imp.elementwise(node, [(r, out), (bc, channel)],
+                           ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], out,
+                           loc=f"{node.name}.bias")
+
+
 def emit_conv(imp, node, x, xs, w, ws, group, strides, dil, elem):
     """NCHW convolution of a padded input with an FCHW filter (both SSA
     values of element type elem), grouped through linalg's NGCHW form."""
@@ -265,14 +277,7 @@ def _conv_3d(imp, node, x, xs, w_shape, bias, group, strides, dil, pads):
     imp.emit(f"}} -> {_ttype(out6)} {_loc(node.name)}")
     out = [xs[0], g * f] + spatial_out
     r = imp.reshape(r, out6, out, [[0], [1, 2], [3], [4], [5]], expand=False)
-    if bias is None:
-        return r, out
-    bssa = imp.fresh("b")
-    imp.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([out[1]])}")
-    b4 = imp.expand(bssa, [out[1]], [out[1], 1, 1, 1])
-    return imp.elementwise(node, [(r, out), (b4, [out[1], 1, 1, 1])],
-                           ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], out,
-                           loc=f"{node.name}.bias"), out
+    return (r if bias is None else add_channel_bias(imp, node, r, out, bias)), out
 
 
 def _conv_2d(imp, node, x, xs, w, bias, group, strides, dil, pads, lifted_weight):
@@ -286,15 +291,7 @@ def _conv_2d(imp, node, x, xs, w, bias, group, strides, dil, pads, lifted_weight
         wssa = imp.fresh("w")
         imp.emit(f"{wssa} = arith.constant dense<{_dense(w.astype(np.float32))}> : {_ttype(w.shape)}")
     r, out = emit_conv(imp, node, x, xs, wssa, list(w.shape), group, strides, dil, "f32")
-    if bias is None:
-        return r, out
-    bssa = imp.fresh("b")
-    imp.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([out[1]])}")
-    b3 = imp.expand(bssa, [out[1]], [out[1], 1, 1])
-    res = imp.elementwise(node, [(r, out), (b3, [out[1], 1, 1])],
-                          ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], out,
-                          loc=f"{node.name}.bias")
-    return res, out
+    return (r if bias is None else add_channel_bias(imp, node, r, out, bias)), out
 
 
 def depthwise_conv(imp, node, x, xs, w, bias, pads, strides, dil, lifted_weight=None):
@@ -675,12 +672,7 @@ def conv_transpose(imp, node):
         if bias.shape != (shape[1],):
             imp.fail(node, f"the bias must have {shape[1]} values (one per output channel), not shape "
                            f"{list(bias.shape)}")
-        bssa = imp.fresh("b")
-        imp.emit(f"{bssa} = arith.constant dense<{_dense(bias.astype(np.float32))}> : {_ttype([shape[1]])}")
-        b3 = imp.expand(bssa, [shape[1]], [shape[1], 1, 1])
-        r = imp.elementwise(node, [(r, shape), (b3, [shape[1], 1, 1])],
-                            ["%s = arith.addf %a0, %a1 : f32", "linalg.yield %s : f32"], shape,
-                            loc=f"{node.name}.bias")
+        r = add_channel_bias(imp, node, r, shape, bias)
     if rank == 1:
         flat = [shape[0], shape[1], shape[3]]
         return imp.reshape(r, shape, flat, [[0], [1], [2, 3]], expand=False), flat

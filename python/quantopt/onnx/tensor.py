@@ -362,6 +362,25 @@ def gather(imp, node):
     return r, out
 
 
+def read_at(imp, x, xs, out, index_lines, loc):
+    """A tensor of shape `out` whose elements read x (f32) at computed
+    indices: a linalg.generic with only an output; index_lines(emit) emits
+    the index arithmetic from `linalg.index` values and returns the
+    coordinates into x."""
+    dims = [f"d{i}" for i in range(len(out))]
+    iterators = ", ".join(['"parallel"'] * len(out))
+    e, r = imp.fresh("e"), imp.fresh("read")
+    imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
+    imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({', '.join(dims)}) -> ({', '.join(dims)})>], "
+             f"iterator_types = [{iterators}]}} outs({e} : {_ttype(out)}) {{")
+    imp.emit("^bb0(%out: f32):")
+    coords = index_lines(lambda line: imp.emit("  " + line))
+    imp.emit(f"  %v = tensor.extract {x}[{', '.join(coords)}] : {_ttype(xs)}")
+    imp.emit("  linalg.yield %v : f32")
+    imp.emit(f"}} -> {_ttype(out)} {_loc(loc)}")
+    return r
+
+
 @register("Pad", float_only=True)
 def pad(imp, node):
     """Constant, reflect and edge padding (pads from the attribute before
@@ -404,37 +423,29 @@ def pad(imp, node):
         imp.fail(node, f"reflect pads {pads} must be smaller than the dimensions of {xs}")
     # Each output element reads the input at its index mapped back inside:
     # reflected about the border (reflect) or clamped to it (edge).
-    e, r = imp.fresh("e"), imp.fresh("pad")
-    dims = [f"d{i}" for i in range(rank)]
-    imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
-    iterators = ", ".join(['"parallel"'] * rank)
-    imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({', '.join(dims)}) -> ({', '.join(dims)})>], "
-             f"iterator_types = [{iterators}]}} outs({e} : {_ttype(out)}) {{")
-    imp.emit("^bb0(%out: f32):")
-    coords = []
-    for i, (d, lo) in enumerate(zip(xs, low)):
-        if not lo and out[i] == d:
-            imp.emit(f"  %i{i} = linalg.index {i} : index")
-            coords.append(f"%i{i}")
-            continue
-        imp.emit(f"  %o{i} = linalg.index {i} : index")
-        imp.emit(f"  %lo{i} = arith.constant {lo} : index")
-        imp.emit(f"  %last{i} = arith.constant {d - 1} : index")
-        imp.emit(f"  %z{i} = arith.constant 0 : index")
-        imp.emit(f"  %s{i} = arith.subi %o{i}, %lo{i} : index")
-        if mode == "edge":
-            imp.emit(f"  %m{i} = arith.maxsi %s{i}, %z{i} : index")
-            imp.emit(f"  %c{i} = arith.minsi %m{i}, %last{i} : index")
-        else:  # reflect: -s below 0, 2 (d - 1) - s above d - 1
-            imp.emit(f"  %neg{i} = arith.subi %z{i}, %s{i} : index")
-            imp.emit(f"  %a{i} = arith.maxsi %s{i}, %neg{i} : index")
-            imp.emit(f"  %twice{i} = arith.constant {2 * (d - 1)} : index")
-            imp.emit(f"  %b{i} = arith.subi %twice{i}, %a{i} : index")
-            imp.emit(f"  %c{i} = arith.minsi %a{i}, %b{i} : index")
-        coords.append(f"%c{i}")
-    imp.emit(f"  %v = tensor.extract {x}[{', '.join(coords)}] : {_ttype(xs)}")
-    imp.emit("  linalg.yield %v : f32")
-    imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")
+    def index_lines(emit):
+        coords = []
+        for i, (d, lo) in enumerate(zip(xs, low)):
+            emit(f"%o{i} = linalg.index {i} : index")
+            if not lo and out[i] == d:
+                coords.append(f"%o{i}")
+                continue
+            emit(f"%lo{i} = arith.constant {lo} : index")
+            emit(f"%last{i} = arith.constant {d - 1} : index")
+            emit(f"%z{i} = arith.constant 0 : index")
+            emit(f"%s{i} = arith.subi %o{i}, %lo{i} : index")
+            if mode == "edge":
+                emit(f"%m{i} = arith.maxsi %s{i}, %z{i} : index")
+                emit(f"%c{i} = arith.minsi %m{i}, %last{i} : index")
+            else:  # reflect: -s below 0, 2 (d - 1) - s above d - 1
+                emit(f"%neg{i} = arith.subi %z{i}, %s{i} : index")
+                emit(f"%a{i} = arith.maxsi %s{i}, %neg{i} : index")
+                emit(f"%twice{i} = arith.constant {2 * (d - 1)} : index")
+                emit(f"%b{i} = arith.subi %twice{i}, %a{i} : index")
+                emit(f"%c{i} = arith.minsi %a{i}, %b{i} : index")
+            coords.append(f"%c{i}")
+        return coords
+    r = read_at(imp, x, xs, out, index_lines, node.name)
     return r, out
 
 
@@ -502,25 +513,19 @@ def tile(imp, node):
     if elem != "f32":
         imp.fail(node, "only float tensors can be tiled")
     out = [d * r for d, r in zip(xs, repeats)]
-    dims = [f"d{i}" for i in range(len(out))]
-    iterators = ", ".join(['"parallel"'] * len(out))
-    e, r = imp.fresh("e"), imp.fresh("tile")
-    imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
-    imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({', '.join(dims)}) -> ({', '.join(dims)})>], "
-             f"iterator_types = [{iterators}]}} outs({e} : {_ttype(out)}) {{")
-    imp.emit("^bb0(%out: f32):")
-    coords = []
-    for i, d in enumerate(xs):
-        imp.emit(f"  %o{i} = linalg.index {i} : index")
-        if repeats[i] == 1:
-            coords.append(f"%o{i}")
-            continue
-        imp.emit(f"  %n{i} = arith.constant {d} : index")
-        imp.emit(f"  %c{i} = arith.remui %o{i}, %n{i} : index")
-        coords.append(f"%c{i}")
-    imp.emit(f"  %v = tensor.extract {x}[{', '.join(coords)}] : {_ttype(xs)}")
-    imp.emit("  linalg.yield %v : f32")
-    imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")
+
+    def index_lines(emit):  # the output index modulo the input's size
+        coords = []
+        for i, d in enumerate(xs):
+            emit(f"%o{i} = linalg.index {i} : index")
+            if repeats[i] == 1:
+                coords.append(f"%o{i}")
+                continue
+            emit(f"%n{i} = arith.constant {d} : index")
+            emit(f"%c{i} = arith.remui %o{i}, %n{i} : index")
+            coords.append(f"%c{i}")
+        return coords
+    r = read_at(imp, x, xs, out, index_lines, node.name)
     return r, out
 
 
