@@ -599,6 +599,141 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
   }
 };
 
+/// The constant divisor of an elementwise generic that divides its one
+/// input by a scalar (or multiplies it by the reciprocal): the
+/// normalization of an average pooling.
+static std::optional<double> matchDivisionByConstant(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 1 || generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return std::nullopt;
+  Block &body = generic.getRegion().front();
+  auto ops = body.without_terminator();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (!llvm::hasSingleElement(ops) || yield.getNumOperands() != 1)
+    return std::nullopt;
+  Operation &op = *ops.begin();
+  if (yield.getOperand(0) != op.getResult(0) ||
+      op.getOperand(0) != body.getArgument(0))
+    return std::nullopt;
+  FloatAttr value;
+  if (!matchPattern(op.getOperand(1), m_Constant(&value)) ||
+      value.getValueAsDouble() <= 0)
+    return std::nullopt;
+  if (isa<arith::DivFOp>(op))
+    return value.getValueAsDouble();
+  if (isa<arith::MulFOp>(op))
+    return 1.0 / value.getValueAsDouble();
+  return std::nullopt;
+}
+
+/// dequantize(a) -> [zero padding] -> sum pooling -> [quantize ->
+/// dequantize] -> division by the window size -> quantize  =>  the window sums of the integers less the zero point
+/// in i32 (padding with 0: a real zero), requantized with the multiplier
+/// scale_in / (count * scale_out): ONNX Runtime's QLinearAveragePool, one
+/// rounding instead of two. Only a constant count (no padding, or padding
+/// counted: count_include_pad); border windows of other sizes stay float.
+template <typename PoolOpTy>
+struct AveragePoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern<qnn::QuantizeOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto divide = quantize.getInput().getDefiningOp<linalg::GenericOp>();
+    if (!divide || !quantize.getInput().hasOneUse())
+      return rewriter.notifyMatchFailure(quantize, "not an average");
+    // Calibration may have observed the sums too: a quantize / dequantize
+    // round trip between the pooling and the division goes (the integer
+    // sums are exact).
+    Value sum = divide.getDpsInputs()[0];
+    if (auto roundTrip = sum.getDefiningOp<qnn::DequantizeOp>())
+      if (auto q = roundTrip.getInput().getDefiningOp<qnn::QuantizeOp>())
+        if (roundTrip->hasOneUse() && q->hasOneUse())
+          sum = q.getInput();
+    auto pool = sum.template getDefiningOp<PoolOpTy>();
+    if (!pool)
+      return rewriter.notifyMatchFailure(quantize, "not after a sum pooling");
+    std::optional<double> count = matchDivisionByConstant(divide);
+    if (!count || !pool->hasOneUse())
+      return rewriter.notifyMatchFailure(
+          pool, "not divided by one window size (border windows differ)");
+    if (!isZeroFill(pool.getDpsInits()[0]))
+      return rewriter.notifyMatchFailure(pool, "does not sum from zero");
+    Value input = pool.getInputs()[0];
+    auto pad = input.template getDefiningOp<tensor::PadOp>();
+    if (pad) {
+      FloatAttr value;
+      Value constant = pad.getConstantPaddingValue();
+      if (!constant || !matchPattern(constant, m_Constant(&value)) ||
+          !value.getValue().isZero())
+        return rewriter.notifyMatchFailure(pool, "not a zero padding");
+      input = pad.getSource();
+    }
+    auto dq = input.template getDefiningOp<qnn::DequantizeOp>();
+    if (!dq)
+      return rewriter.notifyMatchFailure(pool, "input is not dequantized");
+    auto inType = dyn_cast<quant::UniformQuantizedType>(
+        dq.getInput().getType().getElementType());
+    if (!inType)
+      return rewriter.notifyMatchFailure(pool, "per-axis input");
+
+    Location loc = pool.getLoc();
+    Type i32 = rewriter.getI32Type();
+    auto sourceType = cast<RankedTensorType>(dq.getInput().getType());
+    Value ints = quant::StorageCastOp::create(
+        rewriter, loc, sourceType.clone(inType.getStorageType()),
+        dq.getInput());
+    // q - zp, widened to i32 (unsigned storage zero-extended).
+    Value init = tensor::EmptyOp::create(rewriter, loc, sourceType.getShape(), i32);
+    int64_t rank = sourceType.getRank();
+    AffineMap identity = rewriter.getMultiDimIdentityMap(rank);
+    Value centered =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{init.getType()}, ValueRange{ints},
+            ValueRange{init}, SmallVector<AffineMap>{identity, identity},
+            SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value wide =
+                  inType.isSigned()
+                      ? arith::ExtSIOp::create(b, l, i32, args[0]).getResult()
+                      : arith::ExtUIOp::create(b, l, i32, args[0]).getResult();
+              Value zp = arith::ConstantOp::create(
+                  b, l, b.getI32IntegerAttr(inType.getZeroPoint()));
+              linalg::YieldOp::create(
+                  b, l, ValueRange{arith::SubIOp::create(b, l, wide, zp)});
+            })
+            .getResult(0);
+    if (pad) {
+      Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
+      centered = tensor::PadOp::create(
+          rewriter, loc, pad.getResultType().clone(i32), centered,
+          pad.getMixedLowPad(), pad.getMixedHighPad(), zero);
+    }
+    auto outType = cast<RankedTensorType>(pool->getResult(0).getType());
+    Value zero = arith::ConstantOp::create(rewriter, loc, rewriter.getI32IntegerAttr(0));
+    Value sums = linalg::FillOp::create(
+                     rewriter, loc, zero,
+                     ValueRange{tensor::EmptyOp::create(
+                         rewriter, loc, outType.getShape(), i32)})
+                     .getResult(0);
+    sums = PoolOpTy::create(rewriter, loc, TypeRange{sums.getType()},
+                            ValueRange{centered, pool.getInputs()[1]},
+                            ValueRange{sums}, pool.getStridesAttr(),
+                            pool.getDilationsAttr())
+               .getResult(0);
+    // The sums at scale scale_in / count, zero point 0.
+    auto sumType = quant::UniformQuantizedType::get(
+        quant::QuantizationFlags::Signed, i32, inType.getExpressedType(),
+        inType.getScale() / *count, 0, std::numeric_limits<int32_t>::min(),
+        std::numeric_limits<int32_t>::max());
+    Value quantizedSums = quant::StorageCastOp::create(
+        rewriter, loc, outType.clone(sumType), sums);
+    rewriter.replaceOpWithNewOp<qnn::RequantizeOp>(quantize, quantize.getType(),
+                                                   quantizedSums);
+    return success();
+  }
+};
+
 /// dequantize(a) -> linalg.transpose -> quantize  =>  the transpose on the
 /// storage integers (per-tensor), requantized if the output type differs.
 struct TransposeOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
@@ -784,7 +919,7 @@ static bool isWeight(Value value) {
 
 /// Why `op` has no integer form, when that is the reason it stayed float:
 /// contractions other than linalg.matmul (whose patterns say why) with no
-/// constant operand, and sum pooling.
+/// constant operand.
 static std::optional<std::string> unsupportedForm(Operation *op) {
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (linalgOp && !isa<linalg::MatmulOp>(op) &&
@@ -793,8 +928,6 @@ static std::optional<std::string> unsupportedForm(Operation *op) {
     return std::string("both operands are computed (an activation x "
                        "activation product, as in attention): no integer "
                        "form yet");
-  if (isa<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(op))
-    return std::string("average pooling: no integer form yet");
   return std::nullopt;
 }
 
@@ -825,6 +958,9 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     auto it = listener.reasons.find(op->getLoc());
     if (it != listener.reasons.end())
       return it->second;
+    if (isa<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(op))
+      return "a sum pooling that is not an average pooling (a division by "
+             "the window size, then a quantize)";
     if (resultIsQuantized(op))
       return "not a form quant-rewrite-int8 quantizes (matmul with [K, N] "
              "weights; conv NHWC/HWCF, NCHW/FCHW or depthwise NHWC/HWC; "
@@ -914,6 +1050,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
                  MoveQuantizedValues<tensor::ExtractSliceOp>,
                  MaxPoolOnIntegers<linalg::PoolingNhwcMaxOp>,
                  MaxPoolOnIntegers<linalg::PoolingNchwMaxOp>,
+                 AveragePoolOnIntegers<linalg::PoolingNchwSumOp>,
+                 AveragePoolOnIntegers<linalg::PoolingNhwcSumOp>,
                  TransposeOnIntegers, ConcatOnQuantized,
                  SinkDequantizeBelowMove<tensor::CollapseShapeOp>,
                  SinkDequantizeBelowMove<tensor::ExpandShapeOp>,

@@ -109,7 +109,7 @@ func.func @activation_product(%a: tensor<2x4x3x!qa>, %b: tensor<2x3x4x!qa>) -> t
 
 // -----
 
-// Average pooling (its sum) has no integer form.
+// A sum pooling that is not an average (no division) stays float.
 !qa = !quant.uniform<i8:f32, 0.5:1>
 !qo = !quant.uniform<i8:f32, 0.25:-3>
 func.func @average_pool(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qo> {
@@ -118,9 +118,39 @@ func.func @average_pool(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qo> {
   %w = tensor.empty() : tensor<2x2xf32>
   %e = tensor.empty() : tensor<1x1x2x2xf32>
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
-  // expected-remark @+1 {{kept in float: average pooling: no integer form yet}}
+  // expected-remark @+1 {{kept in float: a sum pooling that is not an average pooling (a division by the window size, then a quantize)}}
   %s = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%x, %w : tensor<1x1x4x4xf32>, tensor<2x2xf32>) outs(%z : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
   %q = qnn.quantize %s : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qo>
+  return %q : tensor<1x1x2x2x!qo>
+}
+
+// -----
+
+// Padding not counted: border windows hold fewer elements, divided by a
+// tensor of counts, not by one window size.
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qo = !quant.uniform<i8:f32, 0.25:-3>
+func.func @average_pool_border_counts(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qo> {
+  %zero = arith.constant 0.0 : f32
+  %counts = arith.constant dense<[[4.0, 2.0], [2.0, 1.0]]> : tensor<2x2xf32>
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %xp = tensor.pad %x low[0, 0, 0, 0] high[0, 0, 1, 1] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x1x4x4xf32> to tensor<1x1x5x5xf32>
+  %w = tensor.empty() : tensor<3x3xf32>
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  // expected-remark @+1 {{kept in float: not divided by one window size (border windows differ)}}
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%xp, %w : tensor<1x1x5x5xf32>, tensor<3x3xf32>) outs(%z : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %avg = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s, %counts : tensor<1x1x2x2xf32>, tensor<2x2xf32>) outs(%e : tensor<1x1x2x2xf32>) {
+  ^bb0(%in: f32, %n: f32, %out: f32):
+    %d = arith.divf %in, %n : f32
+    linalg.yield %d : f32
+  } -> tensor<1x1x2x2xf32>
+  %q = qnn.quantize %avg : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qo>
   return %q : tensor<1x1x2x2x!qo>
 }

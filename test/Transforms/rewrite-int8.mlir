@@ -261,6 +261,47 @@ func.func @pool_zero_padded(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x2x2x!qa> {
 
 // -----
 
+// Average pooling (a sum pooling divided by the window size, as ONNX's
+// AveragePool imports): the window sums of q - zp in i32, requantized with
+// scale_in / (count * scale_out) = 0.5 / (4 * 0.25); a counted zero padding
+// pads the centered integers with 0.
+// CHECK-LABEL: func @average_pool
+// CHECK: %[[INTS:.*]] = quant.scast %{{.*}} : tensor<1x1x4x4x!quant.uniform<i8:f32, 5.000000e-01:1>> to tensor<1x1x4x4xi8>
+// CHECK: %[[CENTERED:.*]] = linalg.generic {{.*}} ins(%[[INTS]] : tensor<1x1x4x4xi8>) outs(%{{.*}} : tensor<1x1x4x4xi32>)
+// CHECK:   arith.extsi %{{.*}} : i8 to i32
+// CHECK:   arith.subi
+// CHECK: %[[PAD:.*]] = tensor.pad %[[CENTERED]] low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: %[[SUMS:.*]] = linalg.pooling_nchw_sum {{.*}} ins(%[[PAD]], %{{.*}} : tensor<1x1x6x6xi32>, tensor<2x2xf32>) outs(%{{.*}} : tensor<1x1x3x3xi32>)
+// CHECK: %[[Q:.*]] = quant.scast %[[SUMS]] : tensor<1x1x3x3xi32> to tensor<1x1x3x3x!quant.uniform<i32:f32, 1.250000e-01>>
+// CHECK: qnn.requantize %[[Q]] : tensor<1x1x3x3x!quant.uniform<i32:f32, 1.250000e-01>> -> tensor<1x1x3x3x!quant.uniform<i8:f32, 2.500000e-01:-3>>
+// CHECK-NOT: qnn.dequantize
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qo = !quant.uniform<i8:f32, 0.25:-3>
+func.func @average_pool(%a: tensor<1x1x4x4x!qa>) -> tensor<1x1x3x3x!qo> {
+  %zero = arith.constant 0.0 : f32
+  %four = arith.constant 4.0 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qa> -> tensor<1x1x4x4xf32>
+  %xp = tensor.pad %x low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+    tensor.yield %zero : f32
+  } : tensor<1x1x4x4xf32> to tensor<1x1x6x6xf32>
+  %w = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x1x3x3xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%xp, %w : tensor<1x1x6x6xf32>, tensor<2x2xf32>) outs(%z : tensor<1x1x3x3xf32>) -> tensor<1x1x3x3xf32>
+  %avg = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s : tensor<1x1x3x3xf32>) outs(%e : tensor<1x1x3x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %d = arith.divf %in, %four : f32
+    linalg.yield %d : f32
+  } -> tensor<1x1x3x3xf32>
+  %q = qnn.quantize %avg : tensor<1x1x3x3xf32> -> tensor<1x1x3x3x!qo>
+  return %q : tensor<1x1x3x3x!qo>
+}
+
+// -----
+
 // B as [N, K] (PyTorch's Linear layout, as torch-mlir and ONNX exports give
 // it): the float constant is transposed at compile time, so the result is
 // exactly the qnn.matmul of the same weights written as [K, N].
