@@ -459,7 +459,20 @@ def _global_pool(imp, node, combine, init):
 
 @register("GlobalAveragePool", float_only=True)
 def global_average_pool(imp, node):
-    r, out = _global_pool(imp, node, "arith.addf", "%zero")
+    """The mean over the spatial dimensions. On NCHW, an average pooling
+    with one window over the whole image (the form quant-rewrite-int8 puts
+    on the integers, as MobileNetV3's squeeze-excite blocks need); a
+    reduction otherwise."""
+    xs = imp.shape_of(node.input[0])
+    if xs is not None and len(xs) == 4 and node.input[0] in imp.values:
+        imp.check_attrs(node, set())
+        imp.inputs(node, 1)
+        x, xs = imp.materialize(node.input[0], node)
+        kernel, out = xs[2:], [xs[0], xs[1], 1, 1]
+        win = Window(x, xs, kernel, [1, 1], [1, 1], [0, 0], [0, 0], [0, 0], out, False)
+        r = _pooling(imp, x, xs, win, "sum", imp.zeros(out), node.name + ".sum")
+    else:
+        r, out = _global_pool(imp, node, "arith.addf", "%zero")
     count = float(np.prod(imp.shape_of(node.input[0])[2:]))
     return imp.elementwise(node, [(r, out)], [f"%n = arith.constant {count!r} : f32",
                                               "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], out), out
