@@ -216,6 +216,13 @@ matchUnit(qnn::QuantizeOp quantize, PatternRewriter &rewriter,
   return unit;
 }
 
+/// Whether `pad` pads with a constant float zero (what a quantized op can
+/// replace by the zero point, or by 0 after subtracting it).
+static bool padsWithZero(tensor::PadOp pad) {
+  Value constant = pad.getConstantPaddingValue();
+  return constant && matchPattern(constant, m_AnyZeroFloat());
+}
+
 /// Whether `matmul` reads B as [N, K]: maps (m, k), (n, k) -> (m, n).
 static bool isTransposedB(linalg::MatmulOp matmul) {
   MLIRContext *ctx = matmul.getContext();
@@ -327,10 +334,7 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
     Value input = conv.getInputs()[0];
     SmallVector<int64_t> padding(4, 0);
     if (auto pad = input.getDefiningOp<tensor::PadOp>()) {
-      FloatAttr value;
-      Value constant = pad.getConstantPaddingValue();
-      if (!constant || !matchPattern(constant, m_Constant(&value)) ||
-          !value.getValue().isZero())
+      if (!padsWithZero(pad))
         return rewriter.notifyMatchFailure(pad, "not a zero padding");
       SmallVector<int64_t> low(pad.getStaticLow()), high(pad.getStaticHigh());
       for (int64_t d = 0; d < 4; ++d) {
@@ -662,10 +666,7 @@ struct AveragePoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
     Value input = pool.getInputs()[0];
     auto pad = input.template getDefiningOp<tensor::PadOp>();
     if (pad) {
-      FloatAttr value;
-      Value constant = pad.getConstantPaddingValue();
-      if (!constant || !matchPattern(constant, m_Constant(&value)) ||
-          !value.getValue().isZero())
+      if (!padsWithZero(pad))
         return rewriter.notifyMatchFailure(pool, "not a zero padding");
       input = pad.getSource();
     }

@@ -526,6 +526,19 @@ def batch_normalization(imp, node):
                             "linalg.yield %s : f32"], xs), xs
 
 
+def _centered(imp, node, x, xs, axes):
+    """As ONNX's normalizations compute their statistics over `axes`:
+    (the sum of x, d = x - mean, the sum of d * d, the kept shape, the
+    count), the sums with unit dimensions kept."""
+    count = float(np.prod([xs[a] for a in axes]))
+    s, keep = imp.reduce(node, x, xs, axes, loc=f"{node.name}.mean")
+    d = imp.elementwise(node, [(x, xs), (s, keep)],
+                        [f"%n = arith.constant {count!r} : f32", "%m = arith.divf %a1, %n : f32",
+                         "%y = arith.subf %a0, %m : f32", "linalg.yield %y : f32"], xs, loc=f"{node.name}.center")
+    v, _ = imp.reduce(node, d, xs, axes, squares=True, loc=f"{node.name}.var")
+    return s, d, v, keep, count
+
+
 @register("LayerNormalization", float_only=True)
 def layer_normalization(imp, node):
     imp.check_attrs(node, {"axis", "epsilon", "stash_type"})
@@ -534,16 +547,10 @@ def layer_normalization(imp, node):
         imp.fail(node, "only float statistics (stash_type 1) are supported")
     x, xs = imp.materialize(node.input[0], node)
     axis = imp.axis(node, imp.attr_int(node, "axis", -1), len(xs))
-    axes = list(range(axis, len(xs)))
-    count = float(np.prod(xs[axis:]))
     eps = float(np.float32(imp.attr_float(node, "epsilon", 1e-5, lo=0)))
     # As ONNX's reference: d = x - mean, var = mean(d * d),
     # y = d * (1 / sqrt(var + epsilon)) * scale + bias.
-    s, keep = imp.reduce(node, x, xs, axes, loc=f"{node.name}.mean")
-    d = imp.elementwise(node, [(x, xs), (s, keep)],
-                        [f"%n = arith.constant {count!r} : f32", "%m = arith.divf %a1, %n : f32",
-                         "%y = arith.subf %a0, %m : f32", "linalg.yield %y : f32"], xs, loc=f"{node.name}.center")
-    v, _ = imp.reduce(node, d, xs, axes, squares=True, loc=f"{node.name}.var")
+    s, d, v, keep, count = _centered(imp, node, x, xs, list(range(axis, len(xs))))
     inv = imp.elementwise(node, [(v, keep)],
                           [f"%n = arith.constant {count!r} : f32", f"%eps = arith.constant {eps!r} : f32",
                            "%one = arith.constant 1.0 : f32", "%var = arith.divf %a0, %n : f32",
@@ -710,14 +717,8 @@ def instance_normalization(imp, node):
         ssa = imp.fresh("in_p")
         imp.emit(f"{ssa} = arith.constant dense<{_dense(value.astype(np.float32))}> : {_ttype([xs[1]])}")
         params.append((imp.expand(ssa, [xs[1]], channel), channel))
-    axes = list(range(2, len(xs)))
-    count = float(np.prod(xs[2:]))
     eps = float(np.float32(imp.attr_float(node, "epsilon", 1e-5, lo=0)))
-    s, keep = imp.reduce(node, x, xs, axes, loc=f"{node.name}.mean")
-    d = imp.elementwise(node, [(x, xs), (s, keep)],
-                        [f"%n = arith.constant {count!r} : f32", "%m = arith.divf %a1, %n : f32",
-                         "%y = arith.subf %a0, %m : f32", "linalg.yield %y : f32"], xs, loc=f"{node.name}.center")
-    v, _ = imp.reduce(node, d, xs, axes, squares=True, loc=f"{node.name}.var")
+    _, d, v, keep, count = _centered(imp, node, x, xs, list(range(2, len(xs))))
     return imp.elementwise(node, [(d, xs), (v, keep)] + params,
                            [f"%n = arith.constant {count!r} : f32", f"%eps = arith.constant {eps!r} : f32",
                             "%var = arith.divf %a1, %n : f32", "%ve = arith.addf %var, %eps : f32",
