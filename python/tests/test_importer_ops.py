@@ -381,6 +381,26 @@ def window_1d_case():
          ("gmp", [1, 4, 1], xd.max(axis=2, keepdims=True))], 11
 
 
+def global_mean_case():
+    """GlobalAveragePool on 1-D, 2-D and 3-D images and ReduceMean over the
+    spatial axes (the pooling form), kept or dropped; a mean over the last
+    axis only (a reduction)."""
+    x3 = rng.normal(0, 1, (1, 4, 9)).astype(np.float32)
+    x4 = rng.normal(0, 1, (2, 3, 4, 5)).astype(np.float32)
+    x5 = rng.normal(0, 1, (1, 2, 3, 4, 5)).astype(np.float32)
+    nodes = [helper.make_node("GlobalAveragePool", ["x3"], ["g1"], name="gap1d"),
+             helper.make_node("GlobalAveragePool", ["x4"], ["g2"], name="gap2d"),
+             helper.make_node("GlobalAveragePool", ["x5"], ["g3"], name="gap3d"),
+             helper.make_node("ReduceMean", ["x4"], ["m2"], name="mean2d", axes=[2, 3], keepdims=0),
+             helper.make_node("ReduceMean", ["x5"], ["m3"], name="mean3d", axes=[-3, -2, -1]),
+             helper.make_node("ReduceMean", ["x3"], ["m1"], name="mean_last", axes=[2], keepdims=0)]
+    x3d, x4d, x5d = (v.astype(np.float64) for v in (x3, x4, x5))
+    return "global_mean_ops", nodes, [], [("x3", x3), ("x4", x4), ("x5", x5)], \
+        [("g1", [1, 4, 1], x3d.mean(axis=2, keepdims=True)), ("g2", [2, 3, 1, 1], x4d.mean(axis=(2, 3), keepdims=True)),
+         ("g3", [1, 2, 1, 1, 1], x5d.mean(axis=(2, 3, 4), keepdims=True)), ("m2", [2, 3], x4d.mean(axis=(2, 3))),
+         ("m3", [1, 2, 1, 1, 1], x5d.mean(axis=(2, 3, 4), keepdims=True)), ("m1", [1, 4], x3d.mean(axis=2))], 13
+
+
 def mask_case():
     """An attention mask as exports write it: Cast of an integer mask to
     bool, Equal / Less / Greater / LessOrEqual / GreaterOrEqual, Not, And,
@@ -509,6 +529,6 @@ def run(case):
 if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
     cases = [cnn_case, elementwise_case, transformer_case, pool_slice_case, gather_case, grouped_conv_case,
-             integer_case, shape_folding_case, activation_matmul_case, window_1d_case, mask_case, layers_case]
+             integer_case, shape_folding_case, activation_matmul_case, window_1d_case, global_mean_case, mask_case, layers_case]
     results = [run(case()) for case in cases]
     sys.exit(0 if all(results) else 1)

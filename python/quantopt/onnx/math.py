@@ -10,6 +10,7 @@ import numpy as np
 
 from .core import _f32, _unit_groups
 from .registry import register
+from .nn import spatial_mean
 from .tensor import reshape_value
 
 
@@ -353,11 +354,16 @@ def _reduction(imp, node, combine="arith.addf", init="%zero", squares=False, mea
         if imp.attr_int(node, "noop_with_empty_axes", 0, 0, 1):
             return x, xs
         axes = list(range(len(xs)))
-    y, keep = imp.reduce(node, x, xs, axes, squares=squares, combine=combine, init=init, loc=f"{node.name}.sum")
-    if mean:
-        count = float(np.prod([xs[a] for a in axes]))
-        y = imp.elementwise(node, [(y, keep)], [f"%n = arith.constant {count!r} : f32",
-                                                "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], keep)
+    if mean and len(xs) in (4, 5) and axes == list(range(2, len(xs))):
+        # A global average pool written as a mean (x.mean((2, 3))): a pooling
+        y, keep = spatial_mean(imp, node, x, xs)
+    else:
+        y, keep = imp.reduce(node, x, xs, axes, squares=squares, combine=combine, init=init,
+                             loc=f"{node.name}.sum")
+        if mean:
+            count = float(np.prod([xs[a] for a in axes]))
+            y = imp.elementwise(node, [(y, keep)], [f"%n = arith.constant {count!r} : f32",
+                                                    "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], keep)
     if keepdims:
         return y, keep
     out = [d for i, d in enumerate(xs) if i not in axes]

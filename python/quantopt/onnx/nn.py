@@ -457,23 +457,36 @@ def _global_pool(imp, node, combine, init):
     return imp.reduce(node, x, xs, list(range(2, len(xs))), combine=combine, init=init, loc=f"{node.name}.sum")
 
 
+def spatial_mean(imp, node, x, xs):
+    """The mean of x (N x C x 1 to 3 spatial dimensions) over its spatial
+    dimensions, kept as units: (ssa, shape). An NCHW sum pooling with one
+    window over the image (the form quant-rewrite-int8 puts on the
+    integers, as MobileNetV3's squeeze-excite blocks need), a 1-D image
+    lifted to one row and a 3-D one's depth and height collapsed into one."""
+    groups = {3: [[0], [1], [2, 3]], 4: [[0], [1], [2], [3]], 5: [[0], [1], [2, 3], [4]]}[len(xs)]
+    image = [xs[0], xs[1], int(np.prod(xs[2:-1])), xs[-1]]
+    x4 = x if len(xs) == 4 else imp.reshape(x, xs, image, groups, expand=len(xs) == 3)
+    pooled = [xs[0], xs[1], 1, 1]
+    win = Window(x4, image, image[2:], [1, 1], [1, 1], [0, 0], [0, 0], [0, 0], pooled, False)
+    r = _pooling(imp, x4, image, win, "sum", imp.zeros(pooled), node.name + ".sum")
+    count = float(np.prod(xs[2:]))
+    r = imp.elementwise(node, [(r, pooled)], [f"%n = arith.constant {count!r} : f32",
+                                              "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], pooled)
+    out = xs[:2] + [1] * (len(xs) - 2)
+    return (r if len(xs) == 4 else imp.reshape(r, pooled, out, groups, expand=len(xs) == 5)), out
+
+
 @register("GlobalAveragePool", float_only=True)
 def global_average_pool(imp, node):
-    """The mean over the spatial dimensions. On NCHW, an average pooling
-    with one window over the whole image (the form quant-rewrite-int8 puts
-    on the integers, as MobileNetV3's squeeze-excite blocks need); a
-    reduction otherwise."""
-    xs = imp.shape_of(node.input[0])
-    if xs is not None and len(xs) == 4 and node.input[0] in imp.values:
-        imp.check_attrs(node, set())
-        imp.inputs(node, 1)
-        x, xs = imp.materialize(node.input[0], node)
-        kernel, out = xs[2:], [xs[0], xs[1], 1, 1]
-        win = Window(x, xs, kernel, [1, 1], [1, 1], [0, 0], [0, 0], [0, 0], out, False)
-        r = _pooling(imp, x, xs, win, "sum", imp.zeros(out), node.name + ".sum")
-    else:
-        r, out = _global_pool(imp, node, "arith.addf", "%zero")
-    count = float(np.prod(imp.shape_of(node.input[0])[2:]))
+    """The mean over the spatial dimensions: an average pooling (see
+    spatial_mean) for 1-D to 3-D images, a reduction beyond."""
+    imp.check_attrs(node, set())
+    imp.inputs(node, 1)
+    x, xs = imp.materialize(node.input[0], node)
+    if len(xs) in (3, 4, 5):
+        return spatial_mean(imp, node, x, xs)
+    r, out = _global_pool(imp, node, "arith.addf", "%zero")
+    count = float(np.prod(xs[2:]))
     return imp.elementwise(node, [(r, out)], [f"%n = arith.constant {count!r} : f32",
                                               "%y = arith.divf %a0, %n : f32", "linalg.yield %y : f32"], out), out
 
