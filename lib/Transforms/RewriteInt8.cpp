@@ -16,6 +16,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -396,9 +397,58 @@ struct ConvToQnnConv : OpRewritePattern<qnn::QuantizeOp> {
 } // namespace
 
 namespace {
-/// dequantize(a), dequantize(b) -> elementwise add / mul [-> activation] ->
-/// quantize  =>  qnn.add / qnn.mul (exactly the same arithmetic).
-template <typename FloatOpTy, typename QnnOpTy>
+static Value onStorage(PatternRewriter &rewriter, Location loc, Value value,
+                       ArrayRef<int64_t> shape,
+                       function_ref<Value(Value ints, Value init)> build);
+
+/// Whether `map` reads an operand broadcast into the iteration space: its
+/// results are loop dimensions in order or the constant 0 (a unit
+/// dimension), as the importer and linalg's broadcasts write them.
+static bool isBroadcastRead(AffineMap map) {
+  unsigned next = 0;
+  for (AffineExpr e : map.getResults()) {
+    if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+      if (c.getValue() != 0)
+        return false;
+      continue;
+    }
+    auto d = dyn_cast<AffineDimExpr>(e);
+    if (!d || d.getPosition() < next)
+      return false;
+    next = d.getPosition() + 1;
+  }
+  return true;
+}
+
+/// The quantized `value`, read through `map`, broadcast on its integers to
+/// `shape` (itself when the map is the identity): moving values is exact.
+static Value broadcastQuantized(PatternRewriter &rewriter, Location loc,
+                                Value value, AffineMap map,
+                                ArrayRef<int64_t> shape) {
+  if (map.isIdentity())
+    return value;
+  MLIRContext *ctx = rewriter.getContext();
+  return onStorage(rewriter, loc, value, shape, [&](Value ints, Value init) {
+    SmallVector<AffineMap> maps{
+        map, AffineMap::getMultiDimIdentityMap(shape.size(), ctx)};
+    SmallVector<utils::IteratorType> iterators(shape.size(),
+                                               utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               rewriter, loc, TypeRange{init.getType()}, ValueRange{ints},
+               ValueRange{init}, maps, iterators,
+               [](OpBuilder &b, Location l, ValueRange args) {
+                 linalg::YieldOp::create(b, l, args[0]);
+               })
+        .getResult(0);
+  });
+}
+
+/// dequantize(a), dequantize(b) -> elementwise op [-> clamp] -> quantize
+/// => the qnn op. `Broadcasts`: operands the generic broadcasts are
+/// broadcast on their integers first (squeeze-excite's x * gate[c]). An add
+/// that broadcasts stays float: in transformers it adds an attention mask
+/// (-10000 where masked), whose range would leave the scores a few levels.
+template <typename FloatOpTy, typename QnnOpTy, bool Broadcasts>
 struct BinaryToQnn : OpRewritePattern<qnn::QuantizeOp> {
   BinaryToQnn(MLIRContext *ctx, const llvm::StringSet<> &excluded,
               StringRef kind)
@@ -413,8 +463,10 @@ struct BinaryToQnn : OpRewritePattern<qnn::QuantizeOp> {
     if (!outType || !outType.getExpressedType().isF32() || !generic ||
         !quantize.getInput().hasOneUse() || generic.getNumDpsInputs() != 2 ||
         generic.getNumReductionLoops() != 0 ||
-        !llvm::all_of(generic.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity(); }))
+        !generic.getIndexingMapsArray().back().isIdentity() ||
+        !llvm::all_of(generic.getIndexingMapsArray(), [](AffineMap m) {
+          return Broadcasts ? isBroadcastRead(m) : m.isIdentity();
+        }))
       return rewriter.notifyMatchFailure(quantize,
                                          "not an elementwise binary op");
     if (isExcluded(generic, excluded, kind))
@@ -455,10 +507,17 @@ struct BinaryToQnn : OpRewritePattern<qnn::QuantizeOp> {
     FailureOr<Value> rhs = getQuantizedActivation(generic.getDpsInputs()[1]);
     if (failed(lhs) || failed(rhs))
       return rewriter.notifyMatchFailure(generic, "operands are not quantized");
+    // Operands broadcast by the generic's maps are broadcast on integers.
+    ArrayRef<int64_t> shape = quantize.getType().getShape();
+    SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+    Value a = broadcastQuantized(rewriter, generic.getLoc(), *lhs, maps[0],
+                                 shape);
+    Value b = broadcastQuantized(rewriter, generic.getLoc(), *rhs, maps[1],
+                                 shape);
     std::optional<Epilogue> clamp = Epilogue{{}, lower, upper};
     auto [lo, hi] = clampAttrs(rewriter, clamp, outType);
-    rewriter.replaceOpWithNewOp<QnnOpTy>(quantize, quantize.getType(), *lhs,
-                                         *rhs, lo, hi);
+    rewriter.replaceOpWithNewOp<QnnOpTy>(quantize, quantize.getType(), a, b,
+                                         lo, hi);
     return success();
   }
 
@@ -522,8 +581,8 @@ struct MoveQuantizedValues : OpRewritePattern<qnn::QuantizeOp> {
 
 /// dequantize(a) -> max pooling (from -inf) -> quantize  =>  the same pooling
 /// on the storage integers (max commutes with the monotonic dequantize),
-/// requantized if the output type differs. NHWC and NCHW (NCHW needs signed
-/// storage: linalg has no unsigned NCHW max pooling). A padding of the float
+/// requantized if the output type differs. NHWC and NCHW (unsigned NCHW as a
+/// generic: linalg has no unsigned NCHW max pooling). A padding of the float
 /// input with -inf (what ONNX's padded MaxPool imports to) becomes a
 /// padding of the integers with the storage minimum.
 template <typename PoolOpTy>
@@ -548,8 +607,6 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
         dq.getInput().getType().getElementType());
     if (!qType)
       return rewriter.notifyMatchFailure(pool, "per-axis input");
-    if (!isNhwc && !qType.isSigned())
-      return rewriter.notifyMatchFailure(pool, "no unsigned NCHW max pooling");
     // The float pooling (and padding) must start below every value the
     // input can take.
     double lowestValue = dequantizeValue(qType.getStorageTypeMin(),
@@ -586,12 +643,25 @@ struct MaxPoolOnIntegers : OpRewritePattern<qnn::QuantizeOp> {
           SmallVector<Value> inputs{ints, pool.getInputs()[1]};
           Type pooledType = start.getType();
           TypeRange types(pooledType);
-          if constexpr (isNhwc)
-            if (!qType.isSigned())
+          if (!qType.isSigned()) {
+            if constexpr (isNhwc)
               return linalg::PoolingNhwcMaxUnsignedOp::create(
                          rewriter, loc, types, inputs, ValueRange{start},
                          pool.getStridesAttr(), pool.getDilationsAttr())
                   .getResult(0);
+            // linalg has no unsigned NCHW max pooling: the same window
+            // loops as a generic with an unsigned maximum.
+            return linalg::GenericOp::create(
+                       rewriter, loc, types, inputs, ValueRange{start},
+                       pool.getIndexingMapsArray(),
+                       pool.getIteratorTypesArray(),
+                       [](OpBuilder &b, Location l, ValueRange args) {
+                         Value m = arith::MaxUIOp::create(b, l, args[2],
+                                                          args[0]);
+                         linalg::YieldOp::create(b, l, m);
+                       })
+                .getResult(0);
+          }
           return PoolOpTy::create(rewriter, loc, types, inputs,
                                   ValueRange{start}, pool.getStridesAttr(),
                                   pool.getDilationsAttr())
@@ -831,6 +901,55 @@ struct HoistQuantizeAboveTranspose : OpRewritePattern<qnn::QuantizeOp> {
   }
 };
 
+static bool isUnitOp(Operation *op);
+
+/// Whether `value` is computed by a matmul, convolution or pooling, or by
+/// elementwise generics of one and constants (its bias, an average pool's
+/// division, an activation), up to `depth` of them, and moves.
+static bool computedByUnit(Value value, int depth = 3) {
+  Operation *def = value.getDefiningOp();
+  if (!def)
+    return false;
+  if (isUnitOp(def))
+    return true;
+  if (isa<linalg::TransposeOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+          def))
+    return computedByUnit(def->getOperand(0), depth);
+  auto generic = dyn_cast<linalg::GenericOp>(def);
+  if (!generic || depth == 0 || generic.getNumReductionLoops() != 0)
+    return false;
+  SmallVector<Value> computed;
+  for (Value input : generic.getDpsInputs())
+    if (!matchPattern(input, m_Constant()))
+      computed.push_back(input);
+  return computed.size() == 1 && computedByUnit(computed[0], depth - 1);
+}
+
+/// reshape(x) -> quantize  =>  quantize(x) -> the reshape on quantized
+/// values, when x is a layer's result: the quantize then meets the op
+/// computing x (the division of a 1-D average pool lifted to 2-D and
+/// back). Other values keep their round trip where float cleanup sees it.
+template <typename ReshapeOp>
+struct HoistQuantizeAboveReshape : OpRewritePattern<qnn::QuantizeOp> {
+  using OpRewritePattern<qnn::QuantizeOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::QuantizeOp quantize,
+                                PatternRewriter &rewriter) const override {
+    auto reshape = quantize.getInput().template getDefiningOp<ReshapeOp>();
+    auto qType =
+        dyn_cast<quant::UniformQuantizedType>(quantize.getType().getElementType());
+    if (!reshape || !quantize.getInput().hasOneUse() || !qType ||
+        !computedByUnit(reshape.getSrc()))
+      return rewriter.notifyMatchFailure(quantize, "not a reshaped result");
+    auto srcType = cast<RankedTensorType>(reshape.getSrc().getType());
+    Value q = qnn::QuantizeOp::create(rewriter, quantize.getLoc(),
+                                      srcType.clone(qType), reshape.getSrc());
+    rewriter.replaceOpWithNewOp<ReshapeOp>(quantize, quantize.getType(), q,
+                                           reshape.getReassociationIndices());
+    return success();
+  }
+};
+
 /// dequantize(a_i) -> tensor.concat -> quantize  =>  each a_i requantized to
 /// the output type (a common scale), then concatenated.
 struct ConcatOnQuantized : OpRewritePattern<qnn::QuantizeOp> {
@@ -880,31 +999,54 @@ struct RewriteListener : RewriterBase::Listener {
   DenseSet<Operation *> erased;
 };
 
-/// A matmul or convolution (any layout) that reads a dequantized value,
-/// directly or through a padding: one the rewrite was meant to quantize.
-static bool readsQuantizedValue(Operation *op) {
-  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-  if (!linalgOp || !(linalg::isaContractionOpInterface(linalgOp) ||
-                     linalg::isaConvolutionOpInterface(linalgOp)))
-    return false;
-  return llvm::any_of(linalgOp.getDpsInputs(), [](Value input) {
-    if (auto pad = input.getDefiningOp<tensor::PadOp>())
-      input = pad.getSource();
-    return input.getDefiningOp<qnn::DequantizeOp>() != nullptr;
+/// `value` behind the paddings and shape moves a layout change puts
+/// between a layer and its input (a 1-D convolution's lifting, ...).
+static Value throughMoves(Value value) {
+  while (Operation *def = value.getDefiningOp()) {
+    if (!isa<tensor::PadOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+             tensor::ExtractSliceOp, linalg::TransposeOp>(def))
+      break;
+    value = def->getOperand(0);
+  }
+  return value;
+}
+
+/// Whether `op` reads a dequantized value, directly or through moves.
+static bool readsQuantizedValue(linalg::LinalgOp op) {
+  return llvm::any_of(op.getDpsInputs(), [](Value input) {
+    return throughMoves(input).getDefiningOp<qnn::DequantizeOp>() != nullptr;
   });
 }
 
-/// Whether `op`'s result is quantized, directly or after one elementwise
-/// epilogue.
-static bool resultIsQuantized(Operation *op) {
-  auto quantized = [](Value v) {
-    return llvm::any_of(v.getUsers(), llvm::IsaPred<qnn::QuantizeOp>);
-  };
-  Value result = op->getResult(0);
-  return quantized(result) ||
-         llvm::any_of(result.getUsers(), [&](Operation *user) {
-           return isa<linalg::GenericOp>(user) && quantized(user->getResult(0));
-         });
+/// A float matmul or convolution (any layout, pooling included): an op the
+/// rewrite is meant to quantize, whether or not calibration reached it.
+static bool isFloatUnit(linalg::LinalgOp op) {
+  if (!(linalg::isaContractionOpInterface(op) ||
+        linalg::isaConvolutionOpInterface(op)) ||
+      op->getNumResults() != 1)
+    return false;
+  return isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType()));
+}
+
+/// Whether `value` is quantized, directly or after shape moves and at most
+/// `epilogues` elementwise generics of it alone (a mean's division, not a
+/// normalization's x - mean).
+static bool feedsQuantize(Value value, int epilogues = 1) {
+  return llvm::any_of(value.getUsers(), [&](Operation *user) {
+    if (isa<qnn::QuantizeOp>(user))
+      return true;
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+            tensor::ExtractSliceOp, linalg::TransposeOp>(user))
+      return feedsQuantize(user->getResult(0), epilogues);
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (!generic || epilogues == 0 || !linalg::isElementwise(generic) ||
+        generic->getNumResults() != 1)
+      return false;
+    bool ofValueAlone = llvm::all_of(generic.getDpsInputs(), [&](Value in) {
+      return in == value || matchPattern(in, m_Constant());
+    });
+    return ofValueAlone && feedsQuantize(generic->getResult(0), epilogues - 1);
+  });
 }
 
 /// Whether `value` is a constant, possibly behind quantize / dequantize
@@ -917,6 +1059,35 @@ static bool isWeight(Value value) {
   }
   return matchPattern(value, m_Constant());
 }
+
+/// A reduction that is not a matmul, convolution or pooling (a mean or sum
+/// over an axis) between a dequantize and a quantize: a float island in
+/// integer code, which the report must show.
+static bool isReductionIsland(linalg::LinalgOp op) {
+  return op.getNumReductionLoops() > 0 && op->getNumResults() == 1 &&
+         !isFloatUnit(op) && readsQuantizedValue(op) &&
+         feedsQuantize(op->getResult(0));
+}
+
+/// Whether `op` is a float matmul, convolution or pooling on tensors: one
+/// the rewrite should quantize and the report lists.
+static bool isUnitOp(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.hasPureTensorSemantics() &&
+         isFloatUnit(linalgOp);
+}
+
+/// Whether `op` is a reduction island (isReductionIsland) on tensors.
+static bool isIslandOp(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return linalgOp && linalgOp.hasPureTensorSemantics() &&
+         isReductionIsland(linalgOp);
+}
+
+static constexpr StringLiteral kIslandReason =
+    "a reduction other than a matmul, convolution or pooling (a mean or sum "
+    "over an axis) has no integer form: it runs in float between a "
+    "dequantize and a quantize";
 
 /// Why `op` has no integer form, when that is the reason it stayed float:
 /// contractions other than linalg.matmul (whose patterns say why) with no
@@ -937,6 +1108,9 @@ struct Decision {
   std::string op, name, location;
   bool quantized = false;
   std::string reason;
+  /// A reduction island before the rewrite: one only if it still is once
+  /// float layers run as float (their round trips dropped).
+  bool possibleIsland = false;
 };
 
 static std::string locationString(Location loc) {
@@ -956,16 +1130,27 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     // pattern's that happened to fail at the same location.
     if (std::optional<std::string> reason = unsupportedForm(op))
       return *reason;
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    if (!readsQuantizedValue(linalgOp))
+      return "its inputs are not quantized (no calibration observer before "
+             "it: quant-insert-calibration instruments matmuls, batch "
+             "matmuls and the linalg.conv_* / depthwise_conv_* / pooling_* "
+             "ops, and quant-normalize-units brings other forms to these)";
     auto it = listener.reasons.find(op->getLoc());
     if (it != listener.reasons.end())
       return it->second;
     if (isa<linalg::PoolingNchwSumOp, linalg::PoolingNhwcSumOp>(op))
       return "a sum pooling that is not an average pooling (a division by "
              "the window size, then a quantize)";
-    if (resultIsQuantized(op))
+    bool hasIntegerForm =
+        isa<linalg::MatmulOp, linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp,
+            linalg::DepthwiseConv2DNhwcHwcOp, linalg::PoolingNhwcMaxOp,
+            linalg::PoolingNchwMaxOp>(op);
+    if (!hasIntegerForm)
       return "not a form quant-rewrite-int8 quantizes (matmul with [K, N] "
              "weights; conv NHWC/HWCF, NCHW/FCHW or depthwise NHWC/HWC; "
-             "quant-normalize-units brings other forms to these)";
+             "2-D pooling; quant-normalize-units brings other forms to "
+             "these)";
     return "no quantize of its result to fold it into";
   }
 
@@ -978,7 +1163,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     bool failedStrict = false;
     getOperation()->walk([&](Operation *op) {
       auto it = decisions.find(op);
-      if (it == decisions.end() || listener.erased.contains(op))
+      if (it == decisions.end() || listener.erased.contains(op) ||
+          it->second.possibleIsland)
         return;
       std::string reason =
           warned.contains(op) ? "i32 accumulator could overflow"
@@ -1045,7 +1231,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     RewritePatternSet patterns(ctx);
     RewriteState state{{maxConstantElements, getArgument()}, {}};
     patterns.add<MatmulToQnnMatmul>(ctx, excluded, state);
-    patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp>>(ctx, excluded, "add");
+    patterns.add<BinaryToQnn<arith::AddFOp, qnn::AddOp, false>>(ctx, excluded,
+                                                            "add");
     patterns.add<MoveQuantizedValues<tensor::CollapseShapeOp>,
                  MoveQuantizedValues<tensor::ExpandShapeOp>,
                  MoveQuantizedValues<tensor::ExtractSliceOp>,
@@ -1057,8 +1244,11 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
                  SinkDequantizeBelowMove<tensor::CollapseShapeOp>,
                  SinkDequantizeBelowMove<tensor::ExpandShapeOp>,
                  SinkDequantizeBelowMove<linalg::TransposeOp>,
-                 HoistQuantizeAboveTranspose>(ctx);
-    patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp>>(ctx, excluded, "mul");
+                 HoistQuantizeAboveTranspose,
+                 HoistQuantizeAboveReshape<tensor::CollapseShapeOp>,
+                 HoistQuantizeAboveReshape<tensor::ExpandShapeOp>>(ctx);
+    patterns.add<BinaryToQnn<arith::MulFOp, qnn::MulOp, true>>(ctx, excluded,
+                                                          "mul");
     patterns.add<ConvToQnnConv<linalg::Conv2DNhwcHwcfOp>>(
         ctx, excluded, state, "nhwc_hwcf", "conv");
     patterns.add<ConvToQnnConv<linalg::Conv2DNchwFchwOp>>(
@@ -1069,12 +1259,14 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     SmallVector<Operation *> candidates;
     DenseMap<Operation *, Decision> decisions;
     getOperation()->walk([&](Operation *op) {
-      if (!readsQuantizedValue(op))
+      bool island = !isUnitOp(op) && isIslandOp(op);
+      if (!island && !isUnitOp(op))
         return;
       candidates.push_back(op);
       decisions[op] = Decision{op->getName().getStringRef().str(),
-                               quantopt::getOpName(op), locationString(op->getLoc()),
-                               false, ""};
+                               quantopt::getOpName(op),
+                               locationString(op->getLoc()), false, "",
+                               island};
     });
     RewriteListener listener;
     GreedyRewriteConfig config;
@@ -1094,9 +1286,30 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
           state.limit.exceeded())
         return signalPassFailure();
     }
+    // Reductions still between a dequantize and a quantize now are real
+    // float islands in integer code (pointers compared, not dereferenced:
+    // the cleanup may have erased some).
+    DenseSet<Operation *> islands;
+    getOperation()->walk([&](Operation *op) {
+      if (isIslandOp(op))
+        islands.insert(op);
+    });
     SmallVector<Decision> ordered;
     for (Operation *op : candidates) {
       Decision d = decisions[op];
+      if (d.possibleIsland) {
+        if (!islands.contains(op))
+          continue;
+        d.reason = kIslandReason.str();
+        if (strict) {
+          op->emitError() << "kept in float: " << d.reason
+                          << " (strict=true: every quantizable op must "
+                             "become integer code)";
+          strictResult = failure();
+        } else {
+          op->emitRemark() << "kept in float: " << d.reason;
+        }
+      }
       d.quantized = listener.erased.contains(op);
       ordered.push_back(std::move(d));
     }

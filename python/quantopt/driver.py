@@ -163,12 +163,12 @@ def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
 
 
 def print_report_summary(report_path):
-    """One screen: how many matmuls / convolutions became INT8, and each one
+    """One screen: how many layers became INT8, and each one
     that stayed float with its reason (quant-rewrite-int8's report)."""
     with open(report_path) as f:
         report = json.load(f)
     total = report["quantized"] + report["kept_float"]
-    progress(f"{report['quantized']} of {total} matmuls / convolutions are INT8")
+    progress(f"{report['quantized']} of {total} layers (matmuls, convolutions, poolings, reductions) are INT8")
     for op in report["ops"]:
         if op["decision"] != "int8":
             name = op["name"] or op["location"]

@@ -7,7 +7,7 @@ torch.onnx.export) through QuantOpt as a user runs it:
   2. static INT8: --quant-prepare-pipeline, --quant-insert-calibration,
      quant-run --calibrate on the CPU pipeline (8 structured samples),
      --quant-static-int8-pipeline with report=; the INT8 module runs on the
-     CPU pipeline. Printed: how many matmuls / convolutions are INT8, each
+     CPU pipeline. Printed: how many layers (matmuls, convolutions, poolings) are INT8, each
      one kept float with the report's reason, and the output SQNR against
      FP32 on a held-out sample, which must reach the model's floor.
 
@@ -23,6 +23,8 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 import model_zoo  # noqa: E402
+import onnx  # noqa: E402
+import qdq_zoo  # noqa: E402
 from quantopt import onnx_import  # noqa: E402
 
 TOOLS, WORK = sys.argv[1], sys.argv[2]
@@ -31,6 +33,9 @@ CALIBRATION_SAMPLES = 8
 # and min/max calibration on 8 samples, so far below a trained model's.
 SQNR_FLOOR = {"mobilenet_v3_small": 10.0}
 DEFAULT_FLOOR = 15.0
+# Models checked in QDQ form too (qdq_zoo.py): the CNNs.
+QDQ_MODELS = {"resnet18", "mobilenet_v2", "mobilenet_v3_small", "squeezenet", "shufflenet_v2", "conv1d_net",
+              "speech_cnn"}
 
 
 def tool(name, *args):
@@ -70,7 +75,7 @@ def check_model(name):
          "-o", p("int8.mlir"))
     report = json.load(open(p("report.json")))
     total = report["quantized"] + report["kept_float"]
-    print(f"info {name}: {report['quantized']} of {total} matmuls / convolutions INT8")
+    print(f"info {name}: {report['quantized']} of {total} layers INT8")
     for op in report["ops"]:
         if op["decision"] != "int8":
             print(f"info {name}:   kept float: {op['op']} {op['name'] or op['location']}: {op['reason']}")
@@ -81,6 +86,35 @@ def check_model(name):
     floor = SQNR_FLOOR.get(name, DEFAULT_FLOOR)
     yield report["quantized"] > 0 and sqnr >= floor, \
         f"static INT8 runs, {report['quantized']} of {total} layers INT8, SQNR {sqnr:.1f} dB (floor {floor:.0f})"
+    if name in QDQ_MODELS:
+        yield from check_qdq(name, p, samples[:4], held_out)
+
+
+def check_qdq(name, p, samples, held_out):
+    """The model's QDQ form (qdq_zoo.to_qdq) through the QAT flow with
+    strict=true; both lowerings must give the NumPy QDQ reference's bytes."""
+    qdq, units = qdq_zoo.to_qdq(onnx.load(p("onnx")), samples)
+    onnx.save(qdq, p("qdq.onnx"))
+    with open(p("qdq.mlir"), "w") as f:
+        f.write(onnx_import.import_model(p("qdq.onnx")))
+    tool("quant-opt", p("qdq.mlir"), "--quant-prepare-pipeline",
+         f"--quant-qat-int8-pipeline=strict=true report={p('qdq-report.json')} lower-qnn=false",
+         "-o", p("qdq-int8.mlir"))
+    report = json.load(open(p("qdq-report.json")))
+    expected = qdq_zoo.evaluate(qdq, held_out)[0]
+    np.savez(p("held.npz"), **held_out)
+    outputs = {}
+    for pipeline in ("reference", "cpu"):
+        out = p(f"qdq-{pipeline}.npy")
+        tool("quant-run", p("qdq-int8.mlir"), f"--pipeline={pipeline}", "--input", p("held.npz"), "--output", out,
+             "--no-progress")
+        outputs[pipeline] = np.load(out)
+    steps = {k: float(np.abs(v.astype(np.float64) - expected).max()) for k, v in outputs.items()}
+    exact = all(v.tobytes() == expected.tobytes() for v in outputs.values())
+    yield exact and report["kept_float"] == 0, \
+        f"QDQ model: {report['quantized']} layers INT8 ({units} matmuls / convolutions), " + \
+        ("bit-exact with the NumPy QDQ reference on both lowerings" if exact else f"differs from the NumPy QDQ "
+         f"reference by up to {steps}")
 
 
 def main():
@@ -91,7 +125,7 @@ def main():
             for ok, what in check_model(name):
                 print(f"{'ok' if ok else 'FAIL'} {name}: {what}", flush=True)
                 failed |= not ok
-        except (RuntimeError, onnx_import.ImportError_) as e:
+        except (RuntimeError, onnx_import.ImportError_, qdq_zoo.Unsupported) as e:
             print(f"FAIL {name}: {e}", flush=True)
             failed = True
     sys.exit(1 if failed else 0)

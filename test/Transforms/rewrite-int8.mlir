@@ -335,3 +335,107 @@ func.func @weights_k_by_n(%a: tensor<4x3x!quant.uniform<i8:f32, 0.5:1>>) -> tens
   %q = qnn.quantize %mm : tensor<4x2xf32> -> tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>>
   return %q : tensor<4x2x!quant.uniform<i8:f32, 0.25:-3>>
 }
+
+// -----
+
+// u8 NCHW max pooling: linalg has no unsigned NCHW pooling, so the window
+// loops become a generic with an unsigned maximum, from the storage minimum.
+// CHECK-LABEL: func @pool_unsigned_nchw
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i8
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : i8)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%{{.*}}, %{{.*}} : tensor<1x1x4x4xi8>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<1x1x2x2xi8>)
+// CHECK:   arith.maxui
+// CHECK-NOT: qnn.dequantize
+!qu = !quant.uniform<u8:f32, 0.5:10>
+func.func @pool_unsigned_nchw(%a: tensor<1x1x4x4x!qu>) -> tensor<1x1x2x2x!qu> {
+  %ninf = arith.constant 0xFF800000 : f32
+  %x = qnn.dequantize %a : tensor<1x1x4x4x!qu> -> tensor<1x1x4x4xf32>
+  %w = tensor.empty() : tensor<2x2xf32>
+  %e = tensor.empty() : tensor<1x1x2x2xf32>
+  %i = linalg.fill ins(%ninf : f32) outs(%e : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %p = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x1x4x4xf32>, tensor<2x2xf32>) outs(%i : tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %q = qnn.quantize %p : tensor<1x1x2x2xf32> -> tensor<1x1x2x2x!qu>
+  return %q : tensor<1x1x2x2x!qu>
+}
+
+// -----
+
+// A broadcasting multiply (squeeze-excite's x * gate[c]): the gate's
+// integers are broadcast, then qnn.mul.
+// CHECK-LABEL: func @mul_broadcast
+// CHECK: %[[G:.*]] = quant.scast %{{.*}} : tensor<1x3x1x1x!quant.uniform<u8:f32, 2.500000e-01>> to tensor<1x3x1x1xi8>
+// CHECK: %[[B:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[G]] : tensor<1x3x1x1xi8>) outs(%{{.*}} : tensor<1x3x2x2xi8>)
+// CHECK: %[[BQ:.*]] = quant.scast %[[B]] : tensor<1x3x2x2xi8> to tensor<1x3x2x2x!quant.uniform<u8:f32, 2.500000e-01>>
+// CHECK: qnn.mul %{{.*}}, %[[BQ]]
+// CHECK-NOT: arith.mulf
+!qa = !quant.uniform<u8:f32, 0.5:3>
+!qg = !quant.uniform<u8:f32, 0.25>
+!qo = !quant.uniform<u8:f32, 0.125:1>
+func.func @mul_broadcast(%a: tensor<1x3x2x2x!qa>, %g: tensor<1x3x1x1x!qg>) -> tensor<1x3x2x2x!qo> {
+  %x = qnn.dequantize %a : tensor<1x3x2x2x!qa> -> tensor<1x3x2x2xf32>
+  %s = qnn.dequantize %g : tensor<1x3x1x1x!qg> -> tensor<1x3x1x1xf32>
+  %e = tensor.empty() : tensor<1x3x2x2xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, 0, 0)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<1x3x2x2xf32>, tensor<1x3x1x1xf32>) outs(%e : tensor<1x3x2x2xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.mulf %in, %in2 : f32
+    linalg.yield %p : f32
+  } -> tensor<1x3x2x2xf32>
+  %q = qnn.quantize %m : tensor<1x3x2x2xf32> -> tensor<1x3x2x2x!qo>
+  return %q : tensor<1x3x2x2x!qo>
+}
+
+// -----
+
+// A quantize after a reshape moves above it, to meet the op computing the
+// value (here an average pool's division, lifted back to 1-D).
+// CHECK-LABEL: func @average_pool_then_collapse
+// CHECK: linalg.pooling_nchw_sum {{.*}} -> tensor<1x2x1x1xi32>
+// CHECK: %[[R:.*]] = qnn.requantize
+// CHECK: tensor.collapse_shape %[[R]] {{\[}}[0], [1], [2, 3]] : tensor<1x2x1x1x!quant.uniform<i8:f32, 2.500000e-01:-3>> into tensor<1x2x1x!quant.uniform<i8:f32, 2.500000e-01:-3>>
+// CHECK-NOT: arith.divf
+!qa = !quant.uniform<i8:f32, 0.5:1>
+!qo = !quant.uniform<i8:f32, 0.25:-3>
+func.func @average_pool_then_collapse(%a: tensor<1x2x1x4x!qa>) -> tensor<1x2x1x!qo> {
+  %zero = arith.constant 0.0 : f32
+  %x = qnn.dequantize %a : tensor<1x2x1x4x!qa> -> tensor<1x2x1x4xf32>
+  %w = tensor.empty() : tensor<1x4xf32>
+  %e = tensor.empty() : tensor<1x2x1x1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xf32>
+  %s = linalg.pooling_nchw_sum {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x2x1x4xf32>, tensor<1x4xf32>) outs(%z : tensor<1x2x1x1xf32>) -> tensor<1x2x1x1xf32>
+  %avg = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%s : tensor<1x2x1x1xf32>) outs(%e : tensor<1x2x1x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.constant 4.0 : f32
+    %d = arith.divf %in, %n : f32
+    linalg.yield %d : f32
+  } -> tensor<1x2x1x1xf32>
+  %c = tensor.collapse_shape %avg [[0], [1], [2, 3]] : tensor<1x2x1x1xf32> into tensor<1x2x1xf32>
+  %q = qnn.quantize %c : tensor<1x2x1xf32> -> tensor<1x2x1x!qo>
+  return %q : tensor<1x2x1x!qo>
+}
+
+// -----
+
+// A broadcasting add (an attention mask added to the scores) stays float.
+// CHECK-LABEL: func @add_broadcast
+// CHECK: arith.addf
+// CHECK-NOT: qnn.add
+!qa = !quant.uniform<u8:f32, 0.5:3>
+!qg = !quant.uniform<u8:f32, 0.25>
+!qo = !quant.uniform<u8:f32, 0.125:1>
+func.func @add_broadcast(%a: tensor<1x3x2x2x!qa>, %g: tensor<1x1x1x2x!qg>) -> tensor<1x3x2x2x!qo> {
+  %x = qnn.dequantize %a : tensor<1x3x2x2x!qa> -> tensor<1x3x2x2xf32>
+  %s = qnn.dequantize %g : tensor<1x1x1x2x!qg> -> tensor<1x1x1x2xf32>
+  %e = tensor.empty() : tensor<1x3x2x2xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, 0, 0, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x, %s : tensor<1x3x2x2xf32>, tensor<1x1x1x2xf32>) outs(%e : tensor<1x3x2x2xf32>) {
+  ^bb0(%in: f32, %in2: f32, %out: f32):
+    %p = arith.addf %in, %in2 : f32
+    linalg.yield %p : f32
+  } -> tensor<1x3x2x2xf32>
+  %q = qnn.quantize %m : tensor<1x3x2x2xf32> -> tensor<1x3x2x2x!qo>
+  return %q : tensor<1x3x2x2x!qo>
+}
