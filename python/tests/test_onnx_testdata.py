@@ -7,9 +7,10 @@ where ONNX has NaN). A model the importer refuses must be refused with an
 importer error.
 
 Prints one line per model (ok / refused / FAIL) and per suite
-"<suite>: N of M import, all match"; exits 1 if a model that imports
-fails, if the importer crashes, or if fewer than MIN_PERCENT of a suite's
-models import.
+"<suite>: N of M import, all match" (and how many of ONNX's cases for the
+quantization operators pass); exits 1 if a model that imports fails, if
+the importer crashes, if fewer than MIN_PERCENT of a suite's models
+import, or if any quantization operator's case does not pass.
 
 Usage: test_onnx_testdata.py TOOLS_DIR WORK_DIR SUITE[+SUITE...]:MIN_PERCENT...
 """
@@ -28,6 +29,11 @@ from quantopt import onnx_import  # noqa: E402
 
 TOOLS, WORK = sys.argv[1], sys.argv[2]
 ROOT = "/usr/share/libonnx-testdata/data"
+# ONNX's cases for the quantization operators (run-time scales and zero
+# points as graph inputs, uint8 data): all must pass.
+QUANTIZED_OPERATOR_TESTS = tuple(f"test_{op}" for op in (
+    "quantizelinear", "dequantizelinear", "qlinearmatmul", "qlinearconv", "matmulinteger", "convinteger",
+    "basic_convinteger", "dynamicquantizelinear"))
 
 
 def check(model_dir):
@@ -86,6 +92,14 @@ def main():
             failed = True
             if percent < float(floor):
                 print(f"FAIL {suite}: {percent:.0f} % import, below {floor} %")
+        quantized = [v for m, (v, _) in zip(models, verdicts)
+                     if os.path.basename(m.rstrip("/")).startswith(QUANTIZED_OPERATOR_TESTS)]
+        if quantized:
+            passed = sum(v == "ok" for v in quantized)
+            print(f"{suite}: quantized operators {passed} of {len(quantized)} pass as shipped")
+            if passed != len(quantized):
+                print(f"FAIL {suite}: every quantized operator's case must pass")
+                failed = True
     sys.exit(1 if failed else 0)
 
 

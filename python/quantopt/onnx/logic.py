@@ -7,12 +7,15 @@ scores)). Each is one linalg.generic; on constants they fold at import.
 import numpy as np
 import onnx
 
+from .core import _ttype
 from .registry import register
 
 # ONNX element types Cast converts between at run time, as MLIR types.
 _CAST_ELEMS = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.BOOL: "i1", onnx.TensorProto.INT32: "i32",
                onnx.TensorProto.INT64: "i64", onnx.TensorProto.INT8: "i8"}
 _SIGNLESS = ("i1", "i8", "i32", "i64")
+# uint8 values: signless i8 storage viewed through a quantized type of scale 1.
+_U8 = "!quant.uniform<u8:f32, 1.0>"
 
 
 def _inputs(imp, node, count, allowed):
@@ -124,13 +127,36 @@ def cast(imp, node):
     imp.check_attrs(node, {"to", "saturate"})
     imp.inputs(node, 1)
     to = imp.attr_int(node, "to", None)
-    if to not in _CAST_ELEMS:
+    if to not in _CAST_ELEMS and to != onnx.TensorProto.UINT8:
         name = onnx.TensorProto.DataType.Name(to) if to in onnx.TensorProto.DataType.values() else str(to)
-        imp.fail(node, f"casts to {name} are not supported (FLOAT, BOOL, INT8, INT32, INT64)")
+        imp.fail(node, f"casts to {name} are not supported (FLOAT, BOOL, UINT8, INT8, INT32, INT64)")
     x, xs = imp.materialize(node.input[0], node, integers=True)
-    source, target = imp.elem(node.input[0]), _CAST_ELEMS[to]
+    source = imp.elem(node.input[0])
+    if source == _U8:  # uint8 values (stored as signless i8): widened unsigned
+        storage = imp.fresh("st")
+        imp.emit(f"{storage} = quant.scast {x} : {_ttype(xs, source)} to {_ttype(xs, 'i8')}")
+        target = _CAST_ELEMS.get(to, "i8")
+        body = (["%w = arith.extui %a0 : i8 to i32", "%c = arith.uitofp %w : i32 to f32", "linalg.yield %c : f32"]
+                if target == "f32" else _cast_body("i8", target) if target in ("i1", "i8") else
+                [f"%c = arith.extui %a0 : i8 to {target}", f"linalg.yield %c : {target}"])
+        x, source = imp.elementwise(node, [(storage, xs)], body, xs, elems=["i8"], out_elem=target), target
+        if to != onnx.TensorProto.UINT8:
+            imp.elems[node.output[0]] = target
+            return x, xs
     if source not in ("f32",) + _SIGNLESS:
         imp.fail(node, f"casts from {source} are not supported")
+    if to == onnx.TensorProto.UINT8:
+        # To the low 8 bits (ONNX: in-range values convert exactly), viewed
+        # as uint8 through the quantized type of scale 1.
+        ints = x if source == "i8" else imp.elementwise(
+            node, [(x, xs)], (["%w = arith.fptosi %a0 : f32 to i32", "%c = arith.trunci %w : i32 to i8",
+                               "linalg.yield %c : i8"] if source == "f32" else _cast_body(source, "i8")),
+            xs, elems=[source], out_elem="i8")
+        r = imp.fresh("u8")
+        imp.emit(f"{r} = quant.scast {ints} : {_ttype(xs, 'i8')} to {_ttype(xs, _U8)}")
+        imp.elems[node.output[0]] = _U8
+        return r, xs
+    target = _CAST_ELEMS[to]
     imp.elems[node.output[0]] = target
     if source == target:
         return x, xs

@@ -34,6 +34,12 @@ save_graph("dynamic_slice", [helper.make_node("Slice", ["x", "s", "s"], ["y"], n
            [x, helper.make_tensor_value_info("s", TensorProto.INT64, [1])])
 save_graph("pool_4d", [helper.make_node("AveragePool", ["x"], ["y"], name="pool_4d", kernel_shape=[2, 2, 2, 2])],
            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 4, 4, 4, 4])])
+# A run-time zero point per row of A: MatMulInteger's run-time form takes
+# one zero point for all of A.
+save_graph("row_zero_points", [helper.make_node("MatMulInteger", ["a", "b", "za"], ["y"], name="mmi")],
+           [helper.make_tensor_value_info("a", TensorProto.UINT8, [2, 3]),
+            helper.make_tensor_value_info("b", TensorProto.UINT8, [3, 2]),
+            helper.make_tensor_value_info("za", TensorProto.UINT8, [2])])
 save_graph("symbolic_dim", [helper.make_node("Relu", ["x"], ["y"], name="relu")],
            [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "sequence"])])
 with open(os.path.join(out, "garbage.onnx"), "wb") as f:
