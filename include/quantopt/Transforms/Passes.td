@@ -266,14 +266,16 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
     time.
 
     Ops the pass cannot (or is told not to) quantize stay float, with their
-    dequantize / quantize around them, and never silently: each matmul or
-    convolution that reads a dequantized value and stays float gets a remark
-    with the reason (`kept in float: transposed matmul`, `excluded by the
-    user`, ...). `exclude=` names ops to keep in float by name location or
+    dequantize / quantize around them, and never silently: each float
+    matmul, convolution or pooling that stays float gets a remark with the
+    reason (`kept in float: transposed matmul`, `excluded by the user`, `its
+    inputs are not quantized`, ...), and so does every other reduction left
+    between a dequantize and a quantize once float layers run as float (a
+    mean over an axis: no integer form). `exclude=` names ops to keep in float by name location or
     by kind (`matmul`); a name that matches nothing is an error.
     `strict=true` makes each such op an error instead (ops excluded by the
-    user excepted), and `report=FILE` writes every matmul and convolution
-    that reads a quantized value as JSON:
+    user excepted), and `report=FILE` writes each of those ops, and each
+    one rewritten, as JSON:
 
     ```json
     {"pass": "quant-rewrite-int8", "quantized": 1, "kept_float": 1,

@@ -1,6 +1,7 @@
 """ONNX -> MLIR (linalg on tensors) importer.
 
-    quantopt-import model.onnx -o model.mlir [--batch N] [--dim NAME=N]... [--expose VALUE]...
+    quantopt-import model.onnx -o model.mlir [--batch N] [--dim NAME=N]...
+                    [--input-shape NAME=D0xD1x...]... [--expose VALUE]...
 
 Emits one function @main with the graph's inputs and outputs (then any
 exposed intermediate values); initializers become dense constants; every op
@@ -17,13 +18,20 @@ import sys
 from .core import ImportError_, Importer, load
 
 
-def import_model(path, batch=1, expose=(), dims=None):
+def import_model(path, batch=1, expose=(), dims=None, shapes=None):
     """MLIR text of the ONNX model at `path`; the values named in `expose`
     become extra results after the graph outputs (for per-layer
     comparisons); `dims` sizes symbolic input dimensions by name (as ONNX
-    Runtime's free dimension overrides). Raises ImportError_ (InternalError
-    for bugs)."""
-    return Importer(load(path), batch, expose, dims).guarded_run()
+    Runtime's free dimension overrides), `shapes` gives whole input shapes
+    by input name. Raises ImportError_ (InternalError for bugs)."""
+    model = load(path)
+    initializers = {i.name for i in model.graph.initializer}
+    inputs = [i.name for i in model.graph.input if i.name not in initializers]
+    unknown = sorted(set(shapes or {}) - set(inputs))
+    if unknown:
+        raise ImportError_(f"--input-shape names no graph input: {', '.join(unknown)} (inputs: "
+                           f"{', '.join(inputs)})")
+    return Importer(model, batch, expose, dims, shapes).guarded_run()
 
 
 def float_values(path):
@@ -78,6 +86,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=1, help="size of a symbolic leading dimension")
     parser.add_argument("--dim", action="append", default=[], metavar="NAME=N",
                         help="size of the symbolic input dimension NAME (repeatable; e.g. sequence=128)")
+    parser.add_argument("--input-shape", action="append", default=[], metavar="NAME=D0xD1x...",
+                        help="the whole shape of graph input NAME (repeatable; e.g. input=1x3x224x224)")
     parser.add_argument("--expose", action="append", default=[], metavar="VALUE",
                         help="also return this intermediate ONNX value (repeatable)")
     args = parser.parse_args(argv)
@@ -89,8 +99,15 @@ def main(argv=None):
         if not name or not size.isdigit() or int(size) < 1:
             parser.error(f"--dim {spec}: expected NAME=N with N at least 1")
         dims[name] = int(size)
+    shapes = {}
+    for spec in args.input_shape:
+        name, _, dims_text = spec.rpartition("=")
+        sizes = dims_text.split("x")
+        if not name or not all(d.isdigit() and int(d) >= 1 for d in sizes):
+            parser.error(f"--input-shape {spec}: expected NAME=D0xD1x... with every dimension at least 1")
+        shapes[name] = [int(d) for d in sizes]
     try:
-        text = import_model(args.model, args.batch, args.expose, dims)
+        text = import_model(args.model, args.batch, args.expose, dims, shapes)
     except ImportError_ as e:
         return _error(e)
     except Exception as e:  # outside the importer's own guard: still one line

@@ -70,11 +70,12 @@ STORAGE = {np.dtype(np.uint8): "u8", np.dtype(np.int8): "i8"}
 
 
 class Importer(Checks):
-    def __init__(self, model, batch, expose=(), dims=None):
+    def __init__(self, model, batch, expose=(), dims=None, shapes=None):
         self.model = model
         self.graph = model.graph
         self.batch = batch
         self.dims = dict(dims or {})  # symbolic dimension name -> size (--dim)
+        self.shapes = dict(shapes or {})  # graph input name -> shape (--input-shape)
         self.expose = list(expose)  # intermediate values returned after the outputs
         self.defined = set()  # function-level constants emitted once
         self.lines = []
@@ -446,9 +447,18 @@ class Importer(Checks):
             if not t.HasField("shape"):
                 raise ImportError_(f"{where}: its shape is unknown")
             shape = []
+            given = self.shapes.get(inp.name)
+            if given is not None and len(given) != len(t.shape.dim):
+                raise ImportError_(f"{where}: --input-shape gives {len(given)} dimensions, the model "
+                                   f"{len(t.shape.dim)}")
             for j, d in enumerate(t.shape.dim):
                 symbol = d.dim_param if d.HasField("dim_param") else ""
-                if d.HasField("dim_value"):
+                if given is not None:
+                    if d.HasField("dim_value") and d.dim_value > 0 and d.dim_value != given[j]:
+                        raise ImportError_(f"{where}: --input-shape gives dimension {j} as {given[j]}, "
+                                           f"the model fixes it at {d.dim_value}")
+                    shape.append(given[j])
+                elif d.HasField("dim_value"):
                     shape.append(d.dim_value)
                 elif symbol in self.dims:
                     shape.append(self.dims[symbol])
