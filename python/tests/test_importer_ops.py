@@ -485,6 +485,36 @@ def layers_case():
          ("rss", [1, 1, 1, 3], (xd ** 2).sum(axis=(1, 2), keepdims=True))]
 
 
+RESIZE_CASES = tuple(f"test_resize_{label}" for label in (
+    "downsample_scales_linear", "downsample_scales_linear_align_corners", "downsample_scales_nearest",
+    "downsample_sizes_linear_pytorch_half_pixel", "downsample_sizes_nearest",
+    "downsample_sizes_nearest_tf_half_pixel_for_nn", "upsample_scales_linear", "upsample_scales_linear_align_corners",
+    "upsample_scales_nearest", "upsample_sizes_nearest", "upsample_sizes_nearest_ceil_half_pixel",
+    "upsample_sizes_nearest_floor_align_corners", "upsample_sizes_nearest_round_prefer_ceil_asymmetric")) + \
+    ("test_upsample_nearest",)
+
+
+def resize_cases():
+    """ONNX's node tests for Resize (nearest and linear: every coordinate
+    transformation and nearest mode) and Upsample (opset 9), with the scales, sizes and roi they
+    pass as graph inputs made constants, as exported models have them;
+    compared with ONNX's expected outputs."""
+    root = "/usr/share/libonnx-testdata/data/node"
+    cases = []
+    for label in RESIZE_CASES:
+        d = os.path.join(root, label)
+        model = onnx.load(os.path.join(d, "model.onnx"))
+        g = model.graph
+        data = [numpy_helper.to_array(onnx.load_tensor(os.path.join(d, "test_data_set_0", f"input_{i}.pb")))
+                for i in range(len(g.input))]
+        expected = numpy_helper.to_array(onnx.load_tensor(os.path.join(d, "test_data_set_0", "output_0.pb")))
+        inits = [numpy_helper.from_array(v, i.name) for i, v in zip(g.input[1:], data[1:])]
+        cases.append((label[len("test_"):], list(g.node), inits, [(g.input[0].name, data[0])],
+                      [(g.output[0].name, list(expected.shape), expected.astype(np.float64))],
+                      model.opset_import[0].version))
+    return cases
+
+
 def tensor_type(values):
     return onnx.mapping.NP_TYPE_TO_TENSOR_TYPE[np.asarray(values).dtype]
 
@@ -530,5 +560,5 @@ if __name__ == "__main__":
     os.makedirs(WORK, exist_ok=True)
     cases = [cnn_case, elementwise_case, transformer_case, pool_slice_case, gather_case, grouped_conv_case,
              integer_case, shape_folding_case, activation_matmul_case, window_1d_case, global_mean_case, mask_case, layers_case]
-    results = [run(case()) for case in cases]
+    results = [run(case()) for case in cases] + [run(case) for case in resize_cases()]
     sys.exit(0 if all(results) else 1)

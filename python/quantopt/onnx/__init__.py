@@ -7,11 +7,11 @@ errors.py    ImportError_, InternalError, mlir_string() (name escaping)
 checks.py    validation against the ONNX operator specs (attributes,
              operands, constant tensors, scales, window geometry)
 registry.py  ONNX op type -> handler; supported_ops()
-quantized.py, math.py, nn.py, tensor.py, logic.py
+quantized.py, math.py, nn.py, tensor.py, logic.py, resize.py
              the operators, one module per family
 api.py       import_model(), float_values(), main()
 """
-from . import logic, math, nn, quantized, tensor  # noqa: F401  (they register their operators)
+from . import logic, math, nn, quantized, resize, tensor  # noqa: F401  (they register their operators)
 from .api import float_values, import_model, main
 from .core import ImportError_, Importer, InternalError, mlir_string
 from .registry import supported_ops
