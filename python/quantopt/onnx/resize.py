@@ -1,11 +1,14 @@
 """Resize (opsets 10 to 19; Upsample before): nearest and linear
 interpolation with every coordinate transformation but tf_crop_and_resize.
 
-Shapes are static, so the coordinate arithmetic runs at import, in float64
-as ONNX's reference does: per resized axis, a constant table of input
-indices (nearest) or of two neighbours and the weight of the upper one
-(linear, edges replicated). One linalg.generic reads the tables and
-gathers x with tensor.extract.
+Shapes are static, so with constant scales or sizes the coordinate
+arithmetic runs at import, in float64 as ONNX's reference does: per resized
+axis, a constant table of input indices (nearest) or of two neighbours and
+the weight of the upper one (linear, edges replicated). One linalg.generic
+reads the tables and gathers x with tensor.extract. Scales known only at
+run time (ONNX's node tests pass them as inputs) are read in the generic's
+body, the same arithmetic in f64 on every element; the output shape is then
+the one the model declares.
 """
 import numpy as np
 
@@ -44,6 +47,103 @@ def _nearest(coords, mode, in_len):
     return np.clip(idx, 0, in_len - 1).astype(np.int64)
 
 
+def _declared_shape(imp, name):
+    """The static shape the model declares for value `name`, or None."""
+    for info in list(imp.graph.output) + list(imp.graph.value_info):
+        if info.name == name and info.type.HasField("tensor_type"):
+            dims = info.type.tensor_type.shape.dim
+            if dims and all(d.HasField("dim_value") and d.dim_value > 0 for d in dims):
+                return [d.dim_value for d in dims]
+    return None
+
+
+def _runtime_scales(imp, node, xs):
+    """The scales input known only at run time, with the output shape the
+    model declares: (ssa of the scales, output shape); None when the scales
+    are constant or absent."""
+    if node.op_type == "Upsample" and imp.opset() < 9:
+        return None
+    name = imp.optional_input(node, 1 if node.op_type == "Upsample" or imp.opset() < 11 else 2)
+    if not name or imp.const_value(name) is not None:
+        return None
+    out = _declared_shape(imp, node.output[0])
+    if out is None or len(out) != len(xs):
+        imp.fail(node, "scales known only at run time need the output shape declared in the model")
+    ssa, shape = imp.float_input(node, name)
+    if shape != [len(xs)]:
+        imp.fail(node, f"scales of shape {shape} do not fit a rank-{len(xs)} input")
+    return ssa, out
+
+
+def _runtime_body(transform, nearest_mode, mode, xs, x, scales):
+    """The body of a Resize whose scales are read at run time (all axes
+    resized): coordinates in f64 as ONNX's reference computes them."""
+    rank = len(xs)
+    body = ["%half = arith.constant 0.5 : f64", "%one = arith.constant 1.0 : f64", "%zero64 = arith.constant 0.0 : f64"]
+    for a in range(rank):
+        body += [f"%ix{a} = linalg.index {a} : index", f"%ca{a} = arith.constant {a} : index",
+                 f"%s32_{a} = tensor.extract {scales}[%ca{a}] : tensor<{rank}xf32>",
+                 f"%s{a} = arith.extf %s32_{a} : f32 to f64",
+                 f"%ii{a} = arith.index_cast %ix{a} : index to i64", f"%i{a} = arith.sitofp %ii{a} : i64 to f64",
+                 f"%in{a} = arith.constant {float(xs[a])!r} : f64", f"%len{a} = arith.mulf %in{a}, %s{a} : f64",
+                 f"%max{a} = arith.constant {float(xs[a] - 1)!r} : f64",
+                 f"%ih{a} = arith.addf %i{a}, %half : f64", f"%q{a} = arith.divf %ih{a}, %s{a} : f64"]
+        if transform == "half_pixel":
+            body.append(f"%c{a} = arith.subf %q{a}, %half : f64")
+        elif transform == "pytorch_half_pixel":
+            body += [f"%hp{a} = arith.subf %q{a}, %half : f64", f"%big{a} = arith.cmpf ogt, %len{a}, %one : f64",
+                     f"%c{a} = arith.select %big{a}, %hp{a}, %zero64 : f64"]
+        elif transform == "align_corners":
+            body += [f"%lm{a} = arith.subf %len{a}, %one : f64", f"%n{a} = arith.mulf %i{a}, %max{a} : f64",
+                     f"%ac{a} = arith.divf %n{a}, %lm{a} : f64", f"%unit{a} = arith.cmpf oeq, %len{a}, %one : f64",
+                     f"%c{a} = arith.select %unit{a}, %zero64, %ac{a} : f64"]
+        elif transform == "asymmetric":
+            body.append(f"%c{a} = arith.divf %i{a}, %s{a} : f64")
+        else:  # tf_half_pixel_for_nn
+            body.append(f"%c{a} = arith.addf %q{a}, %zero64 : f64")
+        body += [f"%f{a} = math.floor %c{a} : f64", f"%d{a} = arith.subf %c{a}, %f{a} : f64",
+                 f"%f1{a} = arith.addf %f{a}, %one : f64"]
+
+    def index(a, value, label):
+        return [f"%lo_{label}{a} = arith.maximumf {value}, %zero64 : f64",
+                f"%cl_{label}{a} = arith.minimumf %lo_{label}{a}, %max{a} : f64",
+                f"%si_{label}{a} = arith.fptosi %cl_{label}{a} : f64 to i64",
+                f"%{label}{a} = arith.index_cast %si_{label}{a} : i64 to index"]
+    if mode == "nearest":
+        for a in range(rank):
+            if nearest_mode == "floor":
+                pick = f"%f{a}"
+            elif nearest_mode == "ceil":
+                body.append(f"%ce{a} = math.ceil %c{a} : f64")
+                pick = f"%ce{a}"
+            else:  # round, ties to the floor or to the ceiling
+                op = "ogt" if nearest_mode == "round_prefer_floor" else "oge"
+                body += [f"%up{a} = arith.cmpf {op}, %d{a}, %half : f64",
+                         f"%r{a} = arith.select %up{a}, %f1{a}, %f{a} : f64"]
+                pick = f"%r{a}"
+            body += index(a, pick, "n")
+        body += [f"%v = tensor.extract {x}[{', '.join(f'%n{a}' for a in range(rank))}] : {_ttype(xs)}",
+                 "linalg.yield %v : f32"]
+        return body
+    for a in range(rank):
+        body += index(a, f"%f{a}", "l") + index(a, f"%f1{a}", "h") + [f"%wl{a} = arith.subf %one, %d{a} : f64"]
+    acc = None
+    for corner in range(2 ** rank):
+        picks = [(corner >> a) & 1 for a in range(rank)]
+        body.append(f"%x{corner} = tensor.extract {x}[{', '.join(('%h' if p else '%l') + str(a) for a, p in enumerate(picks))}] "
+                    f": {_ttype(xs)}")
+        body.append(f"%xd{corner} = arith.extf %x{corner} : f32 to f64")
+        term = f"%xd{corner}"
+        for a, p in enumerate(picks):
+            body.append(f"%p{corner}_{a} = arith.mulf {term}, {'%d' if p else '%wl'}{a} : f64")
+            term = f"%p{corner}_{a}"
+        if acc is not None:
+            body.append(f"%sum{corner} = arith.addf {acc}, {term} : f64")
+            term = f"%sum{corner}"
+        acc = term
+    return body + [f"%y = arith.truncf {acc} : f64 to f32", "linalg.yield %y : f32"]
+
+
 def _scales_and_sizes(imp, node, xs):
     """(scale per axis, output size per axis) from the scales or sizes
     input (or the Upsample attribute)."""
@@ -64,7 +164,11 @@ def _scales_and_sizes(imp, node, xs):
         if (scales is None) == (sizes_name is None):
             imp.fail(node, "exactly one of scales and sizes must be given")
         if sizes_name:
-            sizes = imp.constant(node, sizes_name, "the sizes", ndim=1, numeric="iu").astype(np.int64)
+            declared = _declared_shape(imp, node.output[0])
+            if imp.const_value(sizes_name) is None and declared is not None:
+                sizes = np.asarray(declared, np.int64)  # the run-time sizes are the declared shape
+            else:
+                sizes = imp.constant(node, sizes_name, "the sizes", ndim=1, numeric="iu").astype(np.int64)
             if sizes.size != rank or np.any(sizes < 1):
                 imp.fail(node, f"sizes {sizes.tolist()} do not fit a rank-{rank} input")
             return sizes.astype(np.float64) / np.asarray(xs, np.float64), [int(s) for s in sizes]
@@ -74,13 +178,15 @@ def _scales_and_sizes(imp, node, xs):
     return scales, [int(np.floor(d * s)) for d, s in zip(xs, scales)]
 
 
-@register("Resize", float_only=True)
-@register("Upsample", float_only=True)
+@register("Resize")
+@register("Upsample")
 def resize(imp, node):
+    """X must be f32; scales, sizes and roi are read as the op needs them
+    (a sizes graph input: the model's declared output shape)."""
     imp.check_attrs(node, {"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a",
                            "exclude_outside", "extrapolation_value", "scales"})
     imp.inputs(node, 1, 4)
-    x, xs = imp.materialize(node.input[0], node)
+    x, xs = imp.float_input(node, node.input[0])
     mode = imp.attr_str(node, "mode", "nearest", ("nearest", "linear", "bilinear", "cubic"))
     if mode == "cubic":
         imp.fail(node, "mode cubic is not supported (nearest, linear)")
@@ -93,6 +199,20 @@ def resize(imp, node):
     nearest_mode = "floor" if legacy else imp.attr_str(node, "nearest_mode", "round_prefer_floor", NEAREST_MODES)
     if imp.attr_int(node, "exclude_outside", 0, 0, 1):
         imp.fail(node, "exclude_outside 1 is not supported")
+    runtime = _runtime_scales(imp, node, xs)
+    if runtime is not None:
+        scales, out = runtime
+        dims = ", ".join(f"d{i}" for i in range(len(xs)))
+        e, r = imp.fresh("e"), imp.fresh("resize")
+        imp.emit(f"{e} = tensor.empty() : {_ttype(out)}")
+        iterators = ", ".join(['"parallel"'] * len(xs))
+        imp.emit(f"{r} = linalg.generic {{indexing_maps = [affine_map<({dims}) -> ({dims})>], iterator_types = "
+                 f"[{iterators}]}} outs({e} : {_ttype(out)}) {{")
+        imp.emit("^bb0(%out: f32):")
+        for line in _runtime_body(transform, nearest_mode, mode, xs, x, scales):
+            imp.emit("  " + line)
+        imp.emit(f"}} -> {_ttype(out)} {_loc(node.name)}")
+        return r, out
     scales, out = _scales_and_sizes(imp, node, xs)
     if any(o < 1 for o in out):
         imp.fail(node, f"the output shape {out} has an empty dimension")
