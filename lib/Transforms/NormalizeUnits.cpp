@@ -529,6 +529,60 @@ static Value transposeValue(PatternRewriter &rewriter, Location loc, Value v,
       ->getResult(0);
 }
 
+/// depthwise_conv_2d_nhwc_hwcm with a multiplier M > 1 (TensorFlow's
+/// depth_multiplier) and a constant filter => M depthwise convolutions with
+/// multiplier 1, each on its filter slice w[..., m], their [N, OH, OW, C]
+/// results stacked along a new last dimension: the [N, OH, OW, C, M] the
+/// op computes. Each then quantizes and packs as a depthwise convolution.
+struct SplitDepthwiseMultiplier
+    : OpRewritePattern<linalg::DepthwiseConv2DNhwcHwcmOp> {
+  SplitDepthwiseMultiplier(MLIRContext *ctx, ConstantExpansionLimit &limit)
+      : OpRewritePattern(ctx), limit(limit) {}
+
+  LogicalResult matchAndRewrite(linalg::DepthwiseConv2DNhwcHwcmOp conv,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr filter = f32Constant(conv.getInputs()[1]);
+    auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
+    if (!filter || !conv.hasPureTensorSemantics() || !allF32(conv) ||
+        !outType.hasStaticShape())
+      return rewriter.notifyMatchFailure(conv, "filter is not constant");
+    auto filterType = cast<RankedTensorType>(filter.getType());
+    int64_t multiplier = filterType.getDimSize(3);
+    if (multiplier == 1)
+      return rewriter.notifyMatchFailure(conv, "multiplier is 1");
+    if (!isZeroFill(conv.getOutputs()[0]))
+      return rewriter.notifyMatchFailure(conv, "does not accumulate into zeros");
+    if (!limit.allows(conv, filter))
+      return failure();
+    Location loc = conv.getLoc();
+    auto partType = outType.clone(outType.getShape().drop_back());
+    auto sliceType = RankedTensorType::get(
+        filterType.getShape().drop_back(), filterType.getElementType());
+    auto unitType = partType.clone(
+        llvm::to_vector(llvm::concat<const int64_t>(partType.getShape(),
+                                                    ArrayRef<int64_t>{1})));
+    SmallVector<Value> parts;
+    for (int64_t m = 0; m < multiplier; ++m) {
+      Value f = arith::ConstantOp::create(
+          rewriter, loc, sliceElements(filter, 3, m, 1).reshape(sliceType));
+      Location partLocation = partLoc(conv, (".m" + Twine(m)).str());
+      Value y = linalg::DepthwiseConv2DNhwcHwcOp::create(
+                    rewriter, partLocation, TypeRange{partType},
+                    ValueRange{conv.getInputs()[0], f},
+                    ValueRange{zerosLike(rewriter, loc, partType)},
+                    conv.getStridesAttr(), conv.getDilationsAttr())
+                    .getResult(0);
+      parts.push_back(tensor::ExpandShapeOp::create(
+          rewriter, loc, unitType, y,
+          SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}}));
+    }
+    rewriter.replaceOpWithNewOp<tensor::ConcatOp>(conv, 4, parts);
+    return success();
+  }
+
+  ConstantExpansionLimit &limit;
+};
+
 /// depthwise_conv_2d_nchw_chw (torch-mlir's depthwise form) with a constant
 /// filter => the NHWC depthwise form between transposes (the filter
 /// transposed at compile time; a padding of the input moves after its
@@ -838,7 +892,8 @@ struct NormalizeUnitsPass
     RewritePatternSet patterns(ctx);
     patterns.add<GeneralizeElementwiseNamedOp, MoveInitBiasToEpilogue,
                  DropUnitDimsOfConstantInput, DepthwiseUnitMultiplier>(ctx);
-    patterns.add<ContractionToMatmul, FilterFhwcToHwcf>(ctx, limit);
+    patterns.add<ContractionToMatmul, FilterFhwcToHwcf,
+                 SplitDepthwiseMultiplier>(ctx, limit);
     patterns.add<SplitGroupedConv<linalg::Conv2DNgchwGfchwOp,
                                   linalg::Conv2DNchwFchwOp>>(
         ctx, limit, GroupedLayout{1, 0, 1});

@@ -915,6 +915,9 @@ static bool computedByUnit(Value value, int depth = 3) {
   if (isa<linalg::TransposeOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
           def))
     return computedByUnit(def->getOperand(0), depth);
+  if (auto concat = dyn_cast<tensor::ConcatOp>(def)) // split layers' parts
+    return llvm::all_of(concat.getInputs(),
+                        [&](Value v) { return computedByUnit(v, depth); });
   auto generic = dyn_cast<linalg::GenericOp>(def);
   if (!generic || depth == 0 || generic.getNumReductionLoops() != 0)
     return false;

@@ -202,25 +202,37 @@ func.func @conv_1d(%x: tensor<1x8x2xf32>) -> tensor<1x6x4xf32> {
 
 
 
-// tosa.depthwise_conv2d: multiplier 1 becomes the plain depthwise form; 2 stays.
-func.func @depthwise_multiplier(%x: tensor<1x4x4x2xf32>) -> (tensor<1x2x2x2x1xf32>, tensor<1x2x2x2x2xf32>) {
+// tosa.depthwise_conv2d: multiplier 1 becomes the plain depthwise form; a
+// multiplier of 2 (constant filter) one plain depthwise convolution per
+// multiplier index on its slice w[..., m], stacked along the last dimension;
+// with a computed filter it stays.
+func.func @depthwise_multiplier(%x: tensor<1x4x4x2xf32>, %wf: tensor<3x3x2x2xf32>) -> (tensor<1x2x2x2x1xf32>, tensor<1x2x2x2x2xf32>, tensor<1x2x2x2x2xf32>) {
   %w1 = arith.constant dense<0.5> : tensor<3x3x2x1xf32>
-  %w2 = arith.constant dense<0.5> : tensor<3x3x2x2xf32>
   %zero = arith.constant 0.0 : f32
   %e1 = tensor.empty() : tensor<1x2x2x2x1xf32>
   %acc1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x2x2x2x1xf32>) -> tensor<1x2x2x2x1xf32>
   %y1 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w1 : tensor<1x4x4x2xf32>, tensor<3x3x2x1xf32>) outs(%acc1 : tensor<1x2x2x2x1xf32>) -> tensor<1x2x2x2x1xf32>
+  %w2const = arith.constant dense<[[[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]], [[[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]], [[1.0, 2.0], [3.0, 4.0]]]]> : tensor<3x3x2x2xf32>
   %e2 = tensor.empty() : tensor<1x2x2x2x2xf32>
   %acc2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x2x2x2x2xf32>) -> tensor<1x2x2x2x2xf32>
   %y2 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
-      ins(%x, %w2 : tensor<1x4x4x2xf32>, tensor<3x3x2x2xf32>) outs(%acc2 : tensor<1x2x2x2x2xf32>) -> tensor<1x2x2x2x2xf32>
-  return %y1, %y2 : tensor<1x2x2x2x1xf32>, tensor<1x2x2x2x2xf32>
+      ins(%x, %w2const : tensor<1x4x4x2xf32>, tensor<3x3x2x2xf32>) outs(%acc2 : tensor<1x2x2x2x2xf32>) -> tensor<1x2x2x2x2xf32> loc("dw2")
+  %y3 = linalg.depthwise_conv_2d_nhwc_hwcm {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %wf : tensor<1x4x4x2xf32>, tensor<3x3x2x2xf32>) outs(%acc2 : tensor<1x2x2x2x2xf32>) -> tensor<1x2x2x2x2xf32>
+  return %y1, %y2, %y3 : tensor<1x2x2x2x1xf32>, tensor<1x2x2x2x2xf32>, tensor<1x2x2x2x2xf32>
 }
 // CHECK-LABEL: func.func @depthwise_multiplier
+// CHECK-DAG:     %[[M0:.*]] = arith.constant dense<{{\[}}[{{\[}}1.000000e+00, 3.000000e+00], [1.000000e+00, 3.000000e+00], [1.000000e+00, 3.000000e+00]]{{.*}}> : tensor<3x3x2xf32>
+// CHECK-DAG:     %[[M1:.*]] = arith.constant dense<{{\[}}[{{\[}}2.000000e+00, 4.000000e+00], [2.000000e+00, 4.000000e+00], [2.000000e+00, 4.000000e+00]]{{.*}}> : tensor<3x3x2xf32>
 // CHECK:         %[[DW:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} : tensor<1x4x4x2xf32>, tensor<3x3x2xf32>) outs(%{{.*}} : tensor<1x2x2x2xf32>)
 // CHECK:         tensor.expand_shape %[[DW]] {{\[}}[0], [1], [2], [3, 4]]
-// CHECK:         linalg.depthwise_conv_2d_nhwc_hwcm {{.*}} tensor<3x3x2x2xf32>
+// CHECK:         %[[P0:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %[[M0]] : {{.*}} loc("dw2.m0"
+// CHECK:         %[[E0:.*]] = tensor.expand_shape %[[P0]] {{\[}}[0], [1], [2], [3, 4]] {{.*}} into tensor<1x2x2x2x1xf32>
+// CHECK:         %[[P1:.*]] = linalg.depthwise_conv_2d_nhwc_hwc {{.*}} ins(%{{.*}}, %[[M1]] : {{.*}} loc("dw2.m1"
+// CHECK:         %[[E1:.*]] = tensor.expand_shape %[[P1]]
+// CHECK:         tensor.concat dim(4) %[[E0]], %[[E1]] : (tensor<1x2x2x2x1xf32>, tensor<1x2x2x2x1xf32>) -> tensor<1x2x2x2x2xf32>
+// CHECK:         linalg.depthwise_conv_2d_nhwc_hwcm {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x2xf32>, tensor<3x3x2x2xf32>)
 
 // -----
 

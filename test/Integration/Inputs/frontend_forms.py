@@ -390,6 +390,39 @@ func.func @main(%x: tensor<1x16x6x6xf32>) -> tensor<1x8x6x6xf32> {{
     return mlir, (1, 16, 6, 6), forward, 2
 
 
+def model_depthwise_multiplier():
+    """TensorFlow's depthwise convolution with depth_multiplier 2:
+    depthwise_conv_2d_nhwc_hwcm ([KH, KW, C, M] filter, [N, OH, OW, C, M]
+    result) collapsed to C * M channels (C = 16: the packed depthwise kernel's panel), then a bias add and ReLU6."""
+    w, b = weights(3, 3, 16, 2), weights(32, scale=0.1)
+    mlir = f"""#ch = affine_map<(d0, d1, d2, d3) -> (d3)>
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @main(%x: tensor<1x8x8x16xf32>) -> tensor<1x6x6x32xf32> {{
+  %w = arith.constant dense<{dense(w)}> : {t(w)}
+  %b = arith.constant dense<{dense(b)}> : {t(b)}
+  {LINALG_ZERO}
+  %six = arith.constant 6.0 : f32
+  %e5 = tensor.empty() : tensor<1x6x6x16x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e5 : tensor<1x6x6x16x2xf32>) -> tensor<1x6x6x16x2xf32>
+  %c = linalg.depthwise_conv_2d_nhwc_hwcm {{dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}} ins(%x, %w : tensor<1x8x8x16xf32>, {t(w)}) outs(%z : tensor<1x6x6x16x2xf32>) -> tensor<1x6x6x16x2xf32> loc("dw")
+  %c8 = tensor.collapse_shape %c [[0], [1], [2], [3, 4]] : tensor<1x6x6x16x2xf32> into tensor<1x6x6x32xf32>
+  %e = tensor.empty() : tensor<1x6x6x32xf32>
+  %y = linalg.generic {{indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}} ins(%c8, %b : tensor<1x6x6x32xf32>, {t(b)}) outs(%e : tensor<1x6x6x32xf32>) {{
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    %r = arith.maximumf %s, %zero : f32
+    %r6 = arith.minimumf %r, %six : f32
+    linalg.yield %r6 : f32
+  }} -> tensor<1x6x6x32xf32>
+  return %y : tensor<1x6x6x32xf32>
+}}
+"""
+    def forward(x):
+        parts = [depthwise_nhwc(x, w[:, :, :, m]) for m in range(2)]
+        return relu6(np.stack(parts, axis=-1).reshape(1, 6, 6, 32) + b)
+    return mlir, (1, 8, 8, 16), forward, 2
+
+
 MODELS = {
     "tosa_mlp": model_tosa_mlp,
     "tosa_cnn": model_tosa_cnn,
@@ -399,6 +432,7 @@ MODELS = {
     "conv_1d": model_conv_1d,
     "grouped_conv": model_grouped_conv,
     "torch_mobilenet_block": model_torch_mobilenet_block,
+    "depthwise_multiplier": model_depthwise_multiplier,
 }
 
 
