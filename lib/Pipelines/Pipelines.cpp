@@ -22,7 +22,9 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -95,9 +97,43 @@ void quantopt::buildDynamicInt8Pipeline(
     pm.addPass(createConvertQnnToLinalgPass());
 }
 
+namespace {
+/// A function that returns one tensor twice (an exposed value that is also
+/// a graph output) gets a copy for each repeat: results become distinct
+/// out-parameters (upstream's buffer-results-to-out-params crashes on a
+/// buffer returned twice).
+struct DistinctReturnedTensors
+    : PassWrapper<DistinctReturnedTensors, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DistinctReturnedTensors)
+  StringRef getArgument() const override {
+    return "quant-distinct-returned-tensors";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<bufferization::BufferizationDialect>();
+  }
+  void runOnOperation() override {
+    getOperation().walk([](func::ReturnOp ret) {
+      OpBuilder b(ret);
+      llvm::SmallPtrSet<Value, 8> seen;
+      for (OpOperand &operand : ret->getOpOperands()) {
+        Value v = operand.get();
+        auto type = dyn_cast<RankedTensorType>(v.getType());
+        if (!type || seen.insert(v).second)
+          continue;
+        // A new buffer with v's contents (bufferization never folds it
+        // into v's, as it may a copy into an empty tensor).
+        operand.set(bufferization::AllocTensorOp::create(
+            b, ret.getLoc(), type, ValueRange{}, /*copy=*/v));
+      }
+    });
+  }
+};
+} // namespace
+
 /// Tensors to buffers, across function boundaries, with plain row-major
 /// layouts so that callers can pass contiguous arrays.
 static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
+  pm.addNestedPass<func::FuncOp>(std::make_unique<DistinctReturnedTensors>());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =

@@ -384,6 +384,22 @@ class Evaluator:
         ax = i[0] * np.float32(a.get("alpha", 0.2))
         return np.minimum(np.maximum(ax + np.float32(a.get("beta", 0.5)), np.float32(0)), np.float32(1))
 
+    def op_Pow(self, node, i, a):
+        return np.power(i[0], i[1]).astype(np.float32)
+
+    def op_Sqrt(self, node, i, a):
+        return np.sqrt(i[0]).astype(np.float32)
+
+    def op_Erf(self, node, i, a):
+        import math
+        return np.vectorize(math.erf)(i[0].astype(np.float64)).astype(np.float32)
+
+    def op_Softmax(self, node, i, a):
+        axis = a.get("axis", -1)
+        x = i[0].astype(np.float64)
+        e = np.exp(x - x.max(axis=axis, keepdims=True))
+        return (e / e.sum(axis=axis, keepdims=True)).astype(np.float32)
+
     def op_Constant(self, node, i, a):
         return numpy_helper.to_array(node.attribute[0].t)
 
