@@ -51,8 +51,10 @@ void quantopt::buildPreparePipeline(OpPassManager &pm) {
 /// The shared tail of the INT8 pipelines: integer rewrite, cleanup, and the
 /// qnn ops lowered to linalg on storage integers.
 template <typename Options>
-static void addInt8Rewrite(OpPassManager &pm, const Options &options) {
+static void addInt8Rewrite(OpPassManager &pm, const Options &options,
+                           bool keepRoundTrips = false) {
   quantopt::RewriteInt8PassOptions rewrite;
+  rewrite.keepRoundTrips = keepRoundTrips;
   rewrite.exclude.assign(options.exclude.begin(), options.exclude.end());
   rewrite.strict = options.strict;
   rewrite.report = options.report;
@@ -82,7 +84,7 @@ void quantopt::buildQatInt8Pipeline(OpPassManager &pm,
                                     const QatInt8PipelineOptions &options) {
   // Fake-quant ops and QDQ casts -> typed quantize/dequantize pairs.
   pm.addPass(createLowerFakeQuantPass());
-  addInt8Rewrite(pm, options);
+  addInt8Rewrite(pm, options, options.keepRoundTrips);
 }
 
 void quantopt::buildDynamicInt8Pipeline(

@@ -82,7 +82,9 @@ struct DequantizeConstant : OpRewritePattern<qnn::DequantizeOp> {
 } // namespace
 
 void quantopt::populateFloatLayerCleanupPatterns(
-    RewritePatternSet &patterns, ConstantExpansionLimit &limit) {
-  patterns.add<DropQuantizeRoundTrip>(patterns.getContext());
+    RewritePatternSet &patterns, ConstantExpansionLimit &limit,
+    bool keepRoundTrips) {
+  if (!keepRoundTrips)
+    patterns.add<DropQuantizeRoundTrip>(patterns.getContext());
   patterns.add<DequantizeConstant>(patterns.getContext(), limit);
 }

@@ -1284,7 +1284,7 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     // reads, weights dequantized now.
     if (floatCleanup) {
       RewritePatternSet cleanup(ctx);
-      populateFloatLayerCleanupPatterns(cleanup, state.limit);
+      populateFloatLayerCleanupPatterns(cleanup, state.limit, keepRoundTrips);
       if (failed(applyPatternsGreedily(getOperation(), std::move(cleanup))) ||
           state.limit.exceeded())
         return signalPassFailure();

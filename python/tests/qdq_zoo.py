@@ -368,17 +368,24 @@ class Evaluator:
         hi = i[2] if len(i) > 2 and i[2] is not None else a.get("max", np.inf)
         return np.minimum(np.maximum(i[0], np.float32(lo)), np.float32(hi))
 
+    @staticmethod
+    def _arith(x, y, fn, integer_fn=None):
+        """f32 arithmetic, or integer arithmetic on integers (shapes)."""
+        if x.dtype.kind in "iu" and y.dtype.kind in "iu":
+            return (integer_fn or fn)(x, y).astype(np.result_type(x, y))
+        return fn(x, y).astype(np.float32)
+
     def op_Add(self, node, i, a):
-        return (i[0] + i[1]).astype(np.float32)
+        return self._arith(i[0], i[1], np.add)
 
     def op_Sub(self, node, i, a):
-        return (i[0] - i[1]).astype(np.float32)
+        return self._arith(i[0], i[1], np.subtract)
 
     def op_Mul(self, node, i, a):
-        return (i[0] * i[1]).astype(np.float32)
+        return self._arith(i[0], i[1], np.multiply)
 
-    def op_Div(self, node, i, a):
-        return (i[0] / i[1]).astype(np.float32)
+    def op_Div(self, node, i, a):  # integers: truncated, as ONNX divides them
+        return self._arith(i[0], i[1], np.divide, lambda x, y: np.trunc(x / y))
 
     def op_HardSigmoid(self, node, i, a):
         ax = i[0] * np.float32(a.get("alpha", 0.2))

@@ -33,9 +33,13 @@ CALIBRATION_SAMPLES = 8
 # and min/max calibration on 8 samples, so far below a trained model's.
 SQNR_FLOOR = {"mobilenet_v3_small": 10.0}
 DEFAULT_FLOOR = 15.0
-# Models checked in QDQ form too (qdq_zoo.py): the CNNs.
+# Models checked in QDQ form too (qdq_zoo.py): the CNNs bit-exact; the
+# encoder layers (whose QDQ form leaves attention's activation products,
+# LayerNorm, softmax and GELU in float, as ONNX Runtime's does) within
+# float rounding, their float ops summed in another order than NumPy's.
 QDQ_MODELS = {"resnet18", "mobilenet_v2", "mobilenet_v3_small", "squeezenet", "shufflenet_v2", "conv1d_net",
-              "speech_cnn"}
+              "speech_cnn", "bert_layer", "transformer_layer"}
+QDQ_FLOAT_TOLERANCE = {"bert_layer": 2, "transformer_layer": 2}  # float activation products
 
 
 def tool(name, *args):
@@ -97,8 +101,10 @@ def check_qdq(name, p, samples, held_out):
     onnx.save(qdq, p("qdq.onnx"))
     with open(p("qdq.mlir"), "w") as f:
         f.write(onnx_import.import_model(p("qdq.onnx")))
+    float_products = QDQ_FLOAT_TOLERANCE.get(name)
+    strict = "strict=false" if float_products else "strict=true"
     tool("quant-opt", p("qdq.mlir"), "--quant-prepare-pipeline",
-         f"--quant-qat-int8-pipeline=strict=true report={p('qdq-report.json')} lower-qnn=false",
+         f"--quant-qat-int8-pipeline={strict} report={p('qdq-report.json')} lower-qnn=false",
          "-o", p("qdq-int8.mlir"))
     report = json.load(open(p("qdq-report.json")))
     expected = qdq_zoo.evaluate(qdq, held_out)[0]
@@ -111,6 +117,15 @@ def check_qdq(name, p, samples, held_out):
         outputs[pipeline] = np.load(out)
     steps = {k: float(np.abs(v.astype(np.float64) - expected).max()) for k, v in outputs.items()}
     exact = all(v.tobytes() == expected.tobytes() for v in outputs.values())
+    if float_products:
+        scale = float(np.abs(expected).max())
+        close = max(steps.values()) <= 1e-5 * scale
+        equal = np.mean(outputs["cpu"] == expected)
+        yield close and report["kept_float"] == float_products, \
+            f"QDQ model: {report['quantized']} layers INT8, the {report['kept_float']} activation products float; " \
+            f"within float rounding of the NumPy QDQ reference (max diff {max(steps.values()):.1e}, " \
+            f"{100 * equal:.0f} % equal)"
+        return
     yield exact and report["kept_float"] == 0, \
         f"QDQ model: {report['quantized']} layers INT8 ({units} matmuls / convolutions), " + \
         ("bit-exact with the NumPy QDQ reference on both lowerings" if exact else f"differs from the NumPy QDQ "

@@ -1,9 +1,12 @@
 // What quant-rewrite-int8 leaves in float runs as float: the round trip of a
 // value nothing integer reads is dropped, and the dequantize of integer
 // weights is computed at compile time (the same f32 values), so the op
-// takes the packed f32 kernels. float-cleanup=false keeps both.
+// takes the packed f32 kernels. float-cleanup=false keeps both;
+// keep-round-trips=true (the QAT pipeline's default: a QDQ model's own
+// quantization points) keeps the round trip and folds the weights.
 // RUN: quant-opt %s -split-input-file --quant-rewrite-int8=exclude=fc1 2>/dev/null | FileCheck %s
 // RUN: quant-opt %s -split-input-file --quant-rewrite-int8="exclude=fc1 float-cleanup=false" 2>/dev/null | FileCheck %s --check-prefix=KEEP
+// RUN: quant-opt %s -split-input-file --quant-rewrite-int8="exclude=fc1 keep-round-trips=true" 2>/dev/null | FileCheck %s --check-prefix=TRIPS
 
 !qa = !quant.uniform<i8:f32, 0.5:1>
 !qw = !quant.uniform<i8<-127:127>:f32:1, {0.5, 0.25}>
@@ -16,6 +19,12 @@
 // KEEP:         qnn.quantize
 // KEEP:         qnn.dequantize
 // KEEP:         qnn.dequantize
+// TRIPS-LABEL: func.func @excluded_qdq_weights
+// TRIPS-SAME:    (%[[X:.*]]: tensor<2x2xf32>)
+// TRIPS:         %[[W:.*]] = arith.constant dense<{{\[}}[-1.000000e+00, 1.000000e+00], [6.350000e+01, -3.175000e+01]]> : tensor<2x2xf32>
+// TRIPS:         %[[Q:.*]] = qnn.quantize %[[X]]
+// TRIPS:         %[[D:.*]] = qnn.dequantize %[[Q]]
+// TRIPS:         linalg.matmul ins(%[[D]], %[[W]] :
 func.func @excluded_qdq_weights(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
   %i = arith.constant dense<[[-2, 4], [127, -127]]> : tensor<2x2xi8>
   %wq = quant.scast %i : tensor<2x2xi8> to tensor<2x2x!qw>

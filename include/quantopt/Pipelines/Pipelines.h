@@ -117,7 +117,15 @@ struct StaticInt8PipelineOptions
 };
 
 struct QatInt8PipelineOptions
-    : public WithInt8Rewrite<QatInt8PipelineOptions> {};
+    : public WithInt8Rewrite<QatInt8PipelineOptions> {
+  PassOptions::Option<bool> keepRoundTrips{
+      *this, "keep-round-trips",
+      llvm::cl::desc("Keep the model's quantize/dequantize pairs around ops "
+                     "left in float (its QDQ semantics, as ONNX Runtime runs "
+                     "it); false drops them: less error, not the model's "
+                     "numerics"),
+      llvm::cl::init(true)};
+};
 
 struct DynamicInt8PipelineOptions
     : public WithLowerQnn<DynamicInt8PipelineOptions> {

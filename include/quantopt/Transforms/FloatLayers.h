@@ -18,12 +18,15 @@
 namespace quantopt {
 
 /// - dequantize(quantize(x)) -> x when the quantized value has no other
-///   user: the round trip only adds error and time;
+///   user: the round trip only adds error and time (unless
+///   `keepRoundTrips`: the model's own quantization points, part of what a
+///   QDQ or QAT model computes);
 /// - dequantize of an integer constant (through quant.scast) -> the f32
 ///   constant, computed now with the contract's dequantize (the same values
 ///   the run-time dequantize gives).
 void populateFloatLayerCleanupPatterns(mlir::RewritePatternSet &patterns,
-                                       ConstantExpansionLimit &limit);
+                                       ConstantExpansionLimit &limit,
+                                       bool keepRoundTrips = false);
 
 } // namespace quantopt
 

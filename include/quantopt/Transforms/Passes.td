@@ -304,6 +304,10 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
     Option<"floatCleanup", "float-cleanup", "bool", "true",
            "Ops left in float: drop quantize/dequantize round trips no "
            "integer op reads, dequantize constant weights at compile time">,
+    Option<"keepRoundTrips", "keep-round-trips", "bool", "false",
+           "With float-cleanup: keep the round trips (the model's own "
+           "quantization points, as a QDQ or QAT model writes them: part of "
+           "what it computes); weights are still dequantized now">,
     Option<"strict", "strict", "bool", "false",
            "Make every quantizable op left in float (except those excluded "
            "by the user) an error">,
