@@ -179,6 +179,12 @@ def _runtime_quantize(imp, node):
                                         (s, s_shape, "f32", _parameter_map(imp, node, shape, s_shape, "scale")),
                                         (z, z_shape, "i8", _parameter_map(imp, node, shape, z_shape, "zero point"))],
                             shape, "i8", body)
+    return _stored_result(imp, node, ints, shape, kind)
+
+
+def _stored_result(imp, node, ints, shape, kind):
+    """The node's result: signless i8 storage `ints` viewed as u8 / i8
+    through the quantized type of scale 1."""
     qt = f"!quant.uniform<{kind}:f32, 1.0>"
     r = imp.fresh("q")
     imp.emit(f"{r} = quant.scast {ints} : {_ttype(shape, 'i8')} to {_ttype(shape, qt)} {_loc(node.name)}")
@@ -278,12 +284,7 @@ def _runtime_requantize(imp, node, acc, shape, scales, channel_dim, y_zp):
             f"%hi = arith.constant {float(hi)!r} : f64", "%c0 = arith.maximumf %t, %lo : f64",
             "%c1 = arith.minimumf %c0, %hi : f64", "%i = arith.fptosi %c1 : f64 to i32",
             "%b = arith.trunci %i : i32 to i8", "linalg.yield %b : i8"]
-    ints = _runtime_generic(imp, node, operands, shape, "i8", body)
-    qt = f"!quant.uniform<{kind}:f32, 1.0>"
-    r = imp.fresh("q")
-    imp.emit(f"{r} = quant.scast {ints} : {_ttype(shape, 'i8')} to {_ttype(shape, qt)} {_loc(node.name)}")
-    imp.elems[node.output[0]] = qt
-    return r, shape
+    return _stored_result(imp, node, _runtime_generic(imp, node, operands, shape, "i8", body), shape, kind)
 
 
 def _runtime_qlinear_matmul(imp, node):
