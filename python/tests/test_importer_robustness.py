@@ -89,10 +89,30 @@ def activation_case():
     return "activation_ops", nodes, inits, [("x", x)], [("y", [2, 4], x)], 14
 
 
+def resize_case():
+    """Resize (nearest from scales, linear from sizes) at opset 13."""
+    inits = [numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"),
+             numpy_helper.from_array(np.array([1, 1, 3, 5], np.int64), "sizes")]
+    nodes = [helper.make_node("Resize", ["x", "", "scales"], ["n"], name="nearest", mode="nearest"),
+             helper.make_node("Resize", ["x", "", "", "sizes"], ["y"], name="linear", mode="linear",
+                              coordinate_transformation_mode="align_corners")]
+    x = np.zeros((1, 1, 2, 3), np.float32)
+    return "resize_ops", nodes, inits, [("x", x)], [("n", [1, 1, 4, 6], np.zeros((1, 1, 4, 6))),
+                                                    ("y", [1, 1, 3, 5], np.zeros((1, 1, 3, 5)))], 13
+
+
+def upsample_case():
+    """Upsample (opset 9: the scales as an input)."""
+    inits = [numpy_helper.from_array(np.array([1, 1, 2, 3], np.float32), "scales")]
+    nodes = [helper.make_node("Upsample", ["x", "scales"], ["y"], name="upsample", mode="nearest")]
+    x = np.zeros((1, 1, 2, 2), np.float32)
+    return "upsample_ops", nodes, inits, [("x", x)], [("y", [1, 1, 4, 6], np.zeros((1, 1, 4, 6)))], 9
+
+
 BASES = [build(case()) for case in (ops.cnn_case, ops.elementwise_case, ops.transformer_case, ops.pool_slice_case,
                                     ops.gather_case, ops.grouped_conv_case, ops.integer_case, qdq_case,
                                     activation_case, ops.activation_matmul_case, ops.window_1d_case,
-                                    ops.mask_case, ops.layers_case)]
+                                    ops.mask_case, ops.layers_case, resize_case, upsample_case)]
 
 # Inputs that are scales and zero points, by op type.
 SCALES = {"QuantizeLinear": [1], "DequantizeLinear": [1], "QLinearMatMul": [1, 4, 6], "QLinearConv": [1, 4, 6]}
