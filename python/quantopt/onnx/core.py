@@ -69,6 +69,13 @@ ELEM_NAMES = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.UINT8: "ui8", onnx
 STORAGE = {np.dtype(np.uint8): "u8", np.dtype(np.int8): "i8"}
 
 
+def stored_type(kind):
+    """The element type of 8-bit stored integers ("u8" / "i8") with no
+    scale of their own: a quantized type of scale 1, through which uint8
+    is signless i8 storage (graph inputs and results of integer ops)."""
+    return f"!quant.uniform<{kind}:f32, 1.0>"
+
+
 class Importer(Checks):
     def __init__(self, model, batch, expose=(), dims=None, shapes=None):
         self.model = model

@@ -7,15 +7,14 @@ scores)). Each is one linalg.generic; on constants they fold at import.
 import numpy as np
 import onnx
 
-from .core import _ttype
+from .core import _ttype, stored_type
 from .registry import register
 
 # ONNX element types Cast converts between at run time, as MLIR types.
 _CAST_ELEMS = {onnx.TensorProto.FLOAT: "f32", onnx.TensorProto.BOOL: "i1", onnx.TensorProto.INT32: "i32",
                onnx.TensorProto.INT64: "i64", onnx.TensorProto.INT8: "i8"}
 _SIGNLESS = ("i1", "i8", "i32", "i64")
-# uint8 values: signless i8 storage viewed through a quantized type of scale 1.
-_U8 = "!quant.uniform<u8:f32, 1.0>"
+_U8 = stored_type("u8")  # uint8 values
 
 
 def _inputs(imp, node, count, allowed):

@@ -9,7 +9,7 @@ signless i8).
 """
 import numpy as np
 
-from .core import _dense, _loc, _ttype
+from .core import _dense, _loc, _ttype, stored_type
 from .nn import emit_conv
 from .registry import register
 
@@ -69,7 +69,7 @@ def _conv_integer_args(imp, node):
             storage = imp.storage_of(name)
             if storage not in ("u8", "i8"):
                 imp.fail(node, f"input '{name}' must be uint8 or int8")
-            types[name] = f"!quant.uniform<{storage}:f32, 1.0>"
+            types[name] = stored_type(storage)
     return types
 
 
@@ -85,7 +85,7 @@ def _is_runtime(imp, node, scale_index=1, zp_index=2):
 def _runtime_int8_args(imp, names):
     """Graph inputs among `names` holding 8-bit integers get the quantized
     type of scale 1 that reinterprets uint8 as signless storage."""
-    return {n: f"!quant.uniform<{imp.storage_of(n)}:f32, 1.0>" for n in names
+    return {n: stored_type(imp.storage_of(n)) for n in names
             if n and n in imp.graph_inputs and imp.storage_of(n) in ("u8", "i8")}
 
 
@@ -185,7 +185,7 @@ def _runtime_quantize(imp, node):
 def _stored_result(imp, node, ints, shape, kind):
     """The node's result: signless i8 storage `ints` viewed as u8 / i8
     through the quantized type of scale 1."""
-    qt = f"!quant.uniform<{kind}:f32, 1.0>"
+    qt = stored_type(kind)
     r = imp.fresh("q")
     imp.emit(f"{r} = quant.scast {ints} : {_ttype(shape, 'i8')} to {_ttype(shape, qt)} {_loc(node.name)}")
     imp.elems[node.output[0]] = qt
