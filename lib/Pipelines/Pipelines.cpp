@@ -6,6 +6,7 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
@@ -25,6 +26,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -130,6 +132,33 @@ struct DistinctReturnedTensors
     });
   }
 };
+/// Upstream's buffer-results-to-out-params for the functions whose results
+/// all have static shapes (a caller can allocate those); a function with a
+/// dynamically shaped result keeps returning buffers it allocates.
+struct StaticResultsToOutParams
+    : PassWrapper<StaticResultsToOutParams, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(StaticResultsToOutParams)
+  StringRef getArgument() const override {
+    return "quant-static-results-to-out-params";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<memref::MemRefDialect>();
+  }
+  void runOnOperation() override {
+    bufferization::BufferResultsToOutParamsOpts options;
+    options.modifyPublicFunctions = true;
+    options.hoistStaticAllocs = true; // write straight into the caller's buffer
+    options.filterFn = [](func::FuncOp *func) {
+      return llvm::all_of(func->getResultTypes(), [](Type type) {
+        auto memref = dyn_cast<MemRefType>(type);
+        return !memref || memref.hasStaticShape();
+      });
+    };
+    if (failed(bufferization::promoteBufferResultsToOutParams(getOperation(),
+                                                              options)))
+      signalPassFailure();
+  }
+};
 } // namespace
 
 /// Tensors to buffers, across function boundaries, with plain row-major
@@ -147,27 +176,27 @@ static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
   // padded buffer) writes there directly instead of into a temporary.
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  if (resultsAsOutParams) {
-    bufferization::BufferResultsToOutParamsPassOptions outParams;
-    outParams.modifyPublicFunctions = true;
-    outParams.hoistStaticAllocs =
-        true; // write straight into the caller's buffer
-    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  }
+  if (resultsAsOutParams)
+    pm.addPass(std::make_unique<StaticResultsToOutParams>());
   // Frees every temporary buffer (one-shot bufferization only allocates):
   // without it each call leaks its intermediates.
   bufferization::buildBufferDeallocationPipeline(pm);
+  // A returned buffer the caller does not own (an argument, a constant, a
+  // dynamically shaped result) is cloned for it: clones become copies.
+  pm.addPass(createConvertBufferizationToMemRefPass());
 }
 
 /// Loops, then everything to the LLVM dialect (with OpenMP regions if the
-/// program has scf.parallel loops to run on `threads` threads).
+/// program has scf.parallel loops to run on `threads` threads; 0: as many
+/// as the OpenMP runtime is told at run time).
 static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1) {
-  if (threads > 1) {
+  bool parallel = threads != 1;
+  if (parallel) {
     // Rows of elementwise ops and reductions are shared by the threads too.
     pm.addPass(createConvertLinalgToParallelLoopsPass());
     pm.addPass(quantopt::createParallelizeOuterLoopsPass());
     ConvertSCFToOpenMPPassOptions openmp;
-    openmp.numThreads = threads;
+    openmp.numThreads = threads > 0 ? unsigned(threads) : 0;
     pm.addPass(createConvertSCFToOpenMPPass(openmp));
     // Inlines the memref.alloca_scope the conversion wraps around each loop
     // body (it must stay one block, which lowering scf.for inside breaks).
@@ -185,7 +214,7 @@ static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1) {
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  if (threads > 1)
+  if (parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
@@ -234,12 +263,31 @@ void quantopt::buildLowerToCpuPipeline(
                                             : std::string(options.target);
   kernels.rows = options.rows;
   kernels.vectors = options.vectors;
-  kernels.parallel = options.threads > 1;
+  kernels.parallel = options.threads != 1;
   pm.addPass(createConvertQnnPackedMatmulToVectorPass(kernels));
   // Kept apart from the vector lowering patterns (together they can loop).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addLowerToLLVM(pm, options.threads);
+}
+
+void quantopt::buildExecutionPipeline(OpPassManager &pm,
+                                      const ExecutionLowering &lowering) {
+  if (!lowering.cpu) {
+    LowerToLLVMPipelineOptions options;
+    options.requantizeMode = lowering.requantizeMode;
+    options.resultsAsOutParams = true;
+    buildLowerToLLVMPipeline(pm, options);
+    return;
+  }
+  LowerToCpuPipelineOptions options;
+  options.requantizeMode = lowering.requantizeMode;
+  options.resultsAsOutParams = true;
+  options.target = lowering.target;
+  options.rows = lowering.rows;
+  options.vectors = lowering.vectors;
+  options.threads = lowering.threads;
+  buildLowerToCpuPipeline(pm, options);
 }
 
 std::string quantopt::detectHostKernelTarget() {

@@ -36,12 +36,17 @@ from .onnx_import import onnx
 
 
 def tools_dir():
-    """build/bin of this checkout, or $QUANTOPT_TOOLS."""
+    """$QUANTOPT_TOOLS, the bin/ of the installation this package belongs to,
+    or build/bin of this checkout."""
     env = os.environ.get("QUANTOPT_TOOLS")
     if env:
         return env
     here = os.path.dirname(os.path.abspath(__file__))
-    return os.path.normpath(os.path.join(here, "..", "..", "build", "bin"))
+    try:
+        from . import _installed  # written by cmake --install
+        return os.path.normpath(os.path.join(here, _installed.TOOLS_DIR))
+    except ImportError:
+        return os.path.normpath(os.path.join(here, "..", "..", "build", "bin"))
 
 
 def tool(name):

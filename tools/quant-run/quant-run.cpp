@@ -11,6 +11,8 @@
 #include "quantopt/InitAll.h"
 #include "quantopt/Pipelines/Pipelines.h"
 #include "quantopt/Runtime/CalibrationRuntime.h"
+#include "quantopt/Support/ArrayText.h"
+#include "quantopt/Support/ElementTypes.h"
 #include "quantopt/Support/NumpyIO.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -47,43 +49,6 @@ namespace {
 int error(const llvm::Twine &message) {
   llvm::errs() << "quant-run: error: " << message << "\n";
   return 1;
-}
-
-/// The .npy dtype that holds values of a tensor element type.
-std::optional<NpyDType> dtypeFor(Type element) {
-  if (auto quantized = dyn_cast<quant::QuantizedType>(element)) {
-    unsigned width = quantized.getStorageTypeIntegralWidth();
-    bool isSigned = quantized.isSigned();
-    if (width == 8)
-      return isSigned ? NpyDType::I8 : NpyDType::U8;
-    if (width == 16)
-      return isSigned ? NpyDType::I16 : NpyDType::U16;
-    if (width == 32 && isSigned)
-      return NpyDType::I32;
-    return std::nullopt;
-  }
-  if (element.isF16())
-    return NpyDType::F16;
-  if (element.isF32())
-    return NpyDType::F32;
-  if (element.isF64())
-    return NpyDType::F64;
-  if (element.isInteger(1))
-    return NpyDType::Bool;
-  if (auto integer = dyn_cast<IntegerType>(element)) {
-    bool isUnsigned = integer.isUnsigned();
-    switch (integer.getWidth()) {
-    case 8:
-      return isUnsigned ? NpyDType::U8 : NpyDType::I8;
-    case 16:
-      return isUnsigned ? NpyDType::U16 : NpyDType::I16;
-    case 32:
-      return isUnsigned ? std::nullopt : std::optional(NpyDType::I32);
-    case 64:
-      return isUnsigned ? std::nullopt : std::optional(NpyDType::I64);
-    }
-  }
-  return std::nullopt;
 }
 
 /// A buffer passed to the compiled function, with its memref descriptor
@@ -135,7 +100,7 @@ llvm::Expected<int64_t> planInput(InputPlan &plan, unsigned index,
   const NpyArray &a = plan.array;
   RankedTensorType type = plan.type;
   std::string what = "input " + std::to_string(index) + " ('" + a.name + "')";
-  std::optional<NpyDType> expected = dtypeFor(type.getElementType());
+  std::optional<NpyDType> expected = npyDTypeFor(type.getElementType());
   if (!expected)
     return llvm::createStringError(what + ": arguments of type " +
                                    typeString(type) + " are not supported");
@@ -176,6 +141,108 @@ llvm::Expected<int64_t> planInput(InputPlan &plan, unsigned index,
   return rows / perCall;
 }
 
+/// The arrays one --input / --expected_output names: "@x.npy" or "x.npz"
+/// (a file's arrays), or one written out, "2x3xf32=1,2,3,4,5,6".
+llvm::Expected<std::vector<NpyArray>> readArraySpec(StringRef spec) {
+  if (spec.consume_front("@"))
+    return readArrays(spec);
+  if (isArrayLiteral(spec) ||
+      (spec.contains('=') && !llvm::sys::fs::exists(spec))) {
+    auto array = parseArrayLiteral(spec);
+    if (!array)
+      return array.takeError();
+    std::vector<NpyArray> arrays;
+    arrays.push_back(std::move(*array));
+    return arrays;
+  }
+  return readArrays(spec);
+}
+
+/// A memref descriptor as the compiled code returns it (a function whose
+/// results have dynamic shapes returns buffers it allocated): allocated and
+/// aligned pointers, offset, then sizes and strides.
+struct ReturnedBuffer {
+  const int64_t *words;
+  size_t rank;
+
+  static size_t wordCount(size_t rank) { return 3 + 2 * rank; }
+  void *allocated() const { return reinterpret_cast<void *>(words[0]); }
+  const char *aligned() const {
+    return reinterpret_cast<const char *>(words[1]);
+  }
+  int64_t offset() const { return words[2]; }
+  int64_t size(size_t d) const { return words[3 + d]; }
+  int64_t stride(size_t d) const { return words[3 + rank + d]; }
+
+  /// The elements in row-major order (whatever the strides).
+  std::vector<char> copyOut(size_t elementBytes) const {
+    int64_t count = 1;
+    for (size_t d = 0; d < rank; ++d)
+      count *= size(d);
+    std::vector<char> bytes(count * elementBytes);
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t n = 0; n < count; ++n) {
+      int64_t at = offset();
+      for (size_t d = 0; d < rank; ++d)
+        at += index[d] * stride(d);
+      std::memcpy(bytes.data() + n * elementBytes,
+                  aligned() + at * elementBytes, elementBytes);
+      for (size_t d = rank; d-- > 0;) {
+        if (++index[d] < size(d))
+          break;
+        index[d] = 0;
+      }
+    }
+    return bytes;
+  }
+};
+
+/// A number as a user reads it: "0", "9.5367e-06", "14.00001".
+std::string number(double v) {
+  char digits[32];
+  std::snprintf(digits, sizeof(digits), "%.9g", v);
+  return digits;
+}
+
+/// Compares a result with its expected array: the count of elements that
+/// differ by more than `tolerance` (floats; integers must be equal), and a
+/// message about the first.
+std::pair<int64_t, std::string> compareResult(const NpyArray &result,
+                                              const NpyArray &expected,
+                                              double tolerance,
+                                              double &maxDifference) {
+  bool isFloat = result.dtype == NpyDType::F16 ||
+                 result.dtype == NpyDType::F32 || result.dtype == NpyDType::F64;
+  int64_t mismatches = 0;
+  std::string first;
+  maxDifference = 0;
+  for (int64_t i = 0, n = result.numElements(); i < n; ++i) {
+    double got = elementAsDouble(result, i), want = elementAsDouble(expected, i);
+    bool same = std::isnan(got) ? std::isnan(want) : got == want;
+    double difference = same ? 0 : std::fabs(got - want);
+    if (!same && !std::isnan(difference))
+      maxDifference = std::max(maxDifference, difference);
+    if (same || (isFloat && difference <= tolerance))
+      continue;
+    if (mismatches++ == 0) {
+      // The index of element i in the result's shape.
+      std::vector<int64_t> index(result.shape.size());
+      for (int64_t d = int64_t(index.size()) - 1, rest = i; d >= 0; --d) {
+        index[d] = rest % result.shape[d];
+        rest /= result.shape[d];
+      }
+      std::string at;
+      llvm::raw_string_ostream os(at);
+      os << "[";
+      llvm::interleaveComma(index, os);
+      os << "]";
+      first = "first at " + at + ": " + number(got) + ", expected " +
+              number(want);
+    }
+  }
+  return {mismatches, first};
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -194,11 +261,26 @@ int main(int argc, char **argv) {
                                 llvm::cl::desc("Alias for --function"));
   llvm::cl::list<std::string> inputs(
       "input", llvm::cl::cat(runOptions),
-      llvm::cl::desc(".npy or .npz file(s); their arrays feed the arguments "
-                     "in order (an .npz in archive order)"));
+      llvm::cl::desc("Arguments, in order: x.npy or @x.npy, an .npz (its "
+                     "arrays in archive order), or values written out, "
+                     "2x3xf32=1,2,3,4,5,6"));
   llvm::cl::list<std::string> outputs(
       "output", llvm::cl::cat(runOptions),
-      llvm::cl::desc(".npy file for each result, in order"));
+      llvm::cl::desc(".npy file for each result, in order (y.npy or "
+                     "@y.npy); without any, the results are printed"));
+  llvm::cl::list<std::string> expectedOutputs(
+      "expected_output", llvm::cl::cat(runOptions),
+      llvm::cl::desc("What each result must be, in order (as --input: "
+                     "@y.npy or 2x3xf32=...); a difference fails the run"));
+  llvm::cl::opt<double> expectedTolerance(
+      "expected-tolerance", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Largest absolute difference a float result may have "
+                     "from --expected_output (integers must be equal)"),
+      llvm::cl::init(1e-4));
+  llvm::cl::opt<int64_t> printMaxElements(
+      "print-max-elements", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Values printed per result when no --output is given"),
+      llvm::cl::init(1024));
   llvm::cl::opt<std::string> calibrate(
       "calibrate", llvm::cl::cat(runOptions),
       llvm::cl::desc("Record observer statistics and write them to this "
@@ -224,11 +306,7 @@ int main(int argc, char **argv) {
   llvm::cl::opt<RequantizeMode> requantizeMode(
       "requantize-mode", llvm::cl::cat(runOptions),
       llvm::cl::desc("Lowering of qnn.requantize"),
-      llvm::cl::init(RequantizeMode::Float),
-      llvm::cl::values(
-          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
-          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
-                     "Q31 multiplier and shift")));
+      llvm::cl::init(RequantizeMode::Float), requantizeModeValues());
   llvm::cl::opt<std::string> pipeline(
       "pipeline", llvm::cl::cat(runOptions),
       llvm::cl::desc("Lowering: reference (scalar loops) or cpu "
@@ -272,6 +350,12 @@ int main(int argc, char **argv) {
     return error("--momentum must be in (0, 1]");
   if (repeat == 0)
     return error("--repeat must be at least 1");
+  if (batchSize.getNumOccurrences() && batchSize < 1)
+    return error("--batch-size must be at least 1");
+  if (printMaxElements < 0)
+    return error("--print-max-elements must not be negative");
+  if (!(expectedTolerance >= 0))
+    return error("--expected-tolerance must not be negative");
   if (pipeline != "reference" && pipeline != "cpu")
     return error("--pipeline must be reference or cpu");
   if (target != "host" && target != "vnni" && target != "generic")
@@ -320,20 +404,33 @@ int main(int argc, char **argv) {
                    ": quant-run passes ranked tensors only");
     argTypes.push_back(tensor);
   }
+  bool dynamicResults = false;
   for (auto [i, type] : llvm::enumerate(signature.getResults())) {
     auto tensor = dyn_cast<RankedTensorType>(type);
-    if (!tensor || !tensor.hasStaticShape() ||
-        !dtypeFor(tensor.getElementType()))
+    if (!tensor || !npyDTypeFor(tensor.getElementType()))
       return error("result " + std::to_string(i) + " of @" + function + " is " +
                    typeString(type) +
-                   ": quant-run needs ranked tensors of static shape and a "
-                   "supported element type");
+                   ": quant-run needs ranked tensors of a supported element "
+                   "type");
+    dynamicResults |= !tensor.hasStaticShape();
     resultTypes.push_back(tensor);
   }
   if (!outputs.empty() && outputs.size() != resultTypes.size())
     return error("@" + function + " has " + std::to_string(resultTypes.size()) +
                  " results but " + std::to_string(outputs.size()) +
                  " --output files were given");
+  std::vector<NpyArray> expected;
+  for (const std::string &spec : expectedOutputs) {
+    auto arrays = readArraySpec(spec);
+    if (!arrays)
+      return error("--expected_output: " + llvm::toString(arrays.takeError()));
+    for (NpyArray &array : *arrays)
+      expected.push_back(std::move(array));
+  }
+  if (!expectedOutputs.empty() && expected.size() != resultTypes.size())
+    return error("@" + function + " has " + std::to_string(resultTypes.size()) +
+                 " results but " + std::to_string(expected.size()) +
+                 " expected arrays were given");
 
   // Names of the observers, for the stats file.
   std::map<int64_t, std::string> observerNames;
@@ -346,8 +443,8 @@ int main(int argc, char **argv) {
 
   // Inputs.
   std::vector<InputPlan> plans;
-  for (const std::string &path : inputs) {
-    auto arrays = readArrays(path);
+  for (const std::string &spec : inputs) {
+    auto arrays = readArraySpec(spec);
     if (!arrays)
       return error(llvm::toString(arrays.takeError()));
     for (NpyArray &array : *arrays)
@@ -377,7 +474,9 @@ int main(int argc, char **argv) {
   int64_t resultBytes = 0;
   for (auto [i, type] : llvm::enumerate(resultTypes)) {
     results[i].name = "result" + std::to_string(i);
-    results[i].dtype = *dtypeFor(type.getElementType());
+    results[i].dtype = *npyDTypeFor(type.getElementType());
+    if (!type.hasStaticShape())
+      continue; // its shape is known after the first call
     results[i].shape.assign(type.getShape().begin(), type.getShape().end());
     if (!results[i].shape.empty() &&
         llvm::MulOverflow(results[i].shape[0], calls, results[i].shape[0]))
@@ -395,23 +494,8 @@ int main(int argc, char **argv) {
 
   // Compile.
   PassManager pm(&context);
-  auto setCommon = [&](auto &options) {
-    options.requantizeMode = requantizeMode;
-    options.resultsAsOutParams = true; // the buffers quant-run allocates
-  };
-  if (pipeline == "cpu") {
-    LowerToCpuPipelineOptions pipelineOptions;
-    setCommon(pipelineOptions);
-    pipelineOptions.target = target;
-    pipelineOptions.rows = tileRows;
-    pipelineOptions.vectors = tileVectors;
-    pipelineOptions.threads = threads;
-    buildLowerToCpuPipeline(pm, pipelineOptions);
-  } else {
-    LowerToLLVMPipelineOptions pipelineOptions;
-    setCommon(pipelineOptions);
-    buildLowerToLLVMPipeline(pm, pipelineOptions);
-  }
+  buildExecutionPipeline(pm, {pipeline == "cpu", requantizeMode, target,
+                              tileRows, tileVectors, threads});
   if (failed(pm.run(*module)))
     return error("'" + inputFile + "' does not lower to LLVM (see above)");
 
@@ -479,10 +563,12 @@ int main(int argc, char **argv) {
         buffers.push_back(std::move(b));
       }
       for (RankedTensorType type : resultTypes) {
+        if (dynamicResults)
+          break; // returned by the call
         Buffer b;
         b.shape.assign(type.getShape().begin(), type.getShape().end());
         b.bytes.assign(type.getNumElements() *
-                           npyDTypeSize(*dtypeFor(type.getElementType())),
+                           npyDTypeSize(*npyDTypeFor(type.getElementType())),
                        0);
         b.describe();
         buffers.push_back(std::move(b));
@@ -490,6 +576,15 @@ int main(int argc, char **argv) {
       std::vector<void *> args;
       for (Buffer &b : buffers)
         b.appendArgs(args);
+      // Returned buffers: one descriptor per result, one after the other.
+      std::vector<int64_t> returned;
+      if (dynamicResults) {
+        size_t words = 0;
+        for (RankedTensorType type : resultTypes)
+          words += ReturnedBuffer::wordCount(type.getRank());
+        returned.assign(words, 0);
+        args.push_back(returned.data());
+      }
 
       auto start = std::chrono::steady_clock::now();
       (*packed)(args.data());
@@ -499,12 +594,40 @@ int main(int argc, char **argv) {
       totalMs += ms;
       minMs = std::min(minMs, ms);
 
-      if (r == 0)
+      if (dynamicResults) {
+        size_t word = 0;
+        for (auto [i, type] : llvm::enumerate(resultTypes)) {
+          ReturnedBuffer b{returned.data() + word, size_t(type.getRank())};
+          word += ReturnedBuffer::wordCount(type.getRank());
+          if (r == 0) {
+            std::vector<int64_t> shape;
+            for (size_t d = 0; d < b.rank; ++d)
+              shape.push_back(b.size(d));
+            // Calls concatenate along the first dimension.
+            NpyArray &result = results[i];
+            if (call == 0) {
+              result.shape = shape;
+            } else if (shape.empty() ||
+                       !llvm::equal(llvm::drop_begin(shape),
+                                    llvm::drop_begin(result.shape))) {
+              return error("result " + std::to_string(i) + " of @" + function +
+                           " changes shape between calls: cannot "
+                           "concatenate the calls' results");
+            } else {
+              result.shape[0] += shape[0];
+            }
+            std::vector<char> bytes = b.copyOut(npyDTypeSize(result.dtype));
+            result.data.insert(result.data.end(), bytes.begin(), bytes.end());
+          }
+          free(b.allocated());
+        }
+      } else if (r == 0) {
         for (size_t i = 0; i < resultTypes.size(); ++i) {
           const auto &bytes = buffers[plans.size() + i].bytes;
           results[i].data.insert(results[i].data.end(), bytes.begin(),
                                  bytes.end());
         }
+      }
       ++done;
       if (showProgress) {
         if (interactive)
@@ -524,8 +647,41 @@ int main(int argc, char **argv) {
       function, total, totalMs / double(total), minMs);
 
   for (auto [i, path] : llvm::enumerate(outputs))
-    if (llvm::Error e = writeNpy(path, results[i]))
+    if (llvm::Error e = writeNpy(StringRef(path).ltrim('@'), results[i]))
       return error(llvm::toString(std::move(e)));
+  if (outputs.empty() && calibrate.empty())
+    for (auto [i, result] : llvm::enumerate(results))
+      llvm::outs() << "result[" << i
+                   << "]: " << formatArray(result, printMaxElements) << "\n";
+
+  int mismatchedResults = 0;
+  for (auto [i, want] : llvm::enumerate(expected)) {
+    const NpyArray &got = results[i];
+    std::string what = "result " + std::to_string(i);
+    if (got.dtype != want.dtype || got.shape != want.shape) {
+      llvm::errs() << "quant-run: error: " << what << " is "
+                   << arrayTypeString(got) << ", expected "
+                   << arrayTypeString(want) << "\n";
+      ++mismatchedResults;
+      continue;
+    }
+    double maxDifference;
+    auto [mismatches, first] =
+        compareResult(got, want, expectedTolerance, maxDifference);
+    if (mismatches) {
+      llvm::errs() << llvm::formatv(
+          "quant-run: error: {0} differs from the expected output at {1} of "
+          "{2} elements ({3}; tolerance {4})\n",
+          what, mismatches, got.numElements(), first,
+          number(expectedTolerance));
+      ++mismatchedResults;
+    } else {
+      llvm::outs() << what << " matches the expected output (max difference "
+                   << number(maxDifference) << ")\n";
+    }
+  }
+  if (mismatchedResults)
+    return 1;
 
   if (!calibrate.empty()) {
     CalibrationStats stats = runtime::snapshotCalibration();

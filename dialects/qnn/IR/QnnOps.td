@@ -7,7 +7,7 @@
 #ifndef QNN_OPS_TD
 #define QNN_OPS_TD
 
-include "QnnBase.td"
+include "qnn/IR/QnnBase.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"

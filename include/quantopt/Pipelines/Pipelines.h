@@ -15,17 +15,21 @@
 
 namespace quantopt {
 
+/// The values of a requantize-mode option (pipelines' and tools').
+inline llvm::cl::ValuesClass requantizeModeValues() {
+  return llvm::cl::values(
+      clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
+      clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
+                 "Q31 multiplier and shift"));
+}
+
 /// The requantize-mode option every pipeline that lowers qnn ops has.
 template <typename Derived>
 struct WithRequantizeMode : public mlir::PassPipelineOptions<Derived> {
   mlir::detail::PassOptions::Option<RequantizeMode> requantizeMode{
       *this, "requantize-mode",
       llvm::cl::desc("Arithmetic of requantize (float or fixed-point)"),
-      llvm::cl::init(RequantizeMode::Float),
-      llvm::cl::values(
-          clEnumValN(RequantizeMode::Float, "float", "f32 multiplier"),
-          clEnumValN(RequantizeMode::FixedPoint, "fixed-point",
-                     "Q31 multiplier and shift"))};
+      llvm::cl::init(RequantizeMode::Float), requantizeModeValues()};
 };
 
 /// The options every lowering to LLVM has.
@@ -34,7 +38,8 @@ struct WithLowering : public WithRequantizeMode<Derived> {
   mlir::detail::PassOptions::Option<bool> resultsAsOutParams{
       *this, "results-as-out-params",
       llvm::cl::desc("Return results through caller-allocated buffers "
-                     "(as quant-run calls functions)"),
+                     "(as quant-run calls functions); a function with a "
+                     "result of dynamic shape still returns it"),
       llvm::cl::init(false)};
 };
 
@@ -69,7 +74,8 @@ struct LowerToCpuPipelineOptions
       *this, "threads",
       llvm::cl::desc("Threads that share the output columns of each packed "
                      "matmul (OpenMP; 1: no threading, and no libomp "
-                     "needed)"),
+                     "needed; 0: the count the OpenMP runtime has at run "
+                     "time, omp_set_num_threads / OMP_NUM_THREADS)"),
       llvm::cl::init(1)};
   PassOptions::Option<bool> approximateMath{
       *this, "approximate-math",
@@ -173,6 +179,18 @@ void buildLowerToLLVMPipeline(mlir::OpPassManager &pm,
 /// portable vector code), everything else as the reference pipeline.
 void buildLowerToCpuPipeline(mlir::OpPassManager &pm,
                              const LowerToCpuPipelineOptions &options);
+
+/// How a tool that runs a module (quant-run, quant-compile) lowers it: the
+/// reference or the CPU pipeline, results of static shape into the caller's
+/// buffers.
+struct ExecutionLowering {
+  bool cpu = false;
+  RequantizeMode requantizeMode = RequantizeMode::Float;
+  std::string target = "host"; // the CPU pipeline's options
+  int64_t rows = 0, vectors = 0, threads = 1;
+};
+void buildExecutionPipeline(mlir::OpPassManager &pm,
+                            const ExecutionLowering &lowering);
 
 /// "vnni" when the host CPU has AVX512-VNNI, "generic" otherwise.
 std::string detectHostKernelTarget();
