@@ -134,45 +134,67 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
     }
   }
   ++batches;
-  if (finite.empty())
-    return;
-
-  auto [lo, hi] = std::minmax_element(finite.begin(), finite.end());
-  double batchMin = *lo, batchMax = *hi;
-  bool first = count == 0;
-  count += finite.size();
-  if (first) {
-    min = avgMin = batchMin;
-    max = avgMax = batchMax;
-  } else {
-    min = std::min(min, batchMin);
-    max = std::max(max, batchMax);
-    avgMin += momentum * (batchMin - avgMin);
-    avgMax += momentum * (batchMax - avgMax);
-  }
-  histogram.add(finite);
-
-  if (!axis)
-    return;
-  if (channelMin.empty()) {
-    channelMin.assign(channels, INFINITY);
-    channelMax.assign(channels, -INFINITY);
-    channelAvgMin.assign(channels, NAN);
-    channelAvgMax.assign(channels, NAN);
-  }
-  for (int64_t c = 0; c < channels; ++c) {
-    if (!std::isfinite(batchChannelMin[c]))
-      continue; // no finite value of this channel in this batch
-    channelMin[c] = std::min(channelMin[c], batchChannelMin[c]);
-    channelMax[c] = std::max(channelMax[c], batchChannelMax[c]);
-    if (std::isnan(channelAvgMin[c])) {
-      channelAvgMin[c] = batchChannelMin[c];
-      channelAvgMax[c] = batchChannelMax[c];
+  if (!finite.empty()) {
+    auto [lo, hi] = std::minmax_element(finite.begin(), finite.end());
+    double batchMin = *lo, batchMax = *hi;
+    if (count == 0) {
+      min = batchMin;
+      max = batchMax;
     } else {
-      channelAvgMin[c] += momentum * (batchChannelMin[c] - channelAvgMin[c]);
-      channelAvgMax[c] += momentum * (batchChannelMax[c] - channelAvgMax[c]);
+      min = std::min(min, batchMin);
+      max = std::max(max, batchMax);
+    }
+    count += finite.size();
+    pendingMin = std::min(pendingMin, batchMin);
+    pendingMax = std::max(pendingMax, batchMax);
+    histogram.add(finite);
+  }
+  if (axis) {
+    if (channelMin.empty()) {
+      channelMin.assign(channels, INFINITY);
+      channelMax.assign(channels, -INFINITY);
+      channelAvgMin.assign(channels, NAN);
+      channelAvgMax.assign(channels, NAN);
+    }
+    if (pendingChannelMin.empty()) {
+      pendingChannelMin.assign(channels, INFINITY);
+      pendingChannelMax.assign(channels, -INFINITY);
+    }
+    for (int64_t c = 0; c < channels; ++c) {
+      if (!std::isfinite(batchChannelMin[c]))
+        continue; // no finite value of this channel in this call
+      channelMin[c] = std::min(channelMin[c], batchChannelMin[c]);
+      channelMax[c] = std::max(channelMax[c], batchChannelMax[c]);
+      pendingChannelMin[c] = std::min(pendingChannelMin[c], batchChannelMin[c]);
+      pendingChannelMax[c] = std::max(pendingChannelMax[c], batchChannelMax[c]);
     }
   }
+  if (++pendingCalls >= callsPerBatch)
+    flushBatch();
+}
+
+void ObserverStats::flushBatch() {
+  // The first batch with finite values starts the averages.
+  auto average = [&](double &avg, double batch, bool first) {
+    avg = first ? batch : avg + momentum * (batch - avg);
+  };
+  if (std::isfinite(pendingMin)) {
+    average(avgMin, pendingMin, !averaged);
+    average(avgMax, pendingMax, !averaged);
+    averaged = true;
+  }
+  for (size_t c = 0; c < pendingChannelMin.size(); ++c) {
+    if (!std::isfinite(pendingChannelMin[c]))
+      continue; // no finite value of this channel in this batch
+    bool first = std::isnan(channelAvgMin[c]);
+    average(channelAvgMin[c], pendingChannelMin[c], first);
+    average(channelAvgMax[c], pendingChannelMax[c], first);
+  }
+  pendingCalls = 0;
+  pendingMin = INFINITY;
+  pendingMax = -INFINITY;
+  pendingChannelMin.assign(pendingChannelMin.size(), INFINITY);
+  pendingChannelMax.assign(pendingChannelMax.size(), -INFINITY);
 }
 
 //===----------------------------------------------------------------------===//
@@ -194,7 +216,8 @@ static Value observerToJSON(const ObserverStats &s) {
            {"count", int64_t(s.count)},
            {"nan_count", int64_t(s.nanCount)},
            {"inf_count", int64_t(s.infCount)},
-           {"momentum", s.momentum}};
+           {"momentum", s.momentum},
+           {"calls_per_batch", int64_t(s.callsPerBatch)}};
   if (s.hasFiniteValues()) {
     o["min"] = s.min;
     o["max"] = s.max;
@@ -305,6 +328,11 @@ static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
   s.nanCount = r.get<int64_t>("nan_count", 0, false);
   s.infCount = r.get<int64_t>("inf_count", 0, false);
   s.momentum = r.get<double>("momentum", 0.01, false);
+  int64_t callsPerBatch = r.get<int64_t>("calls_per_batch", 1, false);
+  if (callsPerBatch < 1)
+    r.fail(llvm::formatv("calls_per_batch {0} is not positive", callsPerBatch)
+               .str());
+  s.callsPerBatch = std::max<int64_t>(callsPerBatch, 1);
   if (!ObserverStats::isValidMomentum(s.momentum))
     r.fail(llvm::formatv("momentum {0} is not in (0, 1]", s.momentum).str());
   if (const Array *shape = object->getArray("shape"))
@@ -313,6 +341,7 @@ static llvm::Expected<ObserverStats> observerFromJSON(const Value &value,
   if (s.count > 0) {
     s.min = r.get<double>("min", 0, true);
     s.max = r.get<double>("max", 0, true);
+    s.averaged = true;
     s.avgMin = r.get<double>("avg_min", s.min, false);
     s.avgMax = r.get<double>("avg_max", s.max, false);
     if (!(s.min <= s.max))

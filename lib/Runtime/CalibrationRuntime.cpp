@@ -13,6 +13,7 @@ struct Recorder {
   CalibrationStats stats;
   double momentum = 0.01;
   unsigned histogramBins = Histogram::kDefaultBins;
+  uint64_t callsPerBatch = 1;
 };
 
 Recorder &recorder() {
@@ -69,6 +70,7 @@ extern "C" void quantopt_observe_f32(int64_t id, int64_t axis, int64_t rank,
   if (inserted) {
     stats.id = id;
     stats.momentum = r.momentum;
+    stats.callsPerBatch = r.callsPerBatch;
     stats.histogram = Histogram(r.histogramBins);
     if (axis >= 0 && axis < rank)
       stats.axis = axis;
@@ -76,16 +78,21 @@ extern "C" void quantopt_observe_f32(int64_t id, int64_t axis, int64_t rank,
   stats.observe(data, shape);
 }
 
-void runtime::resetCalibration(double momentum, unsigned histogramBins) {
+void runtime::resetCalibration(double momentum, unsigned histogramBins,
+                               uint64_t callsPerBatch) {
   Recorder &r = recorder();
   std::lock_guard<std::mutex> lock(r.mutex);
   r.stats = CalibrationStats();
   r.momentum = momentum;
   r.histogramBins = histogramBins;
+  r.callsPerBatch = callsPerBatch;
 }
 
 CalibrationStats runtime::snapshotCalibration() {
   Recorder &r = recorder();
   std::lock_guard<std::mutex> lock(r.mutex);
-  return r.stats;
+  CalibrationStats stats = r.stats;
+  for (auto &[id, observer] : stats.observers)
+    observer.flushBatch(); // the last batch may be short
+  return stats;
 }

@@ -24,7 +24,11 @@ using namespace mlir;
 using quantopt::ConstantExpansionLimit;
 
 /// True when `value` (an f32 number) survives the narrow type: zero stays
-/// zero, a non-zero value stays a finite non-zero normal number.
+/// zero, a non-zero value stays finite and non-zero. Precision may go, and
+/// a value may become a subnormal of the narrow type (bf16 holds f32's
+/// subnormals, 4e-39 among them; f16's reach down to 6e-8); an overflow to
+/// infinity or a value that vanishes (a 1e-12 epsilon in f16) keeps the op
+/// in f32.
 static bool fitsIn(FloatType narrow, const APFloat &value) {
   if (value.isZero() || value.isNaN() || value.isInfinity())
     return true;
@@ -32,7 +36,7 @@ static bool fitsIn(FloatType narrow, const APFloat &value) {
   bool losesInfo = false;
   converted.convert(narrow.getFloatSemantics(), APFloat::rmNearestTiesToEven,
                     &losesInfo);
-  return converted.isFiniteNonZero() && converted.isNormal();
+  return converted.isFiniteNonZero();
 }
 
 /// The first constant in `op` (operands or body) the narrow type cannot
@@ -262,8 +266,13 @@ struct CastFloatPass : quantopt::impl::CastFloatPassBase<CastFloatPass> {
     ConstantExpansionLimit limit(maxConstantElements, getArgument());
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (std::optional<APFloat> bad = findUnfitConstant(op, narrow, limit)) {
+        bool losesInfo = false;
+        APFloat converted = *bad;
+        converted.convert(narrow.getFloatSemantics(),
+                          APFloat::rmNearestTiesToEven, &losesInfo);
         op->emitWarning() << "kept in f32: constant " << bad->convertToDouble()
-                          << " does not fit in " << narrow;
+                          << " does not fit in " << narrow << " (it would be "
+                          << (converted.isZero() ? "0" : "infinite") << ")";
         kept.insert(op);
       }
     });

@@ -1127,8 +1127,17 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
   using Base::Base;
 
   /// Why `op`, left in float, was not rewritten.
-  static std::string keptFloatReason(Operation *op,
-                                     const RewriteListener &listener) {
+  std::string keptFloatReason(Operation *op,
+                              const RewriteListener &listener) const {
+    // The user's exclusion, whatever other pattern failed at the same
+    // location last (a strict run must not call it an error).
+    StringRef kind = isa<linalg::MatmulOp>(op) ? "matmul"
+                     : isa<linalg::DepthwiseConv2DNhwcHwcOp>(op)
+                         ? "depthwise_conv"
+                     : isa<linalg::ConvolutionOpInterface>(op) ? "conv"
+                                                               : "";
+    if (isExcluded(op, excluded, kind))
+      return "excluded by the user";
     // Forms with no integer rewrite at all: their own reason, not the last
     // pattern's that happened to fail at the same location.
     if (std::optional<std::string> reason = unsupportedForm(op))

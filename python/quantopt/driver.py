@@ -21,6 +21,7 @@ end, or to --work-dir, kept. Every failure is one line naming what failed.
 import argparse
 import collections
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -129,12 +130,86 @@ def save_inputs(arrays, path, names=None):
     return path
 
 
-def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
-             percentile=99.99, work=None, expose=()):
+@dataclasses.dataclass
+class QuantizeOptions:
+    """How quantopt-quantize quantizes (its command line; quantopt-eval
+    --plot takes the same to quantize again)."""
+    method: str = "minmax"
+    scheme: str = "asymmetric"
+    percentile: float = 99.99
+    activation_type: str = "s8"
+    exclude: tuple = ()
+    calib_batch: int = 64
+    momentum: float = 0.01
+    histogram_bins: int = 2048
+
+    def pipeline_options(self):
+        dtype = {"u8": "u8", "s8": "i8"}[self.activation_type]
+        text = (f"method={self.method} scheme={self.scheme} percentile={self.percentile} "
+                f"dtype={dtype}")
+        if self.exclude:
+            text += " exclude=" + ",".join(self.exclude)
+        return text
+
+
+def add_quantize_arguments(p):
+    p.add_argument("--method", default="minmax",
+                   choices=["minmax", "moving-average", "percentile", "entropy", "mse"])
+    p.add_argument("--scheme", default="asymmetric", choices=["asymmetric", "symmetric"],
+                   help="activations: asymmetric (with a zero point) or symmetric")
+    p.add_argument("--percentile", type=float, default=99.99,
+                   help="for --method percentile: the share of values kept, in percent")
+    p.add_argument("--activation-type", default="s8", choices=["s8", "u8"],
+                   help="storage of the activations (default s8; weights are s8, per channel)")
+    p.add_argument("--exclude", action="append", default=[], metavar="NAME",
+                   help="keep this node in float: an ONNX node name or an op kind (matmul, conv, ...); "
+                        "repeatable; a name that matches nothing is an error")
+    p.add_argument("--calib-batch", type=int, default=64, metavar="N",
+                   help="calibration samples per batch: --method moving-average updates its ranges once "
+                        "per batch, with the batch's min and max, as PyTorch's observers do per "
+                        "DataLoader batch (default 64)")
+    p.add_argument("--momentum", type=float, default=0.01,
+                   help="for --method moving-average: avg += momentum * (batch - avg)")
+    p.add_argument("--histogram-bins", type=int, default=2048,
+                   help="bins of the histograms percentile, entropy and mse read")
+
+
+def quantize_options(a, parser):
+    if a.calib_batch < 1:
+        parser.error("--calib-batch must be at least 1")
+    if not 0 < a.momentum <= 1:
+        parser.error("--momentum must be in (0, 1]")
+    if not 0 < a.percentile <= 100:
+        parser.error("--percentile must be in (0, 100]")
+    if a.histogram_bins < 4 or a.histogram_bins % 4:
+        parser.error("--histogram-bins must be a positive multiple of 4")
+    return QuantizeOptions(a.method, a.scheme, a.percentile, a.activation_type, tuple(a.exclude),
+                           a.calib_batch, a.momentum, a.histogram_bins)
+
+
+# What quant-rewrite-int8's exclude= takes besides names.
+EXCLUDE_KINDS = ("matmul", "conv", "depthwise_conv", "add", "mul")
+
+
+def check_exclude_names(onnx_path, names):
+    """Fails before any work on an --exclude that names no node of the model
+    and no op kind."""
+    if not names:
+        return
+    nodes = [n.name for n in load_onnx(onnx_path).graph.node if n.name]
+    for name in names:
+        if name not in nodes and name not in EXCLUDE_KINDS:
+            some = ", ".join(f"'{n}'" for n in nodes[:5]) + (", ..." if len(nodes) > 5 else "")
+            fail(f"--exclude {name}: '{onnx_path}' has no node of that name (its nodes include {some}) "
+                 f"and it is no op kind ({', '.join(EXCLUDE_KINDS)})")
+
+
+def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None, expose=()):
     """Static INT8 of an ONNX model; the values named in `expose` stay
     extra results of both the float and the INT8 function. Returns the path
     of the imported float model."""
     float_mlir = os.path.join(work, "float.mlir")
+    check_exclude_names(onnx_path, opts.exclude)
     progress(f"importing {onnx_path}")
     try:
         text = onnx_import.import_model(onnx_path, expose=expose)
@@ -152,15 +227,19 @@ def quantize(onnx_path, calib, output, method="minmax", scheme="asymmetric",
     samples = save_inputs(load_inputs(calib, names, "calibration set"), os.path.join(work, "calib-inputs.npz"),
                           names)
     # quant-run's progress (and its error, if any) goes to the terminal.
-    result = subprocess.run([tool("quant-run"), inst, "--input", samples, "--calibrate", stats],
+    # On the optimized pipeline: the model's float code at inference speed
+    # (the reference lowering is scalar loops, hundreds of times slower on
+    # a transformer layer).
+    result = subprocess.run([tool("quant-run"), inst, "--pipeline=cpu", "--input", samples,
+                             "--calibrate", stats, f"--calibration-batch={opts.calib_batch}",
+                             f"--momentum={opts.momentum}", f"--histogram-bins={opts.histogram_bins}"],
                             stdout=subprocess.DEVNULL)
     if result.returncode != 0:
         fail(f"calibration on '{calib}' failed (quant-run exit code {result.returncode}, its error above)")
-    progress(f"quantizing (method={method}, scheme={scheme})")
+    progress(f"quantizing (method={opts.method}, scheme={opts.scheme})")
     # Stops at the qnn ops: quant-run's CPU pipeline packs their weights.
     report = os.path.join(work, "report.json")
-    options = (f"stats={stats} method={method} scheme={scheme} percentile={percentile} "
-               f"report={report} lower-qnn=false")
+    options = f"stats={stats} {opts.pipeline_options()} report={report} lower-qnn=false"
     run([tool("quant-opt"), inst, f"--quant-static-int8-pipeline={options}", "-o", output],
         "quantizing")
     print_report_summary(report)
@@ -312,7 +391,7 @@ def layer_probes(graph):
     return probes
 
 
-def evaluate_layers(onnx_path, int8_output, data, calib, method, scheme, percentile, plot, work=None):
+def evaluate_layers(onnx_path, int8_output, data, calib, opts, plot, work=None):
     """Per-layer error of static INT8 against FP32 on `data`: prints a table
     and writes a bar chart of the SQNR per layer to `plot`."""
     graph = load_onnx(onnx_path).graph
@@ -326,7 +405,7 @@ def evaluate_layers(onnx_path, int8_output, data, calib, method, scheme, percent
     results = outputs + [v for v in dict.fromkeys(values) if v not in outputs]
     progress(f"per-layer comparison: quantizing again with {len(probes)} layer outputs exposed")
     int8_probe = os.path.join(work, "int8_layers.mlir")
-    float_probe = quantize(onnx_path, calib, int8_probe, method, scheme, percentile, work, expose=values)
+    float_probe = quantize(onnx_path, calib, int8_probe, opts, work, expose=values)
     x = load_inputs(data, model_input_names(onnx_path), "data set")
     f_vals, _ = run_model(float_probe, x, work, "float-layers", len(results))
     q_vals, _ = run_model(int8_probe, x, work, "int8-layers", len(results))
@@ -399,15 +478,13 @@ def main_quantize(argv=None):
     p.add_argument("--calib", required=True,
                    help=".npz calibration set: an array per model input, named after it ('x' for a one-input "
                         "model), samples along the first dimension")
-    p.add_argument("--method", default="minmax",
-                   choices=["minmax", "moving-average", "percentile", "entropy", "mse"])
-    p.add_argument("--scheme", default="asymmetric", choices=["asymmetric", "symmetric"])
-    p.add_argument("--percentile", type=float, default=99.99)
+    add_quantize_arguments(p)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--work-dir", help="keep intermediate files here")
     a = p.parse_args(argv)
+    opts = quantize_options(a, p)
     with work_dir(a.work_dir) as work:
-        quantize(a.model, a.calib, a.output, a.method, a.scheme, a.percentile, work)
+        quantize(a.model, a.calib, a.output, opts, work)
     progress(f"wrote {a.output}")
     return 0
 
@@ -425,12 +502,10 @@ def main_eval(argv=None):
                    help="compare every layer and draw its SQNR (needs --calib and the options the INT8 "
                         "model was quantized with)")
     p.add_argument("--calib", help=".npz calibration set the INT8 model was quantized with (for --plot)")
-    p.add_argument("--method", default="minmax",
-                   choices=["minmax", "moving-average", "percentile", "entropy", "mse"])
-    p.add_argument("--scheme", default="asymmetric", choices=["asymmetric", "symmetric"])
-    p.add_argument("--percentile", type=float, default=99.99)
+    add_quantize_arguments(p)
     p.add_argument("--work-dir", help="keep intermediate files here")
     a = p.parse_args(argv)
+    opts = quantize_options(a, p)
     if a.plot and not a.calib:
         p.error("--plot needs --calib (and the --method / --scheme the INT8 model was quantized with)")
     if a.plot and not a.float_model.endswith(".onnx"):
@@ -438,8 +513,7 @@ def main_eval(argv=None):
     with work_dir(a.work_dir) as work:
         result = evaluate(a.float_model, a.int8_model, a.data, work)
         if a.plot:
-            evaluate_layers(a.float_model, result["int8_output"], a.data, a.calib, a.method, a.scheme,
-                            a.percentile, a.plot, work)
+            evaluate_layers(a.float_model, result["int8_output"], a.data, a.calib, opts, a.plot, work)
     if a.max_accuracy_drop is not None:
         if result["float_accuracy"] is None:
             fail(f"--max-accuracy-drop needs labels: '{a.data}' has no array 'y'")

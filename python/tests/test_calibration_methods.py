@@ -3,7 +3,8 @@
 Runs quant-run --calibrate on data sets fed in batches of growing range (so
 the histogram is re-binned), then checks:
   - count, min, max, NaN/inf counts: exact;
-  - moving-average min/max: the PyTorch formula replayed in NumPy;
+  - moving-average min/max: the PyTorch formula replayed in NumPy, per
+    call and per calibration batch of 3 calls (--calibration-batch);
   - the histogram: equal to np.histogram over the final range (re-binning is exact);
   - minmax / moving-average scales: exact;
   - percentile, entropy (ONNX Runtime's KL search, re-implemented here) and
@@ -160,6 +161,27 @@ def run_case(name, seed):
             avg_max += 0.01 * (f.max() - avg_max)
     check(np.isclose(stats["avg_min"], avg_min, rtol=1e-12) and
           np.isclose(stats["avg_max"], avg_max, rtol=1e-12), f"{name}: moving averages")
+
+    # --calibration-batch 3: the averages take each 3 calls' min and max
+    # (the last batch is 2 calls: the 8 calls do not divide by 3).
+    run(os.path.join(TOOLS, "quant-run"), os.path.join(WORK, "model.mlir"),
+        "--input", os.path.join(WORK, "data.npy"), "--calibrate", os.path.join(WORK, "grouped.json"),
+        "--calibration-batch", "3", "--no-progress")
+    grouped = json.load(open(os.path.join(WORK, "grouped.json")))["observers"][0]
+    calls = data_with_specials.reshape(-1, BATCH, COLS)
+    avg3_min = avg3_max = None
+    for start in range(0, len(calls), 3):
+        f = calls[start:start + 3]
+        f = f[np.isfinite(f)].astype(np.float64)
+        if avg3_min is None:
+            avg3_min, avg3_max = f.min(), f.max()
+        else:
+            avg3_min += 0.01 * (f.min() - avg3_min)
+            avg3_max += 0.01 * (f.max() - avg3_max)
+    check(np.isclose(grouped["avg_min"], avg3_min, rtol=1e-12) and
+          np.isclose(grouped["avg_max"], avg3_max, rtol=1e-12) and grouped["calls_per_batch"] == 3 and
+          grouped["min"] == stats["min"] and grouped["batches"] == 8,
+          f"{name}: moving averages per calibration batch of 3 calls")
 
     # The histogram equals a direct one over the final range.
     h = stats["histogram"]

@@ -50,7 +50,7 @@ func.func @mlp_layer(%x: tensor<2x3xf32>) -> tensor<2x2xf32> {
 func.func @tiny_epsilon(%v: tensor<4xf32>) -> tensor<4xf32> {
   %eps = arith.constant 1.0e-12 : f32
   %e = tensor.empty() : tensor<4xf32>
-  // expected-warning @+1 {{kept in f32: constant 1.000000e-12 does not fit in 'f16'}}
+  // expected-warning @+1 {{kept in f32: constant 1.000000e-12 does not fit in 'f16' (it would be 0)}}
   %r = linalg.generic {indexing_maps = [#id1, #id1], iterator_types = ["parallel"]}
       ins(%v : tensor<4xf32>) outs(%e : tensor<4xf32>) {
   ^bb0(%in: f32, %o: f32):
@@ -74,4 +74,47 @@ func.func @strided_conv(%x: tensor<1x8x8x1xf32>) -> tensor<1x4x3x3xf32> {
   %c = linalg.conv_2d_nhwc_hwcf {dilations = dense<[1, 2]> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
       ins(%x, %w : tensor<1x8x8x1xf32>, tensor<2x2x1x3xf32>) outs(%z : tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
   return %c : tensor<1x4x3x3xf32>
+}
+
+// -----
+
+// Weights that only lose precision, or become subnormals of the narrow type,
+// do not keep a layer in f32: 4e-39 (an f32 subnormal) is a bf16 subnormal,
+// 1e-6 an f16 subnormal. 4e-39 vanishes in f16, so there the matmul stays
+// f32; 1e5 overflows f16.
+// CHECK-LABEL: func @subnormal_weights
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x2xf32>, tensor<2x2xf32>)
+// CHECK-LABEL: func @f16_subnormal_weights
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x2xf16>, tensor<2x2xf16>)
+// CHECK-LABEL: func @f16_overflow
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x2xf32>, tensor<2x2xf32>)
+// BF16-LABEL: func @subnormal_weights
+// BF16: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x2xbf16>, tensor<2x2xbf16>)
+// BF16-LABEL: func @f16_overflow
+// BF16: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x2xbf16>, tensor<2x2xbf16>)
+func.func @subnormal_weights(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[4.0e-39, 1.0], [0.5, -2.0]]> : tensor<2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  // expected-warning @+1 {{kept in f32: constant 3.999999e-39 does not fit in 'f16' (it would be 0)}}
+  %m = linalg.matmul ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %m : tensor<2x2xf32>
+}
+func.func @f16_subnormal_weights(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[1.0e-6, 1.0], [0.5, -2.0]]> : tensor<2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %m : tensor<2x2xf32>
+}
+func.func @f16_overflow(%x: tensor<2x2xf32>) -> tensor<2x2xf32> {
+  %w = arith.constant dense<[[1.0e5, 1.0], [0.5, -2.0]]> : tensor<2x2xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<2x2xf32>) -> tensor<2x2xf32>
+  // expected-warning @+1 {{kept in f32: constant 1.000000e+05 does not fit in 'f16' (it would be infinite)}}
+  %m = linalg.matmul ins(%x, %w : tensor<2x2xf32>, tensor<2x2xf32>) outs(%z : tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %m : tensor<2x2xf32>
 }

@@ -87,6 +87,46 @@ TEST(ObserverStats, MovingAverage) {
   EXPECT_EQ(s.batches, 2u);
 }
 
+TEST(ObserverStats, MovingAverageOncePerCalibrationBatch) {
+  ObserverStats s;
+  s.momentum = 0.5;
+  s.callsPerBatch = 2;
+  s.observe({-1.0f, 1.0f}, {2});
+  s.observe({-2.0f, 0.0f}, {2}); // batch 1: [-2, 1]
+  EXPECT_EQ(s.avgMin, -2.0);
+  EXPECT_EQ(s.avgMax, 1.0);
+  s.observe({-4.0f, 1.0f}, {2});
+  // Not averaged in until the batch is complete (or flushed).
+  EXPECT_EQ(s.avgMin, -2.0);
+  s.observe({0.0f, 5.0f}, {2}); // batch 2: [-4, 5]
+  EXPECT_EQ(s.avgMin, -3.0);
+  EXPECT_EQ(s.avgMax, 3.0);
+  s.observe({-7.0f, 7.0f}, {2});
+  s.flushBatch(); // a short last batch: [-7, 7]
+  EXPECT_EQ(s.avgMin, -5.0);
+  EXPECT_EQ(s.avgMax, 5.0);
+  s.flushBatch(); // nothing pending: no change
+  EXPECT_EQ(s.avgMin, -5.0);
+  EXPECT_EQ(s.batches, 5u);
+}
+
+TEST(ObserverStats, PerChannelMovingAveragePerCalibrationBatch) {
+  ObserverStats s;
+  s.axis = 1;
+  s.momentum = 0.5;
+  s.callsPerBatch = 2;
+  s.observe({1, -2}, {1, 2});
+  s.observe({3, -4}, {1, 2}); // batch 1: channel 0 [1, 3], channel 1 [-4, -2]
+  s.observe({-1, 0}, {1, 2});
+  s.observe({5, 0}, {1, 2}); // batch 2: channel 0 [-1, 5], channel 1 [0, 0]
+  EXPECT_EQ(s.channelAvgMin[0], 0.0);
+  EXPECT_EQ(s.channelAvgMax[0], 4.0);
+  EXPECT_EQ(s.channelAvgMin[1], -2.0);
+  EXPECT_EQ(s.channelAvgMax[1], -1.0);
+  EXPECT_EQ(s.channelMin[0], -1.0);
+  EXPECT_EQ(s.channelMax[1], 0.0);
+}
+
 TEST(ObserverStats, BatchOfOnlyNanLeavesRangesAlone) {
   ObserverStats s;
   s.observe({NAN, NAN}, {2});
@@ -119,6 +159,7 @@ TEST(StatsFile, RoundTrip) {
   s.name = "fc1.out0";
   s.axis = 0;
   s.histogram = Histogram(64);
+  s.callsPerBatch = 8;
   s.observe({0.5f, -0.25f, 3.0f, NAN}, {2, 2});
   auto parsed = CalibrationStats::fromJSON(stats.toJSON());
   ASSERT_TRUE(bool(parsed)) << llvm::toString(parsed.takeError());
@@ -130,6 +171,7 @@ TEST(StatsFile, RoundTrip) {
   EXPECT_EQ(r.max, 3.0);
   EXPECT_EQ(r.shape, (std::vector<int64_t>{2, 2}));
   EXPECT_EQ(r.axis, std::optional<int64_t>(0));
+  EXPECT_EQ(r.callsPerBatch, 8u);
   EXPECT_EQ(r.channelMax, s.channelMax);
   EXPECT_EQ(r.histogram.range(), s.histogram.range());
   EXPECT_EQ(std::vector<uint64_t>(r.histogram.getCounts().begin(),

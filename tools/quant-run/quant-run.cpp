@@ -290,6 +290,12 @@ int main(int argc, char **argv) {
       llvm::cl::desc("Rows per call for a dynamic leading dimension "
                      "(default: all rows in one call)"),
       llvm::cl::init(0));
+  llvm::cl::opt<int64_t> calibrationBatch(
+      "calibration-batch", llvm::cl::cat(runOptions),
+      llvm::cl::desc("Calls that make one calibration batch: the moving "
+                     "averages update once per batch, with its min and max "
+                     "(default 1: every call is a batch)"),
+      llvm::cl::init(1));
   llvm::cl::opt<double> momentum(
       "momentum", llvm::cl::cat(runOptions),
       llvm::cl::desc("Moving-average momentum of the observers"),
@@ -348,6 +354,8 @@ int main(int argc, char **argv) {
                  std::to_string(Histogram::kMaxBins));
   if (!ObserverStats::isValidMomentum(momentum))
     return error("--momentum must be in (0, 1]");
+  if (calibrationBatch < 1)
+    return error("--calibration-batch must be at least 1");
   if (repeat == 0)
     return error("--repeat must be at least 1");
   if (batchSize.getNumOccurrences() && batchSize < 1)
@@ -542,7 +550,7 @@ int main(int argc, char **argv) {
                  llvm::toString(packed.takeError()));
 
   // Run.
-  runtime::resetCalibration(momentum, histogramBins);
+  runtime::resetCalibration(momentum, histogramBins, calibrationBatch);
   bool showProgress = !noProgress && calls * int64_t(repeat) > 1;
   bool interactive = llvm::sys::Process::StandardErrIsDisplayed();
   int64_t total = calls * int64_t(repeat), done = 0;
@@ -691,8 +699,10 @@ int main(int argc, char **argv) {
       auto [it, inserted] = stats.observers.try_emplace(id);
       it->second.id = id;
       it->second.name = name;
-      if (inserted)
-        it->second.momentum = momentum; // never reached: recorded as empty
+      if (inserted) { // never reached: recorded as empty
+        it->second.momentum = momentum;
+        it->second.callsPerBatch = calibrationBatch;
+      }
     }
     if (llvm::Error e = stats.writeFile(calibrate))
       return error(llvm::toString(std::move(e)));

@@ -15,6 +15,7 @@
 #include "llvm/Support/Error.h"
 #include "llvm/Support/JSON.h"
 
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -82,14 +83,29 @@ struct ObserverStats {
   /// Per-channel min/max and averages along `axis`, when set.
   std::vector<double> channelMin, channelMax, channelAvgMin, channelAvgMax;
   Histogram histogram;
+  /// Calls that make one calibration batch: the moving averages take the
+  /// min and max of each batch, once per batch, as PyTorch's observers take
+  /// each forward call's (a DataLoader batch). A model that sees one sample
+  /// per call averages over batches of samples this way.
+  uint64_t callsPerBatch = 1;
 
-  /// Records one batch: `data` holds `shape` in row-major order.
+  /// Records one call: `data` holds `shape` in row-major order.
   void observe(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape);
+  /// Averages in the calls of an unfinished batch (the last one).
+  void flushBatch();
 
   bool hasFiniteValues() const { return count > 0; }
 
   /// PyTorch's averaging constant: in (0, 1], NaN refused.
   static bool isValidMomentum(double m) { return m > 0 && m <= 1; }
+
+  /// The unfinished batch: its calls and extremes (infinite when it has no
+  /// finite value yet), per channel too. Not saved: write stats after
+  /// flushBatch (runtime::snapshotCalibration does).
+  uint64_t pendingCalls = 0;
+  double pendingMin = INFINITY, pendingMax = -INFINITY;
+  std::vector<double> pendingChannelMin, pendingChannelMax;
+  bool averaged = false; // avgMin / avgMax hold a batch's values (or a file's)
 };
 
 /// The stats file: observers keyed by id, with the function that was run.

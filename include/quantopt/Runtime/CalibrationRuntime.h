@@ -25,10 +25,12 @@ namespace quantopt::runtime {
 /// The symbol name generated code calls.
 constexpr const char *kObserveF32Symbol = "quantopt_observe_f32";
 
-/// Forgets everything recorded; sets the moving-average momentum and the
-/// number of histogram bins used for new observers.
+/// Forgets everything recorded; sets the moving-average momentum, the
+/// number of histogram bins and the calls per calibration batch used for
+/// new observers.
 void resetCalibration(double momentum = 0.01,
-                      unsigned histogramBins = Histogram::kDefaultBins);
+                      unsigned histogramBins = Histogram::kDefaultBins,
+                      uint64_t callsPerBatch = 1);
 
 /// Returns what was recorded so far, keyed by observer id.
 CalibrationStats snapshotCalibration();
