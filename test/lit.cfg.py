@@ -43,7 +43,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 tool_dirs = [config.quantopt_tools_dir, config.llvm_tools_dir]
-tools = ["quant-opt", "quant-run", "quant-compile", "quant-fuzz", "mlir-opt", "mlir-runner", "QuantOptUnitTests",
+tools = ["quant-opt", "quant-run", "quant-compile", "quant-stats", "quant-fuzz", "mlir-opt", "mlir-runner", "QuantOptUnitTests",
          ToolSubst("%quant-opt", "quant-opt", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 

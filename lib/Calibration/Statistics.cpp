@@ -79,6 +79,27 @@ void Histogram::add(llvm::ArrayRef<float> values) {
     ++counts[binOf(v)];
 }
 
+llvm::Error Histogram::merge(const Histogram &other) {
+  if (other.numBins() != numBins())
+    return llvm::createStringError(
+        llvm::formatv("histograms of {0} and {1} bins do not merge", numBins(),
+                      other.numBins())
+            .str());
+  if (other.empty())
+    return llvm::Error::success();
+  if (empty()) {
+    *this = other;
+    return llvm::Error::success();
+  }
+  Histogram wider = other;
+  double range = std::max(rangeValue, other.rangeValue);
+  growToFit(range);
+  wider.growToFit(range);
+  for (unsigned bin = 0; bin < numBins(); ++bin)
+    counts[bin] += wider.counts[bin];
+  return llvm::Error::success();
+}
+
 llvm::Expected<Histogram> Histogram::fromCounts(double range,
                                                 std::vector<uint64_t> counts) {
   if (counts.size() < 4 || counts.size() % 4 != 0 || counts.size() > kMaxBins)
@@ -195,6 +216,99 @@ void ObserverStats::flushBatch() {
   pendingMax = -INFINITY;
   pendingChannelMin.assign(pendingChannelMin.size(), INFINITY);
   pendingChannelMax.assign(pendingChannelMax.size(), -INFINITY);
+}
+
+/// `avg` after `batches` more batches of value `later`:
+/// avg += momentum * (later - avg), `batches` times.
+static double continueAverage(double avg, double later, uint64_t batches,
+                              double momentum) {
+  double kept = std::pow(1 - momentum, double(batches));
+  return avg * kept + later * (1 - kept);
+}
+
+llvm::Error ObserverStats::merge(const ObserverStats &other) {
+  if (axis != other.axis || (!shape.empty() && !other.shape.empty() &&
+                             llvm::ArrayRef(shape).drop_front() !=
+                                 llvm::ArrayRef(other.shape).drop_front()))
+    return llvm::createStringError(
+        "observer " + std::to_string(id) + " ('" + name +
+        "') has another shape or channel axis in the other run");
+  if (llvm::Error e = histogram.merge(other.histogram))
+    return llvm::createStringError("observer " + std::to_string(id) + ": " +
+                                   llvm::toString(std::move(e)));
+  uint64_t perBatch = std::max<uint64_t>(other.callsPerBatch, 1);
+  uint64_t otherBatches = (other.batches + perBatch - 1) / perBatch;
+  if (other.hasFiniteValues()) {
+    if (!hasFiniteValues()) {
+      min = other.min;
+      max = other.max;
+      avgMin = other.avgMin;
+      avgMax = other.avgMax;
+    } else {
+      min = std::min(min, other.min);
+      max = std::max(max, other.max);
+      avgMin = continueAverage(avgMin, other.avgMin, otherBatches, momentum);
+      avgMax = continueAverage(avgMax, other.avgMax, otherBatches, momentum);
+    }
+    averaged = true;
+  }
+  if (channelMin.empty()) {
+    channelMin = other.channelMin;
+    channelMax = other.channelMax;
+    channelAvgMin = other.channelAvgMin;
+    channelAvgMax = other.channelAvgMax;
+  } else if (!other.channelMin.empty()) {
+    if (other.channelMin.size() != channelMin.size())
+      return llvm::createStringError(
+          "observer " + std::to_string(id) + " ('" + name +
+          "') has another number of channels in the other run");
+    for (size_t c = 0; c < channelMin.size(); ++c) {
+      channelMin[c] = std::min(channelMin[c], other.channelMin[c]);
+      channelMax[c] = std::max(channelMax[c], other.channelMax[c]);
+      if (std::isnan(other.channelAvgMin[c]))
+        continue;
+      if (std::isnan(channelAvgMin[c])) {
+        channelAvgMin[c] = other.channelAvgMin[c];
+        channelAvgMax[c] = other.channelAvgMax[c];
+        continue;
+      }
+      channelAvgMin[c] = continueAverage(
+          channelAvgMin[c], other.channelAvgMin[c], otherBatches, momentum);
+      channelAvgMax[c] = continueAverage(
+          channelAvgMax[c], other.channelAvgMax[c], otherBatches, momentum);
+    }
+  }
+  if (shape.empty())
+    shape = other.shape;
+  batches += other.batches;
+  count += other.count;
+  nanCount += other.nanCount;
+  infCount += other.infCount;
+  return llvm::Error::success();
+}
+
+llvm::Error CalibrationStats::merge(const CalibrationStats &other) {
+  if (!function.empty() && !other.function.empty() &&
+      function != other.function)
+    return llvm::createStringError("the runs are of different functions (@" +
+                                   function + " and @" + other.function + ")");
+  for (const auto &[id, theirs] : other.observers) {
+    auto [it, inserted] = observers.try_emplace(id, theirs);
+    if (inserted)
+      continue;
+    if (it->second.name != theirs.name)
+      return llvm::createStringError(
+          llvm::formatv("observer {0} is '{1}' in one run and '{2}' in the "
+                        "other: statistics of different models",
+                        id, it->second.name, theirs.name)
+              .str());
+    if (llvm::Error e = it->second.merge(theirs))
+      return e;
+  }
+  if (function.empty())
+    function = other.function;
+  samples += other.samples;
+  return llvm::Error::success();
 }
 
 //===----------------------------------------------------------------------===//

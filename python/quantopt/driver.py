@@ -187,6 +187,22 @@ def quantize_options(a, parser):
                            a.calib_batch, a.momentum, a.histogram_bins)
 
 
+def calibration_files(calib):
+    """The .npz files of --calib: files as given, folders as their .npz
+    files in name order."""
+    paths = [calib] if isinstance(calib, str) else list(calib)
+    files = []
+    for path in paths:
+        if os.path.isdir(path):
+            found = sorted(os.path.join(path, f) for f in os.listdir(path) if f.endswith(".npz"))
+            if not found:
+                fail(f"calibration folder '{path}' has no .npz files")
+            files += found
+        else:
+            files.append(path)
+    return files
+
+
 # What quant-rewrite-int8's exclude= takes besides names.
 EXCLUDE_KINDS = ("matmul", "conv", "depthwise_conv", "add", "mul")
 
@@ -222,20 +238,29 @@ def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None, expose
     run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "--quant-insert-calibration",
          "-o", inst], "instrumenting")
     stats = os.path.join(work, "stats.json")
-    progress(f"calibrating on {calib}")
     names = model_input_names(onnx_path)
-    samples = save_inputs(load_inputs(calib, names, "calibration set"), os.path.join(work, "calib-inputs.npz"),
-                          names)
-    # quant-run's progress (and its error, if any) goes to the terminal.
-    # On the optimized pipeline: the model's float code at inference speed
-    # (the reference lowering is scalar loops, hundreds of times slower on
-    # a transformer layer).
-    result = subprocess.run([tool("quant-run"), inst, "--pipeline=cpu", "--input", samples,
-                             "--calibrate", stats, f"--calibration-batch={opts.calib_batch}",
-                             f"--momentum={opts.momentum}", f"--histogram-bins={opts.histogram_bins}"],
-                            stdout=subprocess.DEVNULL)
-    if result.returncode != 0:
-        fail(f"calibration on '{calib}' failed (quant-run exit code {result.returncode}, its error above)")
+    # One file at a time (a calibration set may not fit in memory at once);
+    # quant-stats merges the runs' statistics.
+    files = calibration_files(calib)
+    parts = []
+    for index, path in enumerate(files):
+        progress(f"calibrating on {path}")
+        samples = save_inputs(load_inputs(path, names, "calibration set"),
+                              os.path.join(work, "calib-inputs.npz"), names)
+        part = stats if len(files) == 1 else os.path.join(work, f"stats-{index}.json")
+        # quant-run's progress (and its error, if any) goes to the terminal.
+        # On the optimized pipeline: the model's float code at inference
+        # speed (the reference lowering is scalar loops, hundreds of times
+        # slower on a transformer layer).
+        result = subprocess.run([tool("quant-run"), inst, "--pipeline=cpu", "--input", samples,
+                                 "--calibrate", part, f"--calibration-batch={opts.calib_batch}",
+                                 f"--momentum={opts.momentum}", f"--histogram-bins={opts.histogram_bins}"],
+                                stdout=subprocess.DEVNULL)
+        if result.returncode != 0:
+            fail(f"calibration on '{path}' failed (quant-run exit code {result.returncode}, its error above)")
+        parts.append(part)
+    if len(parts) > 1:
+        run([tool("quant-stats"), "merge", *parts, "-o", stats], "merging the calibration statistics")
     progress(f"quantizing (method={opts.method}, scheme={opts.scheme})")
     # Stops at the qnn ops: quant-run's CPU pipeline packs their weights.
     report = os.path.join(work, "report.json")
@@ -475,9 +500,10 @@ def work_dir(path):
 def main_quantize(argv=None):
     p = argparse.ArgumentParser(prog="quantopt-quantize")
     p.add_argument("model")
-    p.add_argument("--calib", required=True,
-                   help=".npz calibration set: an array per model input, named after it ('x' for a one-input "
-                        "model), samples along the first dimension")
+    p.add_argument("--calib", required=True, nargs="+",
+                   help=".npz calibration set(s), or folders of them: an array per model input, named after "
+                        "it ('x' for a one-input model), samples along the first dimension; several files are "
+                        "calibrated one at a time and their statistics merged (quant-stats merge)")
     add_quantize_arguments(p)
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--work-dir", help="keep intermediate files here")

@@ -127,6 +127,41 @@ TEST(ObserverStats, PerChannelMovingAveragePerCalibrationBatch) {
   EXPECT_EQ(s.channelMax[1], 0.0);
 }
 
+TEST(Histogram, MergeEqualsOneHistogramOfAllValues) {
+  std::vector<float> small{0.1f, -0.2f, 0.3f}, large{5.0f, -7.5f, 0.25f};
+  Histogram a(64), b(64), all(64);
+  a.add(small);
+  b.add(large); // a wider range: a's bins merge pairwise into b's
+  all.add(small);
+  all.add(large);
+  ASSERT_FALSE(bool(a.merge(b)));
+  EXPECT_EQ(a.range(), all.range());
+  EXPECT_EQ(std::vector<uint64_t>(a.getCounts().begin(), a.getCounts().end()),
+            std::vector<uint64_t>(all.getCounts().begin(),
+                                  all.getCounts().end()));
+  Histogram other(32);
+  llvm::Error e = a.merge(other);
+  ASSERT_TRUE(bool(e));
+  EXPECT_EQ(llvm::toString(std::move(e)),
+            "histograms of 64 and 32 bins do not merge");
+}
+
+TEST(ObserverStats, MergeContinuesTheMovingAverage) {
+  ObserverStats a, b;
+  a.momentum = b.momentum = 0.5;
+  a.observe({-1.0f, 1.0f}, {2});
+  b.observe({-3.0f, 5.0f}, {2});
+  b.observe({-3.0f, 5.0f}, {2});
+  ASSERT_FALSE(bool(a.merge(b)));
+  // Two more batches at b's averages: -1 -> -2 -> -2.5, 1 -> 3 -> 4.
+  EXPECT_EQ(a.avgMin, -2.5);
+  EXPECT_EQ(a.avgMax, 4.0);
+  EXPECT_EQ(a.min, -3.0);
+  EXPECT_EQ(a.max, 5.0);
+  EXPECT_EQ(a.count, 6u);
+  EXPECT_EQ(a.batches, 3u);
+}
+
 TEST(ObserverStats, BatchOfOnlyNanLeavesRangesAlone) {
   ObserverStats s;
   s.observe({NAN, NAN}, {2});

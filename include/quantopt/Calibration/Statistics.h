@@ -51,6 +51,11 @@ public:
   bool empty() const { return total() == 0; }
   llvm::ArrayRef<uint64_t> getCounts() const { return counts; }
 
+  /// Adds another histogram's counts (the same number of bins): both
+  /// ranges are powers of two, so the narrower one's bins merge exactly
+  /// into the wider one's.
+  llvm::Error merge(const Histogram &other);
+
   /// Rebuilds a histogram from saved bins; fails when they are inconsistent.
   static llvm::Expected<Histogram> fromCounts(double range,
                                               std::vector<uint64_t> counts);
@@ -93,6 +98,11 @@ struct ObserverStats {
   void observe(llvm::ArrayRef<float> data, llvm::ArrayRef<int64_t> shape);
   /// Averages in the calls of an unfinished batch (the last one).
   void flushBatch();
+  /// Adds the statistics of a later run of the same observer: counts,
+  /// extremes and histograms exactly; the moving averages as if each of
+  /// `other`'s batches had been at `other`'s averages (what the file keeps
+  /// of them).
+  llvm::Error merge(const ObserverStats &other);
 
   bool hasFiniteValues() const { return count > 0; }
 
@@ -119,6 +129,10 @@ struct CalibrationStats {
 
   llvm::json::Value toJSON() const;
   static llvm::Expected<CalibrationStats> fromJSON(const llvm::json::Value &);
+
+  /// Adds a later run of the same instrumented function (observers with the
+  /// same ids and names).
+  llvm::Error merge(const CalibrationStats &other);
 
   /// Writes / reads the JSON file; errors name the file.
   llvm::Error writeFile(llvm::StringRef path) const;
