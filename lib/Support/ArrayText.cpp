@@ -194,6 +194,18 @@ std::string quantopt::arrayTypeString(const NpyArray &array) {
   return s + nameOf(array.dtype).str();
 }
 
+bool quantopt::isFloatDType(NpyDType dtype) {
+  return dtype == NpyDType::F16 || dtype == NpyDType::F32 ||
+         dtype == NpyDType::F64;
+}
+
+std::string quantopt::formatNumber(double value, NpyDType dtype) {
+  char digits[32];
+  std::snprintf(digits, sizeof(digits),
+                dtype == NpyDType::F64 ? "%.17g" : "%.9g", value);
+  return digits;
+}
+
 double quantopt::elementAsDouble(const NpyArray &array, int64_t i) {
   switch (array.dtype) {
   case NpyDType::F16: {
@@ -226,10 +238,6 @@ std::string quantopt::formatArray(const NpyArray &array,
                                   int64_t maxElements) {
   std::string out = arrayTypeString(array) + "=";
   int64_t n = array.numElements();
-  bool isFloat = array.dtype == NpyDType::F16 ||
-                 array.dtype == NpyDType::F32 || array.dtype == NpyDType::F64;
-  // 17 digits read back as the same f64, 9 as the same f32 (and f16).
-  const char *format = array.dtype == NpyDType::F64 ? "%.17g" : "%.9g";
   size_t rank = array.shape.size();
   for (int64_t i = 0; i < n; ++i) {
     if (i == maxElements) {
@@ -243,16 +251,12 @@ std::string quantopt::formatArray(const NpyArray &array,
       out += "[";
     else if (i)
       out += " ";
-    double v = elementAsDouble(array, i);
     if (array.dtype == NpyDType::I64)
       out += std::to_string(load<int64_t>(array, i));
-    else if (isFloat) {
-      char digits[32];
-      std::snprintf(digits, sizeof(digits), format, v);
-      out += digits;
-    }
+    else if (isFloatDType(array.dtype))
+      out += formatNumber(elementAsDouble(array, i), array.dtype);
     else
-      out += std::to_string(int64_t(v));
+      out += std::to_string(int64_t(elementAsDouble(array, i)));
     if (rank && (i + 1) % std::max<int64_t>(inner, 1) == 0)
       out += "]";
   }

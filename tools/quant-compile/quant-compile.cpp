@@ -24,6 +24,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -221,10 +222,8 @@ int main(int argc, char **argv) {
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("quant-compile", work))
     return error("cannot create a temporary folder: " + ec.message());
-  struct RemoveOnExit {
-    SmallString<128> &path;
-    ~RemoveOnExit() { llvm::sys::fs::remove_directories(path); }
-  } removeWork{work};
+  llvm::scope_exit removeWork(
+      [&] { llvm::sys::fs::remove_directories(work); });
   auto temp = [&](StringRef file) {
     SmallString<256> p(work);
     llvm::sys::path::append(p, file);

@@ -197,13 +197,6 @@ struct ReturnedBuffer {
   }
 };
 
-/// A number as a user reads it: "0", "9.5367e-06", "14.00001".
-std::string number(double v) {
-  char digits[32];
-  std::snprintf(digits, sizeof(digits), "%.9g", v);
-  return digits;
-}
-
 /// Compares a result with its expected array: the count of elements that
 /// differ by more than `tolerance` (floats; integers must be equal), and a
 /// message about the first.
@@ -211,14 +204,19 @@ std::pair<int64_t, std::string> compareResult(const NpyArray &result,
                                               const NpyArray &expected,
                                               double tolerance,
                                               double &maxDifference) {
-  bool isFloat = result.dtype == NpyDType::F16 ||
-                 result.dtype == NpyDType::F32 || result.dtype == NpyDType::F64;
+  bool isFloat = isFloatDType(result.dtype);
+  size_t bytes = npyDTypeSize(result.dtype);
   int64_t mismatches = 0;
   std::string first;
   maxDifference = 0;
   for (int64_t i = 0, n = result.numElements(); i < n; ++i) {
     double got = elementAsDouble(result, i), want = elementAsDouble(expected, i);
-    bool same = std::isnan(got) ? std::isnan(want) : got == want;
+    // Integers compare as stored (an i64 beyond 2^53 is no exact double).
+    bool same = !isFloat ? std::memcmp(result.data.data() + i * bytes,
+                                       expected.data.data() + i * bytes,
+                                       bytes) == 0
+                : std::isnan(got) ? std::isnan(want)
+                                  : got == want;
     double difference = same ? 0 : std::fabs(got - want);
     if (!same && !std::isnan(difference))
       maxDifference = std::max(maxDifference, difference);
@@ -236,8 +234,8 @@ std::pair<int64_t, std::string> compareResult(const NpyArray &result,
       os << "[";
       llvm::interleaveComma(index, os);
       os << "]";
-      first = "first at " + at + ": " + number(got) + ", expected " +
-              number(want);
+      first = "first at " + at + ": " + formatNumber(got) + ", expected " +
+              formatNumber(want);
     }
   }
   return {mismatches, first};
@@ -681,11 +679,11 @@ int main(int argc, char **argv) {
           "quant-run: error: {0} differs from the expected output at {1} of "
           "{2} elements ({3}; tolerance {4})\n",
           what, mismatches, got.numElements(), first,
-          number(expectedTolerance));
+          formatNumber(expectedTolerance));
       ++mismatchedResults;
     } else {
       llvm::outs() << what << " matches the expected output (max difference "
-                   << number(maxDifference) << ")\n";
+                   << formatNumber(maxDifference) << ")\n";
     }
   }
   if (mismatchedResults)

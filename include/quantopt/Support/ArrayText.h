@@ -29,6 +29,13 @@ std::string arrayTypeString(const NpyArray &array);
 /// back exactly; at most `maxElements` values, then "...".
 std::string formatArray(const NpyArray &array, int64_t maxElements);
 
+/// Whether `dtype` is f16, f32 or f64.
+bool isFloatDType(NpyDType dtype);
+
+/// A number with the digits that read back as the same value of `dtype`
+/// (9 significant digits for f32 and f16, 17 for f64).
+std::string formatNumber(double value, NpyDType dtype = NpyDType::F32);
+
 /// Element `i` of the array as a double (f16 decoded, integers exactly up to
 /// 2^53).
 double elementAsDouble(const NpyArray &array, int64_t i);
