@@ -79,6 +79,8 @@ void quantopt::buildStaticInt8Pipeline(
   apply.scheme = options.scheme;
   apply.dtype = options.dtype;
   pm.addPass(createApplyCalibrationPass(apply));
+  if (options.compareLayers)
+    pm.addPass(createCompareLayersPass());
   addInt8Rewrite(pm, options);
 }
 

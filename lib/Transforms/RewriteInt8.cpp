@@ -1271,6 +1271,8 @@ struct RewriteInt8Pass : quantopt::impl::RewriteInt8PassBase<RewriteInt8Pass> {
     SmallVector<Operation *> candidates;
     DenseMap<Operation *, Decision> decisions;
     getOperation()->walk([&](Operation *op) {
+      if (op->hasAttr(kCompareCopyAttrName))
+        return;
       bool island = !isUnitOp(op) && isIslandOp(op);
       if (!island && !isUnitOp(op))
         return;

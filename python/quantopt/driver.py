@@ -3,7 +3,8 @@
     quantopt-quantize model.onnx --calib calib.npz [--method entropy]
                       [--scheme symmetric] -o model_int8.mlir
     quantopt-eval model.onnx model_int8.mlir --data test.npz
-                  [--plot errors.png --calib calib.npz [--method ...] [--scheme ...]]
+                  [--layers [--plot errors.png] [--layer-json layers.json]
+                   --calib calib.npz [--method ...] [--scheme ...]]
 
 quantize: import -> quant-fuse-layers -> quant-insert-calibration ->
 quant-run --calibrate -> --quant-static-int8-pipeline.
@@ -12,20 +13,19 @@ named after it ('x' for a one-input model), samples along the first axis.
 eval: runs the float and the INT8 model with quant-run and prints weight
 bytes, latency and, for every output, its max error, SQNR and cosine
 similarity; with labels 'y' in the .npz, accuracy and top-1 agreement of
-the first output too. With --plot it also compares every layer: the model is imported
-again with each layer's output as an extra result, quantized the same way,
-both versions run, and the per-layer SQNR is printed and drawn as a bar
-chart (PNG). Intermediate files go to a temporary folder removed at the
+the first output too. With --layers it also reports every layer's local and
+accumulated error (quantopt/layers.py): the model is imported again with
+each layer's output as an extra result, calibrated the same way, and run
+once with quant-compare-layers.
+Intermediate files go to a temporary folder removed at the
 end, or to --work-dir, kept. Every failure is one line naming what failed.
 """
 import argparse
-import collections
 import contextlib
 import dataclasses
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -133,7 +133,7 @@ def save_inputs(arrays, path, names=None):
 @dataclasses.dataclass
 class QuantizeOptions:
     """How quantopt-quantize quantizes (its command line; quantopt-eval
-    --plot takes the same to quantize again)."""
+    --layers takes the same to quantize again)."""
     method: str = "minmax"
     scheme: str = "asymmetric"
     percentile: float = 99.99
@@ -220,12 +220,11 @@ def check_exclude_names(onnx_path, names):
                  f"and it is no op kind ({', '.join(EXCLUDE_KINDS)})")
 
 
-def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None, expose=()):
-    """Static INT8 of an ONNX model; the values named in `expose` stay
-    extra results of both the float and the INT8 function. Returns the path
-    of the imported float model."""
+def instrument(onnx_path, work, expose=()):
+    """Imports the model (the values named in `expose` become extra
+    results), fuses its layers and inserts the calibration observers.
+    Returns the paths of the float and the instrumented module."""
     float_mlir = os.path.join(work, "float.mlir")
-    check_exclude_names(onnx_path, opts.exclude)
     progress(f"importing {onnx_path}")
     try:
         text = onnx_import.import_model(onnx_path, expose=expose)
@@ -237,6 +236,12 @@ def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None, expose
     progress("normalizing and fusing layers, inserting calibration observers")
     run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "--quant-insert-calibration",
          "-o", inst], "instrumenting")
+    return float_mlir, inst
+
+
+def calibrate(onnx_path, inst, calib, opts, work):
+    """Runs the instrumented module on the calibration set; returns the
+    path of the statistics."""
     stats = os.path.join(work, "stats.json")
     names = model_input_names(onnx_path)
     # One file at a time (a calibration set may not fit in memory at once);
@@ -261,14 +266,32 @@ def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None, expose
         parts.append(part)
     if len(parts) > 1:
         run([tool("quant-stats"), "merge", *parts, "-o", stats], "merging the calibration statistics")
-    progress(f"quantizing (method={opts.method}, scheme={opts.scheme})")
-    # Stops at the qnn ops: quant-run's CPU pipeline packs their weights.
-    report = os.path.join(work, "report.json")
-    options = f"stats={stats} {opts.pipeline_options()} report={report} lower-qnn=false"
+    return stats
+
+
+def rewrite(inst, stats, opts, output, report=None, compare_layers=False):
+    """The static INT8 rewrite of a calibrated module, stopping at the qnn
+    ops (quant-run's CPU pipeline packs their weights)."""
+    options = f"stats={stats} {opts.pipeline_options()} lower-qnn=false"
+    if report:
+        options += f" report={report}"
+    if compare_layers:
+        options += " compare-layers=true"
     run([tool("quant-opt"), inst, f"--quant-static-int8-pipeline={options}", "-o", output],
         "quantizing")
+
+
+def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None):
+    """Static INT8 of an ONNX model. Returns the paths of the imported
+    float model and of the calibration statistics."""
+    check_exclude_names(onnx_path, opts.exclude)
+    float_mlir, inst = instrument(onnx_path, work)
+    stats = calibrate(onnx_path, inst, calib, opts, work)
+    progress(f"quantizing (method={opts.method}, scheme={opts.scheme})")
+    report = os.path.join(work, "report.json")
+    rewrite(inst, stats, opts, output, report)
     print_report_summary(report)
-    return float_mlir
+    return float_mlir, stats
 
 
 def print_report_summary(report_path):
@@ -376,115 +399,6 @@ def evaluate(float_model, int8_mlir, data, work):
     return dict(float_accuracy=f_acc, int8_accuracy=q_acc, int8_output=q_outs[0])
 
 
-# Nodes that only rename or reshape values are no layer of their own.
-_MOVES = {"Constant", "Identity", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose"}
-# What quant-fuse-layers merges into the layer before it.
-_EPILOGUES = {"Relu", "Clip", "BatchNormalization"}
-
-
-def layer_probes(graph):
-    """One (name, ops, value) per float layer of an ONNX graph: a node with
-    the activation / batch norm / bias that quant-fuse-layers merges into it,
-    and the value the last of them computes. Names are the node names the
-    importer uses (its own for unnamed nodes)."""
-    consts = {i.name for i in graph.initializer}
-    consts |= {o for n in graph.node if n.op_type == "Constant" for o in n.output}
-    outputs = {o.name for o in graph.output}
-    users = collections.defaultdict(list)
-    for node in graph.node:
-        for name in node.input:
-            users[name].append(node)
-
-    def epilogue(node, previous_op):
-        if node.op_type in _EPILOGUES:
-            return True
-        # MatMul + Add of a constant: the bias.
-        return node.op_type == "Add" and previous_op == "MatMul" and any(i in consts for i in node.input)
-
-    probes, merged = [], set()
-    for index, node in enumerate(graph.node):
-        name = node.name or f"{node.op_type}_{index}"
-        if id(node) in merged or node.op_type in _MOVES or "Quantize" in node.op_type or \
-                "Integer" in node.op_type or node.op_type.startswith("QLinear"):
-            continue
-        ops, value = [node.op_type], node.output[0]
-        while value not in outputs and len(users[value]) == 1 and epilogue(users[value][0], ops[-1]):
-            merged.add(id(users[value][0]))
-            ops.append(users[value][0].op_type)
-            value = users[value][0].output[0]
-        probes.append((name, "+".join(ops), value))
-    return probes
-
-
-def evaluate_layers(onnx_path, int8_output, data, calib, opts, plot, work=None):
-    """Per-layer error of static INT8 against FP32 on `data`: prints a table
-    and writes a bar chart of the SQNR per layer to `plot`."""
-    graph = load_onnx(onnx_path).graph
-    # Only float tensors the code computes (not constants folded on import).
-    computed = onnx_import.float_values(onnx_path)
-    probes = [p for p in layer_probes(graph) if p[2] in computed]
-    outputs = [o.name for o in graph.output]
-    values = [v for _, _, v in probes]
-    # The importer returns the graph outputs, then the exposed values that
-    # are not outputs.
-    results = outputs + [v for v in dict.fromkeys(values) if v not in outputs]
-    progress(f"per-layer comparison: quantizing again with {len(probes)} layer outputs exposed")
-    int8_probe = os.path.join(work, "int8_layers.mlir")
-    float_probe = quantize(onnx_path, calib, int8_probe, opts, work, expose=values)
-    x = load_inputs(data, model_input_names(onnx_path), "data set")
-    f_vals, _ = run_model(float_probe, x, work, "float-layers", len(results))
-    q_vals, _ = run_model(int8_probe, x, work, "int8-layers", len(results))
-    if not np.array_equal(q_vals[0], int8_output):
-        print("note: exposing the layers changed the INT8 model's output; the per-layer numbers describe "
-              "the re-quantized model")
-    rows = []
-    for name, ops, value in probes:
-        f, q = f_vals[results.index(value)], q_vals[results.index(value)]
-        err = np.abs(f.astype(np.float64) - q)
-        rel = float(np.sqrt(np.sum(err ** 2) / max(float(np.sum(f.astype(np.float64) ** 2)), 1e-30)))
-        rows.append((name, ops, sqnr_db(f, q), rel, float(err.max())))
-    print(f"\nper-layer error, FP32 vs INT8 ({len(x[0])} samples):")
-    print(f"{'layer':24} {'ops':22} {'SQNR':>10} {'rel. error':>11} {'max |error|':>12}")
-    for name, ops, sqnr, rel, mx in rows:
-        print(f"{name:24} {ops:22} {sqnr:7.1f} dB {100 * rel:9.2f} % {mx:12.4f}")
-    worst = min(rows, key=lambda r: r[2])
-    print(f"lowest SQNR: {worst[0]} ({worst[2]:.1f} dB)")
-    plot_layers(rows, plot, os.path.basename(onnx_path))
-    print(f"wrote {plot}")
-    return rows
-
-
-def plot_layers(rows, path, title):
-    try:
-        import matplotlib
-    except ImportError:
-        sys.exit("quantopt-eval: --plot needs matplotlib (apt install python3-matplotlib)")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    # An exact layer (infinite SQNR) is drawn above the others.
-    finite = [r[2] for r in rows if np.isfinite(r[2])]
-    top = max(finite + [10.0]) * 1.1 + (0 if len(finite) == len(rows) else 10)
-    sqnr = [r[2] if np.isfinite(r[2]) else top for r in rows]
-    worst = int(np.argmin(sqnr))
-    colors = ["tab:red" if i == worst else "tab:blue" for i in range(len(rows))]
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(rows) + 2), 4.5))
-    bars = ax.bar(range(len(rows)), sqnr, color=colors)
-    for bar, (_, ops, value, _, _) in zip(bars, rows):
-        label = "exact" if not np.isfinite(value) else f"{value:.1f}"
-        ax.annotate(label, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom",
-                    fontsize=8)
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([f"{r[0]}\n{r[1]}" for r in rows], rotation=45 if len(rows) > 6 else 0,
-                       ha="right" if len(rows) > 6 else "center", fontsize=8)
-    ax.set_ylabel("SQNR, FP32 vs INT8 (dB, higher is better)")
-    ax.set_title(f"{title}\nper-layer quantization error (lowest SQNR in red)", fontsize=10)
-    ax.set_ylim(min(0.0, min(sqnr) * 1.1), top * 1.08)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 @contextlib.contextmanager
 def work_dir(path):
     """The folder for intermediate files: `path` (kept) when given, else a
@@ -505,12 +419,40 @@ def main_quantize(argv=None):
                         "it ('x' for a one-input model), samples along the first dimension; several files are "
                         "calibrated one at a time and their statistics merged (quant-stats merge)")
     add_quantize_arguments(p)
+    mixed = p.add_argument_group(
+        "mixed precision", "keep the fewest layers in float that meet a target on --data (the layers adding "
+        "the most error first; quantopt/mixed.py)")
+    mixed.add_argument("--data", help="validation .npz: the model's inputs as for --calib, and labels 'y' for "
+                                      "--target-drop")
+    targets = mixed.add_mutually_exclusive_group()
+    targets.add_argument("--target-drop", type=float, metavar="POINTS",
+                         help="accuracy (first output's argmax against 'y') at most this many points below FP32")
+    targets.add_argument("--target-sqnr", type=float, metavar="DB", help="first output's SQNR against FP32")
+    targets.add_argument("--target-agreement", type=float, metavar="PERCENT",
+                         help="top-1 agreement of the first output with FP32")
+    mixed.add_argument("--layer-samples", type=int, default=32, metavar="N",
+                       help="samples of --data that rank the layers (default 32)")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--work-dir", help="keep intermediate files here")
     a = p.parse_args(argv)
     opts = quantize_options(a, p)
+    target = None
+    if a.target_drop is not None or a.target_sqnr is not None or a.target_agreement is not None:
+        from . import mixed as mixed_precision
+        target = mixed_precision.Target(a.target_drop, a.target_sqnr, a.target_agreement)
+        if not a.data:
+            p.error("--target-drop, --target-sqnr and --target-agreement need --data")
+        if a.layer_samples < 1:
+            p.error("--layer-samples must be at least 1")
+    elif a.data:
+        p.error("--data is for the mixed-precision search: give --target-drop, --target-sqnr or "
+                "--target-agreement")
     with work_dir(a.work_dir) as work:
-        quantize(a.model, a.calib, a.output, opts, work)
+        if target:
+            mixed_precision.quantize_mixed(a.model, a.calib, a.output, opts, a.data, target, work,
+                                           a.layer_samples)
+        else:
+            quantize(a.model, a.calib, a.output, opts, work)
     progress(f"wrote {a.output}")
     return 0
 
@@ -524,22 +466,39 @@ def main_eval(argv=None):
                         "optionally labels 'y' (accuracy of a classifier's first output)")
     p.add_argument("--max-accuracy-drop", type=float,
                    help="fail (exit 1) if INT8 accuracy is more than this many points below FP32")
-    p.add_argument("--plot", metavar="PNG",
-                   help="compare every layer and draw its SQNR (needs --calib and the options the INT8 "
-                        "model was quantized with)")
-    p.add_argument("--calib", help=".npz calibration set the INT8 model was quantized with (for --plot)")
+    p.add_argument("--layers", action="store_true",
+                   help="per-layer report: every layer's local error (the layer alone in INT8, fed with FP32 "
+                        "inputs) and accumulated error, from one instrumented run (needs --calib and the "
+                        "options the INT8 model was quantized with)")
+    p.add_argument("--plot", metavar="PNG", help="--layers, and draw the worst layers' SQNR")
+    p.add_argument("--layer-json", metavar="FILE", help="--layers, and write every layer's errors as JSON")
+    p.add_argument("--top", type=int, default=20, metavar="K",
+                   help="layers shown in the table and the plot, those adding the most error first "
+                        "(default 20; 0: all)")
+    p.add_argument("--layer-samples", type=int, default=32, metavar="N",
+                   help="samples of --data the per-layer report runs (default 32: every layer's output "
+                        "of every sample is held in memory three times)")
+    p.add_argument("--calib", nargs="+", help=".npz calibration set(s) the INT8 model was quantized with "
+                                              "(for the per-layer report)")
     add_quantize_arguments(p)
     p.add_argument("--work-dir", help="keep intermediate files here")
     a = p.parse_args(argv)
     opts = quantize_options(a, p)
-    if a.plot and not a.calib:
-        p.error("--plot needs --calib (and the --method / --scheme the INT8 model was quantized with)")
-    if a.plot and not a.float_model.endswith(".onnx"):
-        p.error("--plot needs the ONNX model (layer names and outputs come from its nodes)")
+    per_layer = a.layers or a.plot or a.layer_json
+    if per_layer and not a.calib:
+        p.error("--layers, --plot and --layer-json need --calib (and the --method / --scheme the INT8 model "
+                "was quantized with)")
+    if per_layer and not a.float_model.endswith(".onnx"):
+        p.error("--layers, --plot and --layer-json need the ONNX model (layer names and outputs come from its "
+                "nodes)")
+    if a.top < 0 or a.layer_samples < 1:
+        p.error("--top must be at least 0 and --layer-samples at least 1")
     with work_dir(a.work_dir) as work:
         result = evaluate(a.float_model, a.int8_model, a.data, work)
-        if a.plot:
-            evaluate_layers(a.float_model, result["int8_output"], a.data, a.calib, opts, a.plot, work)
+        if per_layer:
+            from . import layers
+            layers.evaluate_layers(a.float_model, result["int8_output"], a.data, a.calib, opts, work,
+                                   plot=a.plot, json_path=a.layer_json, top=a.top, max_samples=a.layer_samples)
     if a.max_accuracy_drop is not None:
         if result["float_accuracy"] is None:
             fail(f"--max-accuracy-drop needs labels: '{a.data}' has no array 'y'")

@@ -42,7 +42,7 @@ for model, suffix in (("mlp", ""), ("cnn", "_cnn")):
                          driver.QuantizeOptions("moving-average", "symmetric", calib_batch=1))):
         out = os.path.join(work, label.replace(" ", "-") + ".mlir")
         with contextlib.redirect_stderr(io.StringIO()):
-            float_mlir = driver.quantize(onnx_path, calib, out, opts, work)
+            float_mlir, _ = driver.quantize(onnx_path, calib, out, opts, work)
             (f,), _ = driver.run_model(float_mlir, x, work, "float")
             (q,), _ = driver.run_model(out, x, work, "int8")
         rmse[label] = float(np.sqrt(np.mean((f.astype(np.float64) - q) ** 2)))

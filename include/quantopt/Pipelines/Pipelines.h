@@ -120,6 +120,12 @@ struct StaticInt8PipelineOptions
   PassOptions::Option<std::string> dtype{
       *this, "dtype", llvm::cl::desc("Activations: i8 or u8"),
       llvm::cl::init("i8")};
+  PassOptions::Option<bool> compareLayers{
+      *this, "compare-layers",
+      llvm::cl::desc("Per-layer debugging: also return each result's float "
+                     "value and its layer in INT8 fed with float inputs "
+                     "(quant-compare-layers)"),
+      llvm::cl::init(false)};
 };
 
 struct QatInt8PipelineOptions

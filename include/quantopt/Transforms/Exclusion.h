@@ -15,6 +15,12 @@
 
 namespace quantopt {
 
+/// Marks the copies quant-compare-layers adds to a model (its float copy
+/// and the layers' shadows): the rewrite rewrites them like any op but
+/// leaves them out of its remarks, report and strict errors, which describe
+/// the model.
+constexpr llvm::StringLiteral kCompareCopyAttrName = "quantopt.compare_copy";
+
 /// Whether `op` is excluded: its kind, or a name in its location, is in
 /// `excluded`.
 bool isExcluded(mlir::Operation *op, const llvm::StringSet<> &excluded,

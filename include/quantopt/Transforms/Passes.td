@@ -246,6 +246,53 @@ def FuseLayersPass : Pass<"quant-fuse-layers"> {
   let options = [MaxConstantElementsOption];
 }
 
+def CompareLayersPass : Pass<"quant-compare-layers", "::mlir::ModuleOp"> {
+  let summary = "Add each result's float value and its layer's INT8-of-float-inputs value as results";
+  let description = [{
+    Instruments a calibrated model (after `quant-apply-calibration`, before
+    `quant-rewrite-int8`) for per-layer debugging, as PyTorch's Numeric
+    Suite does with shadow modules, so that one run measures for every
+    returned value (a model output, or a layer output the importer exposed
+    with `--expose`):
+
+    - its *accumulated* error: the model as quantized, against
+    - its *float* value: a copy of the function body with every
+      `dequantize(quantize(x))` read as `x`;
+    - its *local* error: the layer that computes it, cloned with the float
+      copy's inputs quantized with the model's own types, and its result
+      quantized as the model's is: that layer alone in INT8, fed with FP32
+      inputs.
+
+    A function returning `r0 .. rN-1` then returns `r0 .. rN-1`, their float
+    values, then their shadows (3N results). After `quant-rewrite-int8` the
+    originals and the shadows are integer code and the copy stays float.
+    Moves between a dequantize and its layer (reshapes, pads, slices,
+    transposes) are cloned with the shadow's inputs; a result that no layer
+    with quantized inputs computes has its float value as its shadow.
+    A unit `quant-fuse-layers` made (an op marked `quantopt.fused` and its
+    epilogue) is cloned whole. The copies are marked `quantopt.compare_copy`:
+    the rewrite's remarks, report and `strict` errors describe the model
+    alone. Only functions nothing in the module calls are instrumented (a
+    warning names the others); an op with side effects is an error.
+    `--quant-static-int8-pipeline=compare-layers=true` runs it between the
+    calibration and the rewrite; `quantopt-eval --layers` and the
+    mixed-precision search of `quantopt-quantize` read its results.
+
+    ```mlir
+    %q = qnn.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<i8:f32, 0.1>>
+    %d = qnn.dequantize %q : ... -> tensor<1x8xf32>
+    %y = linalg.matmul ins(%d, %w : ...) outs(...)
+    %qy = qnn.quantize %y ...
+    %dy = qnn.dequantize %qy ...
+    return %dy
+    ```
+    gains a float matmul of `%x` and a shadow matmul of
+    `dequantize(quantize(%x))` with its own output round trip, and returns
+    `%dy, %y_float, %dy_shadow`.
+  }];
+  let dependentDialects = ["::mlir::qnn::QnnDialect"];
+}
+
 def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
   let summary = "Rewrite dequantize -> float op -> quantize into integer ops";
   let description = [{

@@ -1,0 +1,239 @@
+//===- CompareLayers.cpp - Float copy and per-layer shadows of a model ----===//
+//
+// Instruments a calibrated (quantize/dequantize) model so that one run gives,
+// for every result, its float value and the value its layer computes in INT8
+// from float inputs: the accumulated and the local quantization error. See
+// Passes.td for the contract.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quantopt/Transforms/Epilogue.h"
+#include "quantopt/Transforms/Exclusion.h"
+#include "quantopt/Transforms/Passes.h"
+
+#include "qnn/IR/QnnOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace quantopt {
+#define GEN_PASS_DEF_COMPARELAYERSPASS
+#include "quantopt/Transforms/Passes.h.inc"
+} // namespace quantopt
+
+using namespace mlir;
+
+/// The quantize of `value` = dequantize(quantize(x)), or null.
+static qnn::QuantizeOp roundTripOf(Value value) {
+  auto dq = value.getDefiningOp<qnn::DequantizeOp>();
+  return dq ? dq.getInput().getDefiningOp<qnn::QuantizeOp>() : nullptr;
+}
+
+/// Ops that only move or reshape a layer's input; the rewrite looks through
+/// them to the dequantize, so the shadow clones them with the input.
+static bool isMove(Operation *op) {
+  return isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::PadOp,
+             tensor::ExtractSliceOp, linalg::TransposeOp>(op);
+}
+
+namespace {
+/// Builds, after the ops of one function, the float copy of its body and
+/// the shadow of each returned layer.
+class FunctionInstrumenter {
+public:
+  FunctionInstrumenter(func::FuncOp func, OpBuilder &builder)
+      : func(func), builder(builder) {}
+
+  LogicalResult run() {
+    Block &body = func.getBody().front();
+    auto ret = cast<func::ReturnOp>(body.getTerminator());
+    builder.setInsertionPoint(ret);
+    if (failed(copyInFloat(body)))
+      return failure();
+    SmallVector<Value> results(ret.getOperands());
+    SmallVector<Value> floats, shadows;
+    for (Value result : results) {
+      floats.push_back(floatMap.lookupOrDefault(result));
+      shadows.push_back(shadowOf(result));
+    }
+    SmallVector<Value> all(results);
+    all.append(floats);
+    all.append(shadows);
+    ret->setOperands(all);
+    SmallVector<Type> types(func.getResultTypes());
+    SmallVector<Type> allTypes(types);
+    allTypes.append(types);
+    allTypes.append(types);
+    SmallVector<DictionaryAttr> resultAttrs;
+    func.getAllResultAttrs(resultAttrs);
+    func.setType(builder.getFunctionType(func.getArgumentTypes(), allTypes));
+    if (!resultAttrs.empty()) {
+      // The copies carry no attributes of their own.
+      resultAttrs.resize(allTypes.size(), builder.getDictionaryAttr({}));
+      func.setAllResultAttrs(resultAttrs);
+    }
+    return success();
+  }
+
+private:
+  Operation *markCopy(Operation *op) {
+    op->setAttr(quantopt::kCompareCopyAttrName, builder.getUnitAttr());
+    return op;
+  }
+
+  /// Clones every op of the body with each dequantize(quantize(x)) read as
+  /// x: the model as it computes without quantization.
+  LogicalResult copyInFloat(Block &body) {
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(&op);
+    for (Operation *op : ops) {
+      if (auto dq = dyn_cast<qnn::DequantizeOp>(op)) {
+        if (qnn::QuantizeOp q = roundTripOf(dq.getResult())) {
+          floatMap.map(dq.getResult(), floatMap.lookupOrDefault(q.getInput()));
+          continue;
+        }
+      }
+      // Constants are shared; a quantize is cloned only when something
+      // other than a round trip reads it (cloned on demand below).
+      if (op->hasTrait<OpTrait::ConstantLike>() || isa<qnn::QuantizeOp>(op))
+        continue;
+      if (!isMemoryEffectFree(op))
+        return op->emitError("quant-compare-layers: cannot copy an op with "
+                             "side effects (the model must be pure)");
+      for (Value operand : op->getOperands())
+        mapQuantizeOnDemand(operand);
+      markCopy(builder.clone(*op, floatMap));
+    }
+    return success();
+  }
+
+  /// A quantized value read other than by its round trip's dequantize (by
+  /// an integer op of a QDQ model) gets its quantize in the copy too.
+  void mapQuantizeOnDemand(Value operand) {
+    auto q = operand.getDefiningOp<qnn::QuantizeOp>();
+    if (!q || floatMap.contains(operand))
+      return;
+    builder.clone(*q, floatMap);
+  }
+
+  /// `value` as the shadow reads it: a quantized input is quantized again
+  /// from the float copy, with the same type; moves are cloned with it;
+  /// everything else is the float copy's value.
+  Value shadowInput(Value value, unsigned depth = 0) {
+    if (qnn::QuantizeOp q = roundTripOf(value)) {
+      auto quantize = qnn::QuantizeOp::create(
+          builder, q.getLoc(), q.getType(),
+          floatMap.lookupOrDefault(q.getInput()));
+      return qnn::DequantizeOp::create(builder, value.getLoc(),
+                                       value.getType(), quantize.getResult())
+          .getResult();
+    }
+    Operation *def = value.getDefiningOp();
+    if (def && depth < 4 && isMove(def) && def->getNumResults() == 1) {
+      IRMapping mapping;
+      for (Value operand : def->getOperands())
+        mapping.map(operand, shadowInput(operand, depth + 1));
+      return markCopy(builder.clone(*def, mapping))->getResult(0);
+    }
+    return floatMap.lookupOrDefault(value);
+  }
+
+  /// Whether `op` reads a quantized value, directly or through a move.
+  static bool readsQuantized(Operation *op) {
+    return llvm::any_of(op->getOperands(), [](Value v) {
+      if (roundTripOf(v))
+        return true;
+      Operation *def = v.getDefiningOp();
+      return def && isMove(def) && llvm::any_of(def->getOperands(), [](Value u) {
+               return bool(roundTripOf(u));
+             });
+    });
+  }
+
+  /// `value` computed by its layer with the shadow's inputs, or null when no
+  /// layer with quantized inputs computes it. A unit quant-fuse-layers made
+  /// is cloned whole (the epilogue with the op it fuses), and so are moves
+  /// after the layer.
+  Value shadowLayer(Value value, unsigned depth = 0) {
+    Operation *op = value.getDefiningOp();
+    if (!op || op->hasTrait<OpTrait::ConstantLike>() ||
+        op->getBlock() != &func.getBody().front() || depth > 4)
+      return nullptr;
+    IRMapping mapping;
+    if (readsQuantized(op)) {
+      for (Value operand : op->getOperands())
+        mapping.map(operand, shadowInput(operand));
+    } else {
+      // The operands that carry the layer on: a move's source, the fused
+      // op an epilogue reads.
+      bool found = false;
+      for (auto [index, operand] : llvm::enumerate(op->getOperands())) {
+        Operation *def = operand.getDefiningOp();
+        bool carries = (isMove(op) && index == 0) ||
+                       (def && def->hasAttr(quantopt::kFusedAttrName));
+        Value inner = carries ? shadowLayer(operand, depth + 1) : nullptr;
+        found |= bool(inner);
+        mapping.map(operand, inner ? inner : floatMap.lookupOrDefault(operand));
+      }
+      if (!found)
+        return nullptr;
+    }
+    Operation *shadow = markCopy(builder.clone(*op, mapping));
+    return shadow->getResult(cast<OpResult>(value).getResultNumber());
+  }
+
+  /// The layer that computes `result`, cloned with float inputs quantized as
+  /// the model quantizes them, and its result quantized as the model's is.
+  /// A result no layer with quantized inputs computes is its float value.
+  Value shadowOf(Value result) {
+    qnn::QuantizeOp outputQuantize = roundTripOf(result);
+    Value shadow =
+        shadowLayer(outputQuantize ? outputQuantize.getInput() : result);
+    if (!shadow)
+      return floatMap.lookupOrDefault(result);
+    if (!outputQuantize)
+      return shadow;
+    auto quantize = qnn::QuantizeOp::create(
+        builder, outputQuantize.getLoc(), outputQuantize.getType(), shadow);
+    return qnn::DequantizeOp::create(builder, result.getLoc(),
+                                     result.getType(), quantize.getResult())
+        .getResult();
+  }
+
+  func::FuncOp func;
+  OpBuilder &builder;
+  IRMapping floatMap;
+};
+
+struct CompareLayersPass
+    : quantopt::impl::CompareLayersPassBase<CompareLayersPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    OpBuilder builder(module.getContext());
+    for (auto func : module.getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      if (!SymbolTable::symbolKnownUseEmpty(func, module)) {
+        func.emitWarning("quant-compare-layers: @")
+            << func.getSymName()
+            << " is called in the module; its results are left as they are";
+        continue;
+      }
+      if (!func.getBody().hasOneBlock()) {
+        func.emitError("quant-compare-layers: @")
+            << func.getSymName() << " has more than one block";
+        return signalPassFailure();
+      }
+      if (failed(FunctionInstrumenter(func, builder).run()))
+        return signalPassFailure();
+    }
+  }
+};
+} // namespace
