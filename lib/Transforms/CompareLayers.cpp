@@ -51,31 +51,50 @@ public:
   LogicalResult run() {
     Block &body = func.getBody().front();
     auto ret = cast<func::ReturnOp>(body.getTerminator());
+    // The quantization points: each quantize of a computed value that the
+    // model dequantizes again, once.
+    SmallVector<Value> points;
+    llvm::SmallPtrSet<Operation *, 16> seen;
+    for (auto dq : body.getOps<qnn::DequantizeOp>()) {
+      qnn::QuantizeOp q = roundTripOf(dq.getResult());
+      Operation *def = q ? q.getInput().getDefiningOp() : nullptr;
+      if (def && !def->hasTrait<OpTrait::ConstantLike>() &&
+          seen.insert(q).second)
+        points.push_back(dq.getResult());
+    }
     builder.setInsertionPoint(ret);
     if (failed(copyInFloat(body)))
       return failure();
     SmallVector<Value> results(ret.getOperands());
-    SmallVector<Value> floats, shadows;
-    for (Value result : results) {
-      floats.push_back(floatMap.lookupOrDefault(result));
-      shadows.push_back(shadowOf(result));
-    }
-    SmallVector<Value> all(results);
-    all.append(floats);
-    all.append(shadows);
-    ret->setOperands(all);
     SmallVector<Type> types(func.getResultTypes());
-    SmallVector<Type> allTypes(types);
-    allTypes.append(types);
-    allTypes.append(types);
-    SmallVector<DictionaryAttr> resultAttrs;
-    func.getAllResultAttrs(resultAttrs);
-    func.setType(builder.getFunctionType(func.getArgumentTypes(), allTypes));
-    if (!resultAttrs.empty()) {
-      // The copies carry no attributes of their own.
-      resultAttrs.resize(allTypes.size(), builder.getDictionaryAttr({}));
-      func.setAllResultAttrs(resultAttrs);
+    SmallVector<DictionaryAttr> attrs;
+    func.getAllResultAttrs(attrs);
+    attrs.resize(results.size(), builder.getDictionaryAttr({}));
+    for (Value point : points) {
+      auto [shadow, layerOp] = shadowOf(point);
+      Operation *layer = layerOp;
+      auto describe = [&](StringRef role) {
+        return builder.getDictionaryAttr(
+            {builder.getNamedAttr("quantopt.compare",
+                                  builder.getStringAttr(role)),
+             builder.getNamedAttr("quantopt.layer",
+                                  builder.getStringAttr(quantopt::getOpName(layer))),
+             builder.getNamedAttr(
+                 "quantopt.op",
+                 builder.getStringAttr(layer->getName().getStringRef()))});
+      };
+      for (auto [value, role] :
+           {std::pair{point, "model"},
+            std::pair{floatMap.lookupOrDefault(point), "float"},
+            std::pair{shadow, "shadow"}}) {
+        results.push_back(value);
+        types.push_back(point.getType());
+        attrs.push_back(describe(role));
+      }
     }
+    ret->setOperands(results);
+    func.setType(builder.getFunctionType(func.getArgumentTypes(), types));
+    func.setAllResultAttrs(attrs);
     return success();
   }
 
@@ -159,13 +178,14 @@ private:
   /// layer with quantized inputs computes it. A unit quant-fuse-layers made
   /// is cloned whole (the epilogue with the op it fuses), and so are moves
   /// after the layer.
-  Value shadowLayer(Value value, unsigned depth = 0) {
+  Value shadowLayer(Value value, Operation **layer, unsigned depth = 0) {
     Operation *op = value.getDefiningOp();
     if (!op || op->hasTrait<OpTrait::ConstantLike>() ||
         op->getBlock() != &func.getBody().front() || depth > 4)
       return nullptr;
     IRMapping mapping;
     if (readsQuantized(op)) {
+      *layer = op;
       for (Value operand : op->getOperands())
         mapping.map(operand, shadowInput(operand));
     } else {
@@ -176,7 +196,8 @@ private:
         Operation *def = operand.getDefiningOp();
         bool carries = (isMove(op) && index == 0) ||
                        (def && def->hasAttr(quantopt::kFusedAttrName));
-        Value inner = carries ? shadowLayer(operand, depth + 1) : nullptr;
+        Value inner =
+            carries ? shadowLayer(operand, layer, depth + 1) : nullptr;
         found |= bool(inner);
         mapping.map(operand, inner ? inner : floatMap.lookupOrDefault(operand));
       }
@@ -187,22 +208,25 @@ private:
     return shadow->getResult(cast<OpResult>(value).getResultNumber());
   }
 
-  /// The layer that computes `result`, cloned with float inputs quantized as
-  /// the model quantizes them, and its result quantized as the model's is.
-  /// A result no layer with quantized inputs computes is its float value.
-  Value shadowOf(Value result) {
-    qnn::QuantizeOp outputQuantize = roundTripOf(result);
-    Value shadow =
-        shadowLayer(outputQuantize ? outputQuantize.getInput() : result);
+  /// The quantization point `point` = dequantize(quantize(x)) as its layer
+  /// computes it alone: the layer cloned with float inputs quantized as the
+  /// model quantizes them, and its result quantized as the model's is; and
+  /// the layer (the op reading the quantized inputs; x's producer when no
+  /// layer reads quantized values: then the shadow is x's float value
+  /// quantized, the error of the quantization point alone).
+  std::pair<Value, Operation *> shadowOf(Value point) {
+    qnn::QuantizeOp outputQuantize = roundTripOf(point);
+    Value x = outputQuantize.getInput();
+    Operation *layer = x.getDefiningOp();
+    Value shadow = shadowLayer(x, &layer);
     if (!shadow)
-      return floatMap.lookupOrDefault(result);
-    if (!outputQuantize)
-      return shadow;
+      shadow = floatMap.lookupOrDefault(x);
     auto quantize = qnn::QuantizeOp::create(
         builder, outputQuantize.getLoc(), outputQuantize.getType(), shadow);
-    return qnn::DequantizeOp::create(builder, result.getLoc(),
-                                     result.getType(), quantize.getResult())
-        .getResult();
+    return {qnn::DequantizeOp::create(builder, point.getLoc(), point.getType(),
+                                      quantize.getResult())
+                .getResult(),
+            layer};
   }
 
   func::FuncOp func;

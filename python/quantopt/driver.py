@@ -316,13 +316,13 @@ def weight_bytes(mlir_path):
     return total
 
 
-def run_model(mlir_path, inputs, work, name, results=1):
+def run_model(mlir_path, inputs, work, name, results=1, opt_level=3):
     """Runs @main on `inputs` (one array, or one per argument); returns the
     list of its first `results` results and the time per call."""
     inputs = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
     inp = save_inputs(inputs, os.path.join(work, f"{name}-in.npz"))
     outs = [os.path.join(work, f"{name}-out{i}.npy") for i in range(results)]
-    args = [tool("quant-run"), mlir_path, "--input", inp, "--no-progress", "--pipeline=cpu"]
+    args = [tool("quant-run"), mlir_path, "--input", inp, "--no-progress", "--pipeline=cpu", f"-O{opt_level}"]
     for out in outs:
         args += ["--output", out]
     text = run(args, f"running {mlir_path}")

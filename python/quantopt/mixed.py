@@ -3,9 +3,9 @@ meet an accuracy target.
 
     quantopt-quantize model.onnx --calib calib.npz --data val.npz --target-drop 0.5 -o model.mlir
 
-1. One calibration, with every layer's output exposed, and one
-   quant-compare-layers run on the validation set rank the INT8 layers by
-   their local error (the layer alone in INT8, fed with FP32 inputs).
+1. One calibration and one quant-compare-layers run on the validation set
+   rank the INT8 layers by their local error (the layer alone in INT8, fed
+   with FP32 inputs).
 2. The search keeps the k most sensitive layers in float (quant-rewrite-int8
    exclude=), the smallest k that meets the target found by bisection, then
    drops from that set every layer the target holds without.
@@ -118,26 +118,21 @@ def quantize_mixed(onnx_path, calib, output, opts, data, target, work, max_sampl
     if target.drop is not None and labels is None:
         d.fail(f"--target-drop needs labels: '{data}' has no array 'y'")
 
-    probes, results = layers.model_probes(onnx_path)
-    d.progress(f"mixed precision: calibrating with the outputs of {len(probes)} layers exposed")
-    _, inst = d.instrument(onnx_path, work, expose=[v for _, _, v in probes])
+    float_mlir, inst = d.instrument(onnx_path, work)
     stats = d.calibrate(onnx_path, inst, calib, opts, work)
     sample_inputs = [x[:max_samples] for x in inputs]
     d.progress(f"measuring every layer's local error on {len(sample_inputs[0])} samples")
     report = os.path.join(work, "layers-report.json")
-    rows, _ = layers.compare_layers(onnx_path, inst, stats, opts, sample_inputs, work, probes, results,
+    rows, _ = layers.compare_layers(inst, stats, opts, sample_inputs, work, d.model_output_count(onnx_path),
                                     report=report)
-    ranked = [r["name"] for r in layers.worst_first(rows) if r["decision"] == "int8"]
-    local = {r["name"]: r["local_sqnr_db"] for r in rows}
-
-    # The model itself: imported without the exposed values. Its observers
-    # are the first ones of the exposed module (the exposed values are
-    # observed already, or get result observers after all others), so the
-    # same statistics apply.
-    os.makedirs(os.path.join(work, "plain"), exist_ok=True)
-    float_mlir, plain = d.instrument(onnx_path, os.path.join(work, "plain"))
+    # Worst first, each layer once (a layer may have several quantization
+    # points: its output and the input of an op it feeds).
+    ranked = list(dict.fromkeys(r["name"] for r in layers.worst_first(rows) if r["decision"] == "int8"))
+    local = {}
+    for r in rows:
+        local[r["name"]] = min(local.get(r["name"], float("inf")), r["local_sqnr_db"])
     (float_output,), float_ms = d.run_model(float_mlir, inputs, work, "float")
-    evaluator = Evaluator(plain, stats, opts, inputs, labels, float_output, target, work)
+    evaluator = Evaluator(inst, stats, opts, inputs, labels, float_output, target, work)
     d.progress(f"searching the fewest float layers for {target.describe()} ({len(ranked)} INT8 layers)")
     keep, (ok, text, path, ms) = search(evaluator, ranked, d.progress)
     if keep is None:

@@ -1,22 +1,30 @@
-// quant-compare-layers: every result gains its float value (the body with
-// each dequantize(quantize(x)) read as x) and its layer's shadow (the layer
-// cloned with the float inputs quantized with the model's types).
+// quant-compare-layers: for every quantization point of a calibrated model
+// (a dequantize(quantize(x)) of a computed x), the function gains three
+// results: the model's value, its float value (the body copied with each
+// round trip read as x) and its layer's shadow (the layer cloned with the
+// float inputs quantized with the model's types), named in result attributes.
 // RUN: quant-opt %s -split-input-file --quant-compare-layers | FileCheck %s
-// After the rewrite the model and the shadow are integer, the copy float;
-// the rewrite's report describes the model alone (the copies are marked).
+// After the rewrite the model and the shadows are integer, the copy float;
+// the rewrite's remarks describe the model alone (the copies are marked).
 // RUN: quant-opt %s -split-input-file --quant-compare-layers --quant-rewrite-int8 --canonicalize 2>/dev/null | FileCheck %s --check-prefix=INT8
 // RUN: quant-opt %s -split-input-file --quant-compare-layers --quant-rewrite-int8 2>&1 >/dev/null | FileCheck %s --check-prefix=REMARKS
 // Only the model's own fc1 gets its remark, not its float copy:
-// REMARKS:     compare-layers.mlir:[[# @LINE + 55]]:10: remark: kept in float: no quantize of its result to fold it into
+// REMARKS:     remark: loc("fc1"): kept in float: no quantize of its result to fold it into
 // REMARKS-NOT: remark:
 
 !qx = !quant.uniform<i8:f32, 0.5:1>
 !qh = !quant.uniform<i8:f32, 0.25:-3>
 !qy = !quant.uniform<i8:f32, 0.125:2>
-// Two matmuls with a relu between them. The model returns fc2's output and
-// (exposed) fc1's.
+// Two matmuls with a relu between them; two quantization points (the
+// quantize of the input is of an argument, no layer's).
 // CHECK-LABEL: func.func @two_layers
-// CHECK-SAME:      (%[[X:.*]]: tensor<2x4xf32>) -> (tensor<2x3xf32>, tensor<2x5xf32>, tensor<2x3xf32>, tensor<2x5xf32>, tensor<2x3xf32>, tensor<2x5xf32>)
+// CHECK-SAME:      (%[[X:.*]]: tensor<2x4xf32>) -> (tensor<2x3xf32>, tensor<2x5xf32>,
+// CHECK-SAME:      tensor<2x5xf32> {quantopt.compare = "model", quantopt.layer = "relu", quantopt.op = "linalg.max"},
+// CHECK-SAME:      tensor<2x5xf32> {quantopt.compare = "float", quantopt.layer = "relu", quantopt.op = "linalg.max"},
+// CHECK-SAME:      tensor<2x5xf32> {quantopt.compare = "shadow", quantopt.layer = "relu", quantopt.op = "linalg.max"},
+// CHECK-SAME:      tensor<2x3xf32> {quantopt.compare = "model", quantopt.layer = "fc2", quantopt.op = "linalg.matmul"},
+// CHECK-SAME:      tensor<2x3xf32> {quantopt.compare = "float", quantopt.layer = "fc2", quantopt.op = "linalg.matmul"},
+// CHECK-SAME:      tensor<2x3xf32> {quantopt.compare = "shadow", quantopt.layer = "fc2", quantopt.op = "linalg.matmul"})
 // The model as it was:
 // CHECK:         %[[QX:.*]] = qnn.quantize %[[X]]
 // CHECK:         %[[DX:.*]] = qnn.dequantize %[[QX]]
@@ -31,16 +39,18 @@
 // CHECK:         %[[FFC1:.*]] = linalg.matmul {quantopt.compare_copy} ins(%[[X]], %{{.*}} : {{.*}}) outs(%{{.*}}) -> tensor<2x5xf32>
 // CHECK:         %[[FRELU:.*]] = linalg.max {quantopt.compare_copy} ins(%[[FFC1]]
 // CHECK:         %[[FFC2:.*]] = linalg.matmul {quantopt.compare_copy} ins(%[[FRELU]], %{{.*}} : {{.*}}) outs(%{{.*}}) -> tensor<2x3xf32>
+// The relu reads no quantized value (fc1 and the relu are one unit after
+// quant-fuse-layers; here they are not fused): its shadow is its float
+// value quantized, the error of that quantization point alone.
+// CHECK:         %[[RQ:.*]] = qnn.quantize %[[FRELU]]
+// CHECK-NEXT:    %[[RD:.*]] = qnn.dequantize %[[RQ]]
 // fc2's shadow: the float relu quantized as the model quantizes it.
 // CHECK:         %[[SQH:.*]] = qnn.quantize %[[FRELU]] : tensor<2x5xf32> -> tensor<2x5x!quant.uniform<i8:f32, 2.500000e-01:-3>>
 // CHECK:         %[[SDH:.*]] = qnn.dequantize %[[SQH]]
 // CHECK:         %[[SFC2:.*]] = linalg.matmul {quantopt.compare_copy} ins(%[[SDH]], %{{.*}} : {{.*}}) outs(%{{.*}}) -> tensor<2x3xf32>
 // CHECK:         %[[SQY:.*]] = qnn.quantize %[[SFC2]] : tensor<2x3xf32> -> tensor<2x3x!quant.uniform<i8:f32, 1.250000e-01:2>>
 // CHECK:         %[[SDY:.*]] = qnn.dequantize %[[SQY]]
-// The exposed relu is the output of the relu, which reads no quantized
-// value (fc1 and the relu are one unit after quant-fuse-layers; here they
-// are not fused): its shadow is its float value.
-// CHECK:         return %[[DY]], %[[DH]], %[[FFC2]], %[[FRELU]], %[[SDY]], %[[FRELU]]
+// CHECK:         return %[[DY]], %[[DH]], %[[DH]], %[[FRELU]], %[[RD]], %[[DY]], %[[FFC2]], %[[SDY]] :
 // After the rewrite: fc1 (its relu is a separate op here, so its output is
 // not quantized) stays float in the model; fc2 is INT8 in the model and in
 // its shadow; the copy is float.
@@ -53,7 +63,7 @@
 // INT8:         %[[S:.*]] = qnn.matmul
 // INT8:         %[[SD:.*]] = qnn.dequantize %[[S]]
 // INT8-NOT:     linalg.matmul
-// INT8:         return %[[MD]], %{{.*}}, %[[F2]], %{{.*}}, %[[SD]], %{{.*}} :
+// INT8:         return %[[MD]], %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[MD]], %[[F2]], %[[SD]] :
 func.func @two_layers(%x: tensor<2x4xf32>) -> (tensor<2x3xf32>, tensor<2x5xf32>) {
   %w1 = arith.constant dense<0.5> : tensor<4x5xf32>
   %w2 = arith.constant dense<-0.25> : tensor<5x3xf32>
@@ -62,14 +72,14 @@ func.func @two_layers(%x: tensor<2x4xf32>) -> (tensor<2x3xf32>, tensor<2x5xf32>)
   %dx = qnn.dequantize %qx : tensor<2x4x!qx> -> tensor<2x4xf32>
   %e1 = tensor.empty() : tensor<2x5xf32>
   %z1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x5xf32>) -> tensor<2x5xf32>
-  %fc1 = linalg.matmul ins(%dx, %w1 : tensor<2x4xf32>, tensor<4x5xf32>) outs(%z1 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %fc1 = linalg.matmul ins(%dx, %w1 : tensor<2x4xf32>, tensor<4x5xf32>) outs(%z1 : tensor<2x5xf32>) -> tensor<2x5xf32> loc("fc1")
   %zeros = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x5xf32>) -> tensor<2x5xf32>
-  %relu = linalg.max ins(%fc1, %zeros : tensor<2x5xf32>, tensor<2x5xf32>) outs(%e1 : tensor<2x5xf32>) -> tensor<2x5xf32>
+  %relu = linalg.max ins(%fc1, %zeros : tensor<2x5xf32>, tensor<2x5xf32>) outs(%e1 : tensor<2x5xf32>) -> tensor<2x5xf32> loc("relu")
   %qh = qnn.quantize %relu : tensor<2x5xf32> -> tensor<2x5x!qh>
   %dh = qnn.dequantize %qh : tensor<2x5x!qh> -> tensor<2x5xf32>
   %e2 = tensor.empty() : tensor<2x3xf32>
   %z2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<2x3xf32>) -> tensor<2x3xf32>
-  %fc2 = linalg.matmul ins(%dh, %w2 : tensor<2x5xf32>, tensor<5x3xf32>) outs(%z2 : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %fc2 = linalg.matmul ins(%dh, %w2 : tensor<2x5xf32>, tensor<5x3xf32>) outs(%z2 : tensor<2x3xf32>) -> tensor<2x3xf32> loc("fc2")
   %qy = qnn.quantize %fc2 : tensor<2x3xf32> -> tensor<2x3x!qy>
   %dy = qnn.dequantize %qy : tensor<2x3x!qy> -> tensor<2x3xf32>
   return %dy, %dh : tensor<2x3xf32>, tensor<2x5xf32>
@@ -147,11 +157,10 @@ func.func @fused_unit(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
 
 // -----
 
-// Only results defined by ops of the function get shadows: an argument
-// returned as it is is its own float value and shadow.
+// A function without quantization points is left as it is.
 // CHECK-LABEL: func.func @argument_result
-// CHECK-SAME:      (%[[A:.*]]: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>, tensor<4xf32>)
-// CHECK-NEXT:    return %[[A]], %[[A]], %[[A]]
+// CHECK-SAME:      (%[[A:.*]]: tensor<4xf32>) -> tensor<4xf32>
+// CHECK-NEXT:    return %[[A]] : tensor<4xf32>
 func.func @argument_result(%a: tensor<4xf32>) -> tensor<4xf32> {
   return %a : tensor<4xf32>
 }

@@ -339,6 +339,13 @@ int main(int argc, char **argv) {
       "perf-profile", llvm::cl::cat(runOptions),
       llvm::cl::desc("Describe the JIT-compiled code to Linux perf (run "
                      "under 'perf record -k 1', then 'perf inject --jit')"));
+  llvm::cl::opt<unsigned> optLevel(
+      "O", llvm::cl::cat(runOptions), llvm::cl::Prefix,
+      llvm::cl::desc("LLVM optimization level of the JIT-compiled code, 0 "
+                     "to 3 (default 3; lower compiles large modules faster: "
+                     "quantopt-eval --layers runs its three-fold module at "
+                     "-O1)"),
+      llvm::cl::init(3));
   llvm::cl::opt<bool> noProgress("no-progress", llvm::cl::cat(runOptions),
                                  llvm::cl::desc("Do not show progress"));
   llvm::cl::AddExtraVersionPrinter(quantopt::printVersion);
@@ -513,8 +520,13 @@ int main(int argc, char **argv) {
   auto machine = machineBuilder->createTargetMachine();
   if (!machine)
     return error(llvm::toString(machine.takeError()));
-  auto transformer = makeOptimizingTransformer(3, 0, machine->get());
-  engineOptions.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Aggressive;
+  if (optLevel > 3)
+    return error("-O" + std::to_string(optLevel) + ": the level is 0 to 3");
+  auto transformer = makeOptimizingTransformer(optLevel, 0, machine->get());
+  static constexpr llvm::CodeGenOptLevel kCodeGenLevels[] = {
+      llvm::CodeGenOptLevel::None, llvm::CodeGenOptLevel::Less,
+      llvm::CodeGenOptLevel::Default, llvm::CodeGenOptLevel::Aggressive};
+  engineOptions.jitCodeGenOptLevel = kCodeGenLevels[optLevel];
   engineOptions.transformer = transformer;
   engineOptions.enablePerfNotificationListener = perfProfile;
   std::string runnerUtils = QUANTOPT_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";
