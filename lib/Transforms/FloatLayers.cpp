@@ -8,23 +8,65 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace quantopt;
 
 namespace {
-/// dequantize(quantize(x)) -> x, when nothing else reads the quantized
-/// value (no integer op consumes it: it is only a round trip).
+/// dequantize(quantize(x)) -> x, when only dequantizes read the quantized
+/// value (no integer op consumes it: it is only a round trip, however many
+/// float ops read it).
 struct DropQuantizeRoundTrip : OpRewritePattern<qnn::DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(qnn::DequantizeOp dq,
                                 PatternRewriter &rewriter) const override {
     auto q = dq.getInput().getDefiningOp<qnn::QuantizeOp>();
-    if (!q || !q->hasOneUse() || q.getInput().getType() != dq.getType())
+    if (!q || q.getInput().getType() != dq.getType() ||
+        !llvm::all_of(q->getUsers(), llvm::IsaPred<qnn::DequantizeOp>))
       return rewriter.notifyMatchFailure(dq, "not a round trip of its own");
     rewriter.replaceOp(dq, q.getInput());
+    return success();
+  }
+};
+
+/// A reshape or slice the rewrite moved onto quantized values.
+static bool isQuantizedMove(Operation *op) {
+  return op && isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+                   tensor::ExtractSliceOp>(op);
+}
+
+/// dequantize(move(quantize(x))) -> move(dequantize(quantize(x))), moves on
+/// per-tensor values: the rewrite moves reshapes onto the quantized side
+/// for integer consumers; for a float consumer the move goes back to float,
+/// so that the round trip it hid is seen (and dropped) as one.
+struct DequantizeBeforeMove : OpRewritePattern<qnn::DequantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::DequantizeOp dq,
+                                PatternRewriter &rewriter) const override {
+    Operation *move = dq.getInput().getDefiningOp();
+    if (!isQuantizedMove(move))
+      return rewriter.notifyMatchFailure(dq, "not a moved value");
+    Operation *source = move->getOperand(0).getDefiningOp();
+    while (isQuantizedMove(source))
+      source = source->getOperand(0).getDefiningOp();
+    if (!source || !isa<qnn::QuantizeOp>(source))
+      return rewriter.notifyMatchFailure(dq, "not a moved round trip");
+    auto sourceType = cast<RankedTensorType>(move->getOperand(0).getType());
+    if (!isa<quant::UniformQuantizedType>(sourceType.getElementType()))
+      return rewriter.notifyMatchFailure(dq, "per-axis values move channels");
+    Value floats = qnn::DequantizeOp::create(
+        rewriter, dq.getLoc(),
+        sourceType.clone(dq.getType().getElementType()), move->getOperand(0));
+    IRMapping mapping;
+    mapping.map(move->getOperand(0), floats);
+    Operation *moved = rewriter.clone(*move, mapping);
+    moved->getResult(0).setType(dq.getType());
+    rewriter.replaceOp(dq, moved->getResults());
     return success();
   }
 };
@@ -85,6 +127,7 @@ void quantopt::populateFloatLayerCleanupPatterns(
     RewritePatternSet &patterns, ConstantExpansionLimit &limit,
     bool keepRoundTrips) {
   if (!keepRoundTrips)
-    patterns.add<DropQuantizeRoundTrip>(patterns.getContext());
+    patterns.add<DropQuantizeRoundTrip, DequantizeBeforeMove>(
+        patterns.getContext());
   patterns.add<DequantizeConstant>(patterns.getContext(), limit);
 }

@@ -155,7 +155,12 @@ def evaluate_layers(onnx_path, int8_output, data, calib, opts, work, plot=None, 
     samples = len(inputs[0])
     rows, first_output = compare_layers(inst, stats, opts, inputs, work, d.model_output_count(onnx_path),
                                         report=os.path.join(work, "layers-report.json"))
-    if int8_output is not None and not np.array_equal(first_output, int8_output[:samples]):
+    # Float rounding aside: the three-fold module is compiled at -O0, and
+    # the float ops left in a model (layer norms, softmax) sum in another
+    # order there.
+    given = None if int8_output is None else int8_output[:samples]
+    if given is not None and float(np.abs(first_output - given).max()) > 1e-4 * max(float(np.abs(given).max()),
+                                                                                  1e-30):
         print("note: the INT8 model given differs from the model quantized again with these options; the "
               "per-layer numbers describe the latter")
     print_layer_table(rows, samples, top)
