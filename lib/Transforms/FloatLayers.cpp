@@ -6,6 +6,7 @@
 #include "quantopt/Utils/QuantParams.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Dialect/Quant/IR/QuantTypes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -33,37 +34,91 @@ struct DropQuantizeRoundTrip : OpRewritePattern<qnn::DequantizeOp> {
   }
 };
 
-/// A reshape or slice the rewrite moved onto quantized values.
-static bool isQuantizedMove(Operation *op) {
-  return op && isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-                   tensor::ExtractSliceOp>(op);
+/// The transpose in scast(linalg.transpose(scast(x))), how the rewrite
+/// moves a transpose onto the storage integers of quantized x; or null.
+static linalg::TransposeOp transposeOnStorage(Value value) {
+  auto toQuantized = value.getDefiningOp<quant::StorageCastOp>();
+  auto transpose = toQuantized ? toQuantized.getInput()
+                                     .getDefiningOp<linalg::TransposeOp>()
+                               : nullptr;
+  if (!transpose || !transpose.getInput().getDefiningOp<quant::StorageCastOp>())
+    return nullptr;
+  return transpose;
+}
+
+/// The quantized value that `value` is a reshape, slice or transpose of (a
+/// move the rewrite made on quantized values), or null.
+static Value movedFrom(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (def && isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+                 tensor::ExtractSliceOp>(def))
+    return def->getOperand(0);
+  if (linalg::TransposeOp transpose = transposeOnStorage(value))
+    return transpose.getInput()
+        .getDefiningOp<quant::StorageCastOp>()
+        .getInput();
+  return nullptr;
+}
+
+/// Whether only dequantizes read `value`, directly or through moves: no
+/// integer op consumes it.
+static bool onlyDequantized(Value value) {
+  return llvm::all_of(value.getUsers(), [](Operation *user) {
+    if (isa<qnn::DequantizeOp>(user))
+      return true;
+    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+            tensor::ExtractSliceOp>(user))
+      return onlyDequantized(user->getResult(0));
+    // The storage view of a transpose on the integers.
+    if (auto toStorage = dyn_cast<quant::StorageCastOp>(user))
+      return llvm::all_of(toStorage->getUsers(), [](Operation *t) {
+        auto transpose = dyn_cast<linalg::TransposeOp>(t);
+        return transpose &&
+               llvm::all_of(transpose->getUsers(), [](Operation *back) {
+                 return isa<quant::StorageCastOp>(back) &&
+                        onlyDequantized(back->getResult(0));
+               });
+      });
+    return false;
+  });
 }
 
 /// dequantize(move(quantize(x))) -> move(dequantize(quantize(x))), moves on
-/// per-tensor values: the rewrite moves reshapes onto the quantized side
-/// for integer consumers; for a float consumer the move goes back to float,
-/// so that the round trip it hid is seen (and dropped) as one.
+/// per-tensor values, when nothing integer reads the quantized x: the
+/// rewrite moves reshapes and transposes onto the quantized side for
+/// integer consumers; when there are none, the moves go back to float, so
+/// that the round trip they hid is seen (and dropped) as one.
 struct DequantizeBeforeMove : OpRewritePattern<qnn::DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(qnn::DequantizeOp dq,
                                 PatternRewriter &rewriter) const override {
-    Operation *move = dq.getInput().getDefiningOp();
-    if (!isQuantizedMove(move))
+    Value source = movedFrom(dq.getInput());
+    if (!source)
       return rewriter.notifyMatchFailure(dq, "not a moved value");
-    Operation *source = move->getOperand(0).getDefiningOp();
-    while (isQuantizedMove(source))
-      source = source->getOperand(0).getDefiningOp();
-    if (!source || !isa<qnn::QuantizeOp>(source))
+    Value origin = source;
+    while (Value next = movedFrom(origin))
+      origin = next;
+    if (!origin.getDefiningOp<qnn::QuantizeOp>() || !onlyDequantized(origin))
       return rewriter.notifyMatchFailure(dq, "not a moved round trip");
-    auto sourceType = cast<RankedTensorType>(move->getOperand(0).getType());
+    auto sourceType = cast<RankedTensorType>(source.getType());
     if (!isa<quant::UniformQuantizedType>(sourceType.getElementType()))
       return rewriter.notifyMatchFailure(dq, "per-axis values move channels");
-    Value floats = qnn::DequantizeOp::create(
-        rewriter, dq.getLoc(),
-        sourceType.clone(dq.getType().getElementType()), move->getOperand(0));
+    Type f32 = dq.getType().getElementType();
+    Value floats = qnn::DequantizeOp::create(rewriter, dq.getLoc(),
+                                             sourceType.clone(f32), source);
+    if (linalg::TransposeOp transpose = transposeOnStorage(dq.getInput())) {
+      Value init = tensor::EmptyOp::create(rewriter, transpose.getLoc(),
+                                           dq.getType().getShape(), f32);
+      rewriter.replaceOp(dq, linalg::TransposeOp::create(
+                                 rewriter, transpose.getLoc(), floats, init,
+                                 transpose.getPermutation())
+                                 ->getResults());
+      return success();
+    }
+    Operation *move = dq.getInput().getDefiningOp();
     IRMapping mapping;
-    mapping.map(move->getOperand(0), floats);
+    mapping.map(source, floats);
     Operation *moved = rewriter.clone(*move, mapping);
     moved->getResult(0).setType(dq.getType());
     rewriter.replaceOp(dq, moved->getResults());

@@ -50,3 +50,28 @@ func.func @moved_round_trip(%x: tensor<1x2x3xf32>) -> tensor<1x2xf32> {
   %mm = linalg.matmul ins(%df, %w : tensor<1x6xf32>, tensor<6x2xf32>) outs(%z : tensor<1x2xf32>) -> tensor<1x2xf32>
   return %mm : tensor<1x2xf32>
 }
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.5:1>
+// A transpose, requantized, feeding a float consumer: the rewrite runs it on
+// the storage integers (scast, transpose, scast); the cleanup runs it on
+// floats again and drops the round trip.
+// CHECK-LABEL: func.func @moved_transpose
+// CHECK-SAME:    (%[[X:.*]]: tensor<2x3xf32>)
+// CHECK-NOT:     qnn.
+// CHECK-NOT:     quant.scast
+// CHECK:         %[[T:.*]] = linalg.transpose ins(%[[X]] : tensor<2x3xf32>) outs(%{{.*}} : tensor<3x2xf32>) permutation = [1, 0]
+// CHECK:         math.exp %[[T]]
+// TRIPS-LABEL: func.func @moved_transpose
+// TRIPS:         qnn.quantize
+func.func @moved_transpose(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
+  %q = qnn.quantize %x : tensor<2x3xf32> -> tensor<2x3x!qa>
+  %d = qnn.dequantize %q : tensor<2x3x!qa> -> tensor<2x3xf32>
+  %e = tensor.empty() : tensor<3x2xf32>
+  %t = linalg.transpose ins(%d : tensor<2x3xf32>) outs(%e : tensor<3x2xf32>) permutation = [1, 0]
+  %qt = qnn.quantize %t : tensor<3x2xf32> -> tensor<3x2x!qa>
+  %dt = qnn.dequantize %qt : tensor<3x2x!qa> -> tensor<3x2xf32>
+  %y = math.exp %dt : tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
