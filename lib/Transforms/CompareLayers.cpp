@@ -1,9 +1,9 @@
 //===- CompareLayers.cpp - Float copy and per-layer shadows of a model ----===//
 //
 // Instruments a calibrated (quantize/dequantize) model so that one run gives,
-// for every result, its float value and the value its layer computes in INT8
-// from float inputs: the accumulated and the local quantization error. See
-// Passes.td for the contract.
+// at every quantization point, the model's value, the float value and the
+// value its layer computes in INT8 from float inputs: the accumulated and the
+// local quantization error. See Passes.td for the contract.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,7 +42,8 @@ static bool isMove(Operation *op) {
 
 namespace {
 /// Builds, after the ops of one function, the float copy of its body and
-/// the shadow of each returned layer.
+/// the shadow of each quantization point's layer, and returns the three
+/// values of every point.
 class FunctionInstrumenter {
 public:
   FunctionInstrumenter(func::FuncOp func, OpBuilder &builder)
@@ -77,8 +78,9 @@ public:
         return builder.getDictionaryAttr(
             {builder.getNamedAttr("quantopt.compare",
                                   builder.getStringAttr(role)),
-             builder.getNamedAttr("quantopt.layer",
-                                  builder.getStringAttr(quantopt::getOpName(layer))),
+             builder.getNamedAttr(
+                 "quantopt.layer",
+                 builder.getStringAttr(quantopt::getOpName(layer))),
              builder.getNamedAttr(
                  "quantopt.op",
                  builder.getStringAttr(layer->getName().getStringRef()))});
@@ -145,11 +147,11 @@ private:
   /// everything else is the float copy's value.
   Value shadowInput(Value value, unsigned depth = 0) {
     if (qnn::QuantizeOp q = roundTripOf(value)) {
-      auto quantize = qnn::QuantizeOp::create(
-          builder, q.getLoc(), q.getType(),
-          floatMap.lookupOrDefault(q.getInput()));
-      return qnn::DequantizeOp::create(builder, value.getLoc(),
-                                       value.getType(), quantize.getResult())
+      auto quantize =
+          qnn::QuantizeOp::create(builder, q.getLoc(), q.getType(),
+                                  floatMap.lookupOrDefault(q.getInput()));
+      return qnn::DequantizeOp::create(builder, value.getLoc(), value.getType(),
+                                       quantize.getResult())
           .getResult();
     }
     Operation *def = value.getDefiningOp();
@@ -168,9 +170,9 @@ private:
       if (roundTripOf(v))
         return true;
       Operation *def = v.getDefiningOp();
-      return def && isMove(def) && llvm::any_of(def->getOperands(), [](Value u) {
-               return bool(roundTripOf(u));
-             });
+      return def && isMove(def) &&
+             llvm::any_of(def->getOperands(),
+                          [](Value u) { return bool(roundTripOf(u)); });
     });
   }
 
@@ -221,8 +223,8 @@ private:
     Value shadow = shadowLayer(x, &layer);
     if (!shadow)
       shadow = floatMap.lookupOrDefault(x);
-    auto quantize = qnn::QuantizeOp::create(
-        builder, outputQuantize.getLoc(), outputQuantize.getType(), shadow);
+    auto quantize = qnn::QuantizeOp::create(builder, outputQuantize.getLoc(),
+                                            outputQuantize.getType(), shadow);
     return {qnn::DequantizeOp::create(builder, point.getLoc(), point.getType(),
                                       quantize.getResult())
                 .getResult(),

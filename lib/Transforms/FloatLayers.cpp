@@ -38,9 +38,9 @@ struct DropQuantizeRoundTrip : OpRewritePattern<qnn::DequantizeOp> {
 /// moves a transpose onto the storage integers of quantized x; or null.
 static linalg::TransposeOp transposeOnStorage(Value value) {
   auto toQuantized = value.getDefiningOp<quant::StorageCastOp>();
-  auto transpose = toQuantized ? toQuantized.getInput()
-                                     .getDefiningOp<linalg::TransposeOp>()
-                               : nullptr;
+  auto transpose =
+      toQuantized ? toQuantized.getInput().getDefiningOp<linalg::TransposeOp>()
+                  : nullptr;
   if (!transpose || !transpose.getInput().getDefiningOp<quant::StorageCastOp>())
     return nullptr;
   return transpose;
@@ -110,10 +110,10 @@ struct DequantizeBeforeMove : OpRewritePattern<qnn::DequantizeOp> {
     if (linalg::TransposeOp transpose = transposeOnStorage(dq.getInput())) {
       Value init = tensor::EmptyOp::create(rewriter, transpose.getLoc(),
                                            dq.getType().getShape(), f32);
-      rewriter.replaceOp(dq, linalg::TransposeOp::create(
-                                 rewriter, transpose.getLoc(), floats, init,
-                                 transpose.getPermutation())
-                                 ->getResults());
+      rewriter.replaceOp(
+          dq, linalg::TransposeOp::create(rewriter, transpose.getLoc(), floats,
+                                          init, transpose.getPermutation())
+                  ->getResults());
       return success();
     }
     Operation *move = dq.getInput().getDefiningOp();
@@ -136,7 +136,8 @@ struct DequantizeConstant : OpRewritePattern<qnn::DequantizeOp> {
                                 PatternRewriter &rewriter) const override {
     auto storageCast = dq.getInput().getDefiningOp<quant::StorageCastOp>();
     DenseIntElementsAttr ints;
-    if (!storageCast || !matchPattern(storageCast.getInput(), m_Constant(&ints)))
+    if (!storageCast ||
+        !matchPattern(storageCast.getInput(), m_Constant(&ints)))
       return rewriter.notifyMatchFailure(dq, "not a constant");
     auto qType = cast<quant::QuantizedType>(
         getElementTypeOrSelf(dq.getInput().getType()));
@@ -178,9 +179,9 @@ struct DequantizeConstant : OpRewritePattern<qnn::DequantizeOp> {
 };
 } // namespace
 
-void quantopt::populateFloatLayerCleanupPatterns(
-    RewritePatternSet &patterns, ConstantExpansionLimit &limit,
-    bool keepRoundTrips) {
+void quantopt::populateFloatLayerCleanupPatterns(RewritePatternSet &patterns,
+                                                 ConstantExpansionLimit &limit,
+                                                 bool keepRoundTrips) {
   if (!keepRoundTrips)
     patterns.add<DropQuantizeRoundTrip, DequantizeBeforeMove>(
         patterns.getContext());

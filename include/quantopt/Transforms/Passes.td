@@ -247,48 +247,53 @@ def FuseLayersPass : Pass<"quant-fuse-layers"> {
 }
 
 def CompareLayersPass : Pass<"quant-compare-layers", "::mlir::ModuleOp"> {
-  let summary = "Add each result's float value and its layer's INT8-of-float-inputs value as results";
+  let summary = "Return every quantization point's model, float and layer-alone values (per-layer debugging)";
   let description = [{
     Instruments a calibrated model (after `quant-apply-calibration`, before
     `quant-rewrite-int8`) for per-layer debugging, as PyTorch's Numeric
-    Suite does with shadow modules, so that one run measures for every
-    returned value (a model output, or a layer output the importer exposed
-    with `--expose`):
+    Suite does with shadow modules, so that one run measures, at every
+    quantization point (a `dequantize(quantize(x))` of a computed `x`: a
+    layer's output):
 
-    - its *accumulated* error: the model as quantized, against
-    - its *float* value: a copy of the function body with every
+    - the *model's* value, everything before it quantized (its accumulated
+      error);
+    - its *float* value, from a copy of the function body with every
       `dequantize(quantize(x))` read as `x`;
-    - its *local* error: the layer that computes it, cloned with the float
-      copy's inputs quantized with the model's own types, and its result
-      quantized as the model's is: that layer alone in INT8, fed with FP32
-      inputs.
+    - its layer's *shadow*: the layer that computes `x` cloned with the
+      float copy's inputs quantized with the model's own types, and its
+      result quantized as the model's is: that layer alone in INT8, fed with
+      FP32 inputs (its local error). Where no op with quantized inputs
+      computes `x`, the shadow is the float value quantized.
 
-    A function returning `r0 .. rN-1` then returns `r0 .. rN-1`, their float
-    values, then their shadows (3N results). After `quant-rewrite-int8` the
-    originals and the shadows are integer code and the copy stays float.
-    Moves between a dequantize and its layer (reshapes, pads, slices,
-    transposes) are cloned with the shadow's inputs; a result that no layer
-    with quantized inputs computes has its float value as its shadow.
+    The function keeps its results and gains three per point, in program
+    order, each with result attributes `quantopt.compare` ("model", "float"
+    or "shadow"), `quantopt.layer` (the layer's first name location: the
+    ONNX node name) and `quantopt.op`. After `quant-rewrite-int8` the model
+    and the shadows are integer code and the copy stays float.
     A unit `quant-fuse-layers` made (an op marked `quantopt.fused` and its
-    epilogue) is cloned whole. The copies are marked `quantopt.compare_copy`:
-    the rewrite's remarks, report and `strict` errors describe the model
-    alone. Only functions nothing in the module calls are instrumented (a
-    warning names the others); an op with side effects is an error.
+    epilogue), and reshapes, pads, slices and transposes between a layer and
+    its quantize or dequantize, are cloned with it. The copies are marked
+    `quantopt.compare_copy`: the rewrite's remarks, report and `strict`
+    errors describe the model alone. Only functions nothing in the module
+    calls are instrumented (a warning names the others); an op with side
+    effects is an error.
     `--quant-static-int8-pipeline=compare-layers=true` runs it between the
     calibration and the rewrite; `quantopt-eval --layers` and the
     mixed-precision search of `quantopt-quantize` read its results.
 
     ```mlir
-    %q = qnn.quantize %x : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<i8:f32, 0.1>>
+    %q = qnn.quantize %h : tensor<1x8xf32> -> tensor<1x8x!quant.uniform<i8:f32, 0.1>>
     %d = qnn.dequantize %q : ... -> tensor<1x8xf32>
-    %y = linalg.matmul ins(%d, %w : ...) outs(...)
+    %y = linalg.matmul ins(%d, %w : ...) outs(...) loc("fc2")
     %qy = qnn.quantize %y ...
     %dy = qnn.dequantize %qy ...
     return %dy
     ```
-    gains a float matmul of `%x` and a shadow matmul of
-    `dequantize(quantize(%x))` with its own output round trip, and returns
-    `%dy, %y_float, %dy_shadow`.
+    gains a float copy (`%y_float`, a matmul of the float `%h`), and a
+    shadow matmul of `dequantize(quantize(%h_float))` with its own output
+    round trip, and returns `%dy, ..., %dy {quantopt.compare = "model",
+    quantopt.layer = "fc2", ...}, %y_float {... "float" ...},
+    %dy_shadow {... "shadow" ...}`.
   }];
   let dependentDialects = ["::mlir::qnn::QnnDialect"];
 }
@@ -333,8 +338,10 @@ def RewriteInt8Pass : Pass<"quant-rewrite-int8"> {
     ```
 
     What stays float then runs as float (`float-cleanup`, on by default):
-    a `dequantize(quantize(x))` whose quantized value nothing else reads
-    becomes `x` (the round trip only added error and time), and the
+    a `dequantize(quantize(x))` whose quantized value only dequantizes read
+    becomes `x` (the round trip only added error and time; reshapes, slices
+    and transposes the rewrite had moved onto such a value go back to
+    float first), and the
     dequantize of an integer constant (QDQ or QAT weights of an op left in
     float) becomes the f32 constant, computed now with the same f32
     arithmetic, so that the op takes the packed f32 kernels.
