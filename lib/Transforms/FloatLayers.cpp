@@ -46,12 +46,18 @@ static linalg::TransposeOp transposeOnStorage(Value value) {
   return transpose;
 }
 
+/// A reshape or slice, which the rewrite applies to quantized values as
+/// they are.
+static bool isReshapeOrSlice(Operation *op) {
+  return isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
+                         tensor::ExtractSliceOp>(op);
+}
+
 /// The quantized value that `value` is a reshape, slice or transpose of (a
 /// move the rewrite made on quantized values), or null.
 static Value movedFrom(Value value) {
   Operation *def = value.getDefiningOp();
-  if (def && isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-                 tensor::ExtractSliceOp>(def))
+  if (isReshapeOrSlice(def))
     return def->getOperand(0);
   if (linalg::TransposeOp transpose = transposeOnStorage(value))
     return transpose.getInput()
@@ -66,8 +72,7 @@ static bool onlyDequantized(Value value) {
   return llvm::all_of(value.getUsers(), [](Operation *user) {
     if (isa<qnn::DequantizeOp>(user))
       return true;
-    if (isa<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
-            tensor::ExtractSliceOp>(user))
+    if (isReshapeOrSlice(user))
       return onlyDequantized(user->getResult(0));
     // The storage view of a transpose on the integers.
     if (auto toStorage = dyn_cast<quant::StorageCastOp>(user))

@@ -344,7 +344,7 @@ int main(int argc, char **argv) {
       llvm::cl::desc("LLVM optimization level of the JIT-compiled code, 0 "
                      "to 3 (default 3; lower compiles large modules faster: "
                      "quantopt-eval --layers runs its three-fold module at "
-                     "-O1)"),
+                     "-O0)"),
       llvm::cl::init(3));
   llvm::cl::opt<bool> noProgress("no-progress", llvm::cl::cat(runOptions),
                                  llvm::cl::desc("Do not show progress"));
@@ -520,13 +520,12 @@ int main(int argc, char **argv) {
   auto machine = machineBuilder->createTargetMachine();
   if (!machine)
     return error(llvm::toString(machine.takeError()));
-  if (optLevel > 3)
+  std::optional<llvm::CodeGenOptLevel> codeGenLevel =
+      llvm::CodeGenOpt::getLevel(optLevel);
+  if (!codeGenLevel)
     return error("-O" + std::to_string(optLevel) + ": the level is 0 to 3");
   auto transformer = makeOptimizingTransformer(optLevel, 0, machine->get());
-  static constexpr llvm::CodeGenOptLevel kCodeGenLevels[] = {
-      llvm::CodeGenOptLevel::None, llvm::CodeGenOptLevel::Less,
-      llvm::CodeGenOptLevel::Default, llvm::CodeGenOptLevel::Aggressive};
-  engineOptions.jitCodeGenOptLevel = kCodeGenLevels[optLevel];
+  engineOptions.jitCodeGenOptLevel = *codeGenLevel;
   engineOptions.transformer = transformer;
   engineOptions.enablePerfNotificationListener = perfProfile;
   std::string runnerUtils = QUANTOPT_MLIR_LIB_DIR "/libmlir_c_runner_utils.so";

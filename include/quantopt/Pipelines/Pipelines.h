@@ -122,9 +122,10 @@ struct StaticInt8PipelineOptions
       llvm::cl::init("i8")};
   PassOptions::Option<bool> compareLayers{
       *this, "compare-layers",
-      llvm::cl::desc("Per-layer debugging: also return each result's float "
-                     "value and its layer in INT8 fed with float inputs "
-                     "(quant-compare-layers)"),
+      llvm::cl::desc("Per-layer debugging: also return, at each "
+                     "quantization point, the model's value, the float "
+                     "value and the layer alone in INT8 fed with float "
+                     "inputs (quant-compare-layers)"),
       llvm::cl::init(false)};
 };
 
