@@ -34,23 +34,24 @@ struct DropQuantizeRoundTrip : OpRewritePattern<qnn::DequantizeOp> {
   }
 };
 
-/// The transpose in scast(linalg.transpose(scast(x))), how the rewrite
-/// moves a transpose onto the storage integers of quantized x; or null.
-static linalg::TransposeOp transposeOnStorage(Value value) {
-  auto toQuantized = value.getDefiningOp<quant::StorageCastOp>();
-  auto transpose =
-      toQuantized ? toQuantized.getInput().getDefiningOp<linalg::TransposeOp>()
-                  : nullptr;
-  if (!transpose || !transpose.getInput().getDefiningOp<quant::StorageCastOp>())
-    return nullptr;
-  return transpose;
-}
-
 /// A reshape or slice, which the rewrite applies to quantized values as
 /// they are.
 static bool isReshapeOrSlice(Operation *op) {
   return isa_and_nonnull<tensor::CollapseShapeOp, tensor::ExpandShapeOp,
                          tensor::ExtractSliceOp>(op);
+}
+
+/// The move in scast(move(scast(x))), how the rewrite moves a quantized x
+/// on its storage integers (a transpose, or a reshape of a value with
+/// other integer readers); or null.
+static Operation *moveOnStorage(Value value) {
+  auto toQuantized = value.getDefiningOp<quant::StorageCastOp>();
+  Operation *move =
+      toQuantized ? toQuantized.getInput().getDefiningOp() : nullptr;
+  if (!move || !(isa<linalg::TransposeOp>(move) || isReshapeOrSlice(move)) ||
+      !move->getOperand(0).getDefiningOp<quant::StorageCastOp>())
+    return nullptr;
+  return move;
 }
 
 /// The quantized value that `value` is a reshape, slice or transpose of (a
@@ -59,10 +60,8 @@ static Value movedFrom(Value value) {
   Operation *def = value.getDefiningOp();
   if (isReshapeOrSlice(def))
     return def->getOperand(0);
-  if (linalg::TransposeOp transpose = transposeOnStorage(value))
-    return transpose.getInput()
-        .getDefiningOp<quant::StorageCastOp>()
-        .getInput();
+  if (Operation *move = moveOnStorage(value))
+    return move->getOperand(0).getDefiningOp<quant::StorageCastOp>().getInput();
   return nullptr;
 }
 
@@ -74,12 +73,11 @@ static bool onlyDequantized(Value value) {
       return true;
     if (isReshapeOrSlice(user))
       return onlyDequantized(user->getResult(0));
-    // The storage view of a transpose on the integers.
+    // The storage view of a move on the integers.
     if (auto toStorage = dyn_cast<quant::StorageCastOp>(user))
-      return llvm::all_of(toStorage->getUsers(), [](Operation *t) {
-        auto transpose = dyn_cast<linalg::TransposeOp>(t);
-        return transpose &&
-               llvm::all_of(transpose->getUsers(), [](Operation *back) {
+      return llvm::all_of(toStorage->getUsers(), [](Operation *move) {
+        return (isa<linalg::TransposeOp>(move) || isReshapeOrSlice(move)) &&
+               llvm::all_of(move->getUsers(), [](Operation *back) {
                  return isa<quant::StorageCastOp>(back) &&
                         onlyDequantized(back->getResult(0));
                });
@@ -112,7 +110,9 @@ struct DequantizeBeforeMove : OpRewritePattern<qnn::DequantizeOp> {
     Type f32 = dq.getType().getElementType();
     Value floats = qnn::DequantizeOp::create(rewriter, dq.getLoc(),
                                              sourceType.clone(f32), source);
-    if (linalg::TransposeOp transpose = transposeOnStorage(dq.getInput())) {
+    Operation *storageMove = moveOnStorage(dq.getInput());
+    if (auto transpose =
+            dyn_cast_if_present<linalg::TransposeOp>(storageMove)) {
       Value init = tensor::EmptyOp::create(rewriter, transpose.getLoc(),
                                            dq.getType().getShape(), f32);
       rewriter.replaceOp(
@@ -121,9 +121,9 @@ struct DequantizeBeforeMove : OpRewritePattern<qnn::DequantizeOp> {
                   ->getResults());
       return success();
     }
-    Operation *move = dq.getInput().getDefiningOp();
+    Operation *move = storageMove ? storageMove : dq.getInput().getDefiningOp();
     IRMapping mapping;
-    mapping.map(source, floats);
+    mapping.map(move->getOperand(0), floats);
     Operation *moved = rewriter.clone(*move, mapping);
     moved->getResult(0).setType(dq.getType());
     rewriter.replaceOp(dq, moved->getResults());

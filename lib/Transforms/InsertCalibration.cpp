@@ -32,6 +32,10 @@ static constexpr StringLiteral kOpKinds[] = {"matmul",      "batch_matmul",
 
 /// The kind of a quantizable op, or an empty string.
 static StringRef classifyOp(Operation *op) {
+  // quant-smooth-quant's channel scaling belongs to the contraction it
+  // feeds: the contraction's input after it is observed, not the op.
+  if (op->hasAttr(quantopt::kSmoothingAttrName))
+    return "";
   if (isa<linalg::MatmulOp>(op))
     return "matmul";
   if (isa<linalg::BatchMatmulOp>(op))
@@ -128,7 +132,9 @@ private:
         auto linalgOp = cast<linalg::LinalgOp>(op);
         for (auto [index, operand] :
              llvm::enumerate(linalgOp.getDpsInputOperands()))
-          observeValue(operand->get(), base + ".in" + std::to_string(index));
+          observeValue(operand->get(), base + ".in" + std::to_string(index),
+                       contractionChannels ? contractedDim(linalgOp, *operand)
+                                           : std::nullopt);
       }
       if (outputs)
         for (OpResult result : op->getResults())
@@ -169,9 +175,27 @@ private:
     return (prefix + "." + opName + "#" + Twine(index)).str();
   }
 
+  /// The dimension of `operand` that `op` contracts when `op` is a
+  /// contraction with one reduction loop (a matmul input's K), else none.
+  static std::optional<int64_t> contractedDim(linalg::LinalgOp op,
+                                              OpOperand &operand) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->k.size() != 1)
+      return std::nullopt;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    for (auto [index, expr] : llvm::enumerate(map.getResults()))
+      if (auto dim = dyn_cast<AffineDimExpr>(expr);
+          dim && dim.getPosition() == dims->k.front())
+        return int64_t(index);
+    return std::nullopt;
+  }
+
   /// Observes `value` once: values already produced by or feeding an
-  /// observer are left as they are.
-  void observeValue(Value value, const std::string &name) {
+  /// observer are left as they are. Per-channel statistics go along
+  /// `axis` when given, else along channel-axis when set.
+  void observeValue(Value value, const std::string &name,
+                    std::optional<int64_t> axis = std::nullopt) {
     if (!isObservable(value) || isCompileTimeValue(value) ||
         value.getDefiningOp<qnn::ObserveOp>())
       return;
@@ -194,12 +218,12 @@ private:
     else
       b.setInsertionPointToStart(cast<BlockArgument>(value).getOwner());
     auto type = cast<RankedTensorType>(value.getType());
-    IntegerAttr axis;
-    if (channelAxis >= 0 && channelAxis < type.getRank())
-      axis = b.getI64IntegerAttr(channelAxis);
+    if (!axis && channelAxis >= 0 && channelAxis < type.getRank())
+      axis = channelAxis;
+    IntegerAttr axisAttr = axis ? b.getI64IntegerAttr(*axis) : IntegerAttr();
     auto observer = qnn::ObserveOp::create(b, value.getLoc(), type, value,
                                            b.getI64IntegerAttr(nextId++),
-                                           b.getStringAttr(name), axis);
+                                           b.getStringAttr(name), axisAttr);
     value.replaceAllUsesExcept(observer.getResult(), observer);
   }
 

@@ -58,15 +58,16 @@ def tool(name):
     return path
 
 
-def run(args, what):
+def run(args, what, with_stderr=False):
     """Runs a tool; on failure, ends with one line: what failed and the
-    tool's first error (or last line)."""
+    tool's first error (or last line). Returns its output (and its remarks
+    on stderr with `with_stderr`)."""
     result = subprocess.run(args, capture_output=True, text=True)
     if result.returncode != 0:
         lines = [l for l in result.stderr.strip().splitlines() if l.strip()] or [f"exit code {result.returncode}"]
         first_error = next((l for l in lines if "error" in l), lines[-1])
         fail(f"{what} failed: {first_error.strip()}")
-    return result.stdout
+    return (result.stdout, result.stderr) if with_stderr else result.stdout
 
 
 def progress(message):
@@ -142,6 +143,7 @@ class QuantizeOptions:
     calib_batch: int = 64
     momentum: float = 0.01
     histogram_bins: int = 2048
+    smooth_quant: float = None  # SmoothQuant's alpha, or None
 
     def pipeline_options(self):
         dtype = {"u8": "u8", "s8": "i8"}[self.activation_type]
@@ -172,6 +174,11 @@ def add_quantize_arguments(p):
                    help="for --method moving-average: avg += momentum * (batch - avg)")
     p.add_argument("--histogram-bins", type=int, default=2048,
                    help="bins of the histograms percentile, entropy and mse read")
+    p.add_argument("--smooth-quant", type=float, nargs="?", const=0.5, metavar="ALPHA",
+                   help="SmoothQuant before calibration: divide the activation channels of matmuls with "
+                        "constant weights by s = max|x|^ALPHA / max|w|^(1-ALPHA) and scale the weights' rows "
+                        "by s, moving activation outliers into the weights (ALPHA 0.5 if not given; costs "
+                        "one more calibration run)")
 
 
 def quantize_options(a, parser):
@@ -183,8 +190,10 @@ def quantize_options(a, parser):
         parser.error("--percentile must be in (0, 100]")
     if a.histogram_bins < 4 or a.histogram_bins % 4:
         parser.error("--histogram-bins must be a positive multiple of 4")
+    if a.smooth_quant is not None and not 0 <= a.smooth_quant <= 1:
+        parser.error("--smooth-quant's ALPHA must be in [0, 1]")
     return QuantizeOptions(a.method, a.scheme, a.percentile, a.activation_type, tuple(a.exclude),
-                           a.calib_batch, a.momentum, a.histogram_bins)
+                           a.calib_batch, a.momentum, a.histogram_bins, a.smooth_quant)
 
 
 def calibration_files(calib):
@@ -220,9 +229,10 @@ def check_exclude_names(onnx_path, names):
                  f"and it is no op kind ({', '.join(EXCLUDE_KINDS)})")
 
 
-def instrument(onnx_path, work, expose=()):
+def instrument(onnx_path, work, expose=(), calib=None, opts=None):
     """Imports the model (the values named in `expose` become extra
-    results), fuses its layers and inserts the calibration observers.
+    results), fuses its layers (smooths them with `opts.smooth_quant`,
+    calibrating on `calib` for it) and inserts the calibration observers.
     Returns the paths of the float and the instrumented module."""
     float_mlir = os.path.join(work, "float.mlir")
     progress(f"importing {onnx_path}")
@@ -233,16 +243,44 @@ def instrument(onnx_path, work, expose=()):
     with open(float_mlir, "w") as f:
         f.write(text)
     inst = os.path.join(work, "instrumented.mlir")
+    if opts is not None and opts.smooth_quant is not None:
+        prepared = os.path.join(work, "prepared.mlir")
+        progress("normalizing and fusing layers")
+        run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "-o", prepared], "preparing")
+        smoothed = smooth_quant(onnx_path, prepared, calib, opts, work)
+        progress("inserting calibration observers")
+        run([tool("quant-opt"), smoothed, "--quant-insert-calibration", "-o", inst], "instrumenting")
+        return float_mlir, inst
     progress("normalizing and fusing layers, inserting calibration observers")
     run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "--quant-insert-calibration",
          "-o", inst], "instrumenting")
     return float_mlir, inst
 
 
-def calibrate(onnx_path, inst, calib, opts, work):
+def smooth_quant(onnx_path, prepared, calib, opts, work):
+    """SmoothQuant: records the matmuls' inputs per channel on `calib`,
+    then quant-smooth-quant moves their outliers into the weights. Returns
+    the smoothed float module."""
+    channels = os.path.join(work, "smooth-instrumented.mlir")
+    run([tool("quant-opt"), prepared,
+         "--quant-insert-calibration=ops=matmul,batch_matmul observe=inputs contraction-channels=true "
+         "function-boundaries=false", "-o", channels], "instrumenting for SmoothQuant")
+    stats = calibrate(onnx_path, channels, calib, opts, work, name="smooth-stats")
+    smoothed = os.path.join(work, "smoothed.mlir")
+    progress(f"SmoothQuant (alpha {opts.smooth_quant})")
+    _, remarks = run([tool("quant-opt"), channels, f"--quant-smooth-quant=stats={stats} alpha={opts.smooth_quant}",
+                      "-o", smoothed], "smoothing", with_stderr=True)
+    done = len(re.findall(r"remark: .*smoothed for", remarks))
+    not_done = sorted(set(re.findall(r'loc\("([^"]+)"\): not smoothed', remarks)))
+    progress(f"  {done} matmul inputs smoothed" +
+             (f"; not smoothed (two activations): {', '.join(not_done)}" if not_done else ""))
+    return smoothed
+
+
+def calibrate(onnx_path, inst, calib, opts, work, name="stats"):
     """Runs the instrumented module on the calibration set; returns the
-    path of the statistics."""
-    stats = os.path.join(work, "stats.json")
+    path of the statistics (`name`.json in `work`)."""
+    stats = os.path.join(work, f"{name}.json")
     names = model_input_names(onnx_path)
     # One file at a time (a calibration set may not fit in memory at once);
     # quant-stats merges the runs' statistics.
@@ -252,7 +290,7 @@ def calibrate(onnx_path, inst, calib, opts, work):
         progress(f"calibrating on {path}")
         samples = save_inputs(load_inputs(path, names, "calibration set"),
                               os.path.join(work, "calib-inputs.npz"), names)
-        part = stats if len(files) == 1 else os.path.join(work, f"stats-{index}.json")
+        part = stats if len(files) == 1 else os.path.join(work, f"{name}-{index}.json")
         # quant-run's progress (and its error, if any) goes to the terminal.
         # On the optimized pipeline: the model's float code at inference
         # speed (the reference lowering is scalar loops, hundreds of times
@@ -285,7 +323,7 @@ def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None):
     """Static INT8 of an ONNX model. Returns the paths of the imported
     float model and of the calibration statistics."""
     check_exclude_names(onnx_path, opts.exclude)
-    float_mlir, inst = instrument(onnx_path, work)
+    float_mlir, inst = instrument(onnx_path, work, calib=calib, opts=opts)
     stats = calibrate(onnx_path, inst, calib, opts, work)
     progress(f"quantizing (method={opts.method}, scheme={opts.scheme})")
     report = os.path.join(work, "report.json")

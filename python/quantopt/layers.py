@@ -149,7 +149,7 @@ def evaluate_layers(onnx_path, int8_output, data, calib, opts, work, plot=None, 
     layers), and writes the JSON (every layer, in model order) and the plot
     when asked."""
     d.progress("per-layer comparison: calibrating the model again")
-    _, inst = d.instrument(onnx_path, work)
+    _, inst = d.instrument(onnx_path, work, calib=calib, opts=opts)
     stats = d.calibrate(onnx_path, inst, calib, opts, work)
     inputs = [x[:max_samples] for x in d.load_inputs(data, d.model_input_names(onnx_path), "data set")]
     samples = len(inputs[0])

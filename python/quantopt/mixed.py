@@ -118,7 +118,7 @@ def quantize_mixed(onnx_path, calib, output, opts, data, target, work, max_sampl
     if target.drop is not None and labels is None:
         d.fail(f"--target-drop needs labels: '{data}' has no array 'y'")
 
-    float_mlir, inst = d.instrument(onnx_path, work)
+    float_mlir, inst = d.instrument(onnx_path, work, calib=calib, opts=opts)
     stats = d.calibrate(onnx_path, inst, calib, opts, work)
     sample_inputs = [x[:max_samples] for x in inputs]
     d.progress(f"measuring every layer's local error on {len(sample_inputs[0])} samples")

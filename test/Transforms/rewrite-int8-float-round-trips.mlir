@@ -75,3 +75,27 @@ func.func @moved_transpose(%x: tensor<2x3xf32>) -> tensor<3x2xf32> {
   %y = math.exp %dt : tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
+
+// -----
+
+!qa = !quant.uniform<i8:f32, 0.5:1>
+// A dequantize sunk below a flatten runs the flatten on the storage
+// integers (scast, collapse, scast); with only a float op after it, the
+// cleanup flattens the floats again and drops the round trip (a model
+// input read by SmoothQuant's multiply looks like this).
+// CHECK-LABEL: func.func @sunk_below_reshape
+// CHECK-SAME:    (%[[X:.*]]: tensor<1x2x3xf32>)
+// CHECK-NOT:     qnn.
+// CHECK:         %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1, 2]] : tensor<1x2x3xf32> into tensor<6xf32>
+// CHECK:         linalg.exp ins(%[[F]] :
+// TRIPS-LABEL: func.func @sunk_below_reshape
+// TRIPS:         qnn.quantize
+// TRIPS:         qnn.dequantize
+func.func @sunk_below_reshape(%x: tensor<1x2x3xf32>) -> tensor<6xf32> {
+  %q = qnn.quantize %x : tensor<1x2x3xf32> -> tensor<1x2x3x!qa>
+  %d = qnn.dequantize %q : tensor<1x2x3x!qa> -> tensor<1x2x3xf32>
+  %f = tensor.collapse_shape %d [[0, 1, 2]] : tensor<1x2x3xf32> into tensor<6xf32>
+  %e = tensor.empty() : tensor<6xf32>
+  %a = linalg.exp ins(%f : tensor<6xf32>) outs(%e : tensor<6xf32>) -> tensor<6xf32>
+  return %a : tensor<6xf32>
+}

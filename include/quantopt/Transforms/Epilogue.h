@@ -21,6 +21,11 @@ namespace quantopt {
 /// quantize/dequantize goes between them.
 constexpr llvm::StringLiteral kFusedAttrName = "quantopt.fused";
 
+/// Marks the per-channel scaling quant-smooth-quant puts before a
+/// contraction: part of the contraction's input, not a quantizable op of its
+/// own (calibration observes its result, as the contraction's input).
+constexpr llvm::StringLiteral kSmoothingAttrName = "quantopt.smoothing";
+
 struct Epilogue {
   /// The per-column bias (one value per output column), if any.
   mlir::DenseFPElementsAttr bias;

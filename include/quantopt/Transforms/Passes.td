@@ -60,8 +60,58 @@ def InsertCalibrationPass
            "Which activations to observe: inputs, outputs or both">,
     Option<"channelAxis", "channel-axis", "int64_t", "-1",
            "Record per-channel statistics along this dimension (-1: none)">,
+    Option<"contractionChannels", "contraction-channels", "bool", "false",
+           "Record a contraction's inputs per channel along the dimension "
+           "it contracts (a matmul input's K), as quant-smooth-quant needs">,
     Option<"functionBoundaries", "function-boundaries", "bool", "true",
            "Also observe float tensor arguments and results of functions">,
+  ];
+}
+
+def SmoothQuantPass : Pass<"quant-smooth-quant", "::mlir::ModuleOp"> {
+  let summary = "Migrate activation outliers into the weights (SmoothQuant)";
+  let description = [{
+    SmoothQuant (Xiao et al., 2023): a few channels of a transformer's
+    activations are far larger than the rest, so one per-tensor scale leaves
+    the other channels a few levels. For a contraction `Y = X W` with
+    constant `W`, the pass divides each channel `j` of `X` (the dimension the
+    contraction sums over) by
+
+        s_j = max|X_j|^alpha / max|W_j|^(1 - alpha)
+
+    and multiplies row `j` of `W` by it: `Y` is unchanged in exact
+    arithmetic, and the outliers move into the weights, which are quantized
+    per output channel. Contractions that read the same activation share
+    one `s` (the maximum over all their weights), as for the Q/K/V
+    projections.
+
+    Input: a module instrumented with
+    `quant-insert-calibration{contraction-channels=true}` (any other
+    options), and `stats=` the statistics `quant-run --calibrate` recorded
+    for it: `max|X_j|` is the observer's per-channel range. Output: the
+    smoothed float module, observers removed: instrument and calibrate it
+    again for the INT8 flow (its activations changed).
+
+    Where the activation is a per-channel affine of its own (LayerNorm's
+    `x * gamma + beta`, reached through reshapes and channel-wise adds) and
+    nothing else reads it, `1/s` is folded into `gamma` and `beta`;
+    otherwise a `linalg.generic` multiplies by `1/s` (marked
+    `quantopt.smoothing`, so calibration does not treat it as a layer).
+    Every smoothed activation gets a remark (how many contractions, the
+    range of `s`, where `1/s` went); a contraction whose activation is
+    observed per channel but that cannot be smoothed (two activations, as
+    attention's Q K^T; a weight that is not an f32 constant) gets a remark
+    saying why.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+  let options = [
+    Option<"statsFile", "stats", "std::string", "\"\"",
+           "Stats file quant-run --calibrate wrote for this module (required)">,
+    Option<"alpha", "alpha", "double", "0.5",
+           "Migration strength in [0, 1]: the share of each channel's range "
+           "moved from the activation into the weights (0.5: split evenly)">,
   ];
 }
 
