@@ -75,8 +75,22 @@ void Histogram::add(llvm::ArrayRef<float> values) {
     absMax = std::max(absMax, std::fabs(v));
   if (rangeValue == 0 || absMax > rangeValue)
     growToFit(absMax);
-  for (float v : values)
-    ++counts[binOf(v)];
+  unsigned n = numBins();
+  if ((n & (n - 1)) != 0) {
+    for (float v : values)
+      ++counts[binOf(v)];
+    return;
+  }
+  // A power-of-two bin count over a power-of-two range: the bin width is a
+  // power of two, so multiplying by its inverse is exactly binOf's
+  // division, and |v| <= range puts the position in [0, n] (truncation is
+  // floor there).
+  double inverseWidth = 1 / binWidth();
+  uint64_t *bins = counts.data();
+  for (float v : values) {
+    double position = (double(v) + rangeValue) * inverseWidth;
+    ++bins[std::min(unsigned(position), n - 1)];
+  }
 }
 
 llvm::Error Histogram::merge(const Histogram &other) {
@@ -133,11 +147,19 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
       stride *= dataShape[d];
   }
 
-  std::vector<float> finite;
-  finite.reserve(data.size());
   std::vector<double> batchChannelMin(channels, INFINITY),
       batchChannelMax(channels, -INFINITY);
-  for (size_t i = 0; i < data.size(); ++i) {
+  // Without NaN or inf (the usual case) the values are used in place.
+  bool allFinite = true;
+  for (float v : data)
+    allFinite &= std::isfinite(v);
+  std::vector<float> copy;
+  llvm::ArrayRef<float> finite = data;
+  if (!allFinite) {
+    copy.reserve(data.size());
+    finite = {};
+  }
+  for (size_t i = 0; i < data.size() && (axis || !allFinite); ++i) {
     float v = data[i];
     if (std::isnan(v)) {
       ++nanCount;
@@ -147,13 +169,16 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
       ++infCount;
       continue;
     }
-    finite.push_back(v);
+    if (!allFinite)
+      copy.push_back(v);
     if (axis) {
       size_t c = (i / stride) % channels;
       batchChannelMin[c] = std::min<double>(batchChannelMin[c], v);
       batchChannelMax[c] = std::max<double>(batchChannelMax[c], v);
     }
   }
+  if (!allFinite)
+    finite = copy;
   ++batches;
   if (!finite.empty()) {
     auto [lo, hi] = std::minmax_element(finite.begin(), finite.end());

@@ -58,10 +58,22 @@ extern "C" void quantopt_observe_f32(int64_t id, int64_t axis, int64_t rank,
   int64_t numElements = 1;
   for (int64_t s : shape)
     numElements *= s;
-  std::vector<float> data;
-  data.reserve(numElements);
-  if (numElements > 0)
-    gather(aligned + offset, rank, sizes, strides, data);
+  // A row-major buffer is read in place; others are copied in order.
+  bool rowMajor = true;
+  for (int64_t d = rank - 1, expected = 1; d >= 0; --d) {
+    if (sizes[d] != 1 && strides[d] != expected)
+      rowMajor = false;
+    expected *= sizes[d];
+  }
+  std::vector<float> copy;
+  llvm::ArrayRef<float> data;
+  if (numElements > 0 && rowMajor) {
+    data = llvm::ArrayRef<float>(aligned + offset, numElements);
+  } else if (numElements > 0) {
+    copy.reserve(numElements);
+    gather(aligned + offset, rank, sizes, strides, copy);
+    data = copy;
+  }
 
   Recorder &r = recorder();
   std::lock_guard<std::mutex> lock(r.mutex);
