@@ -154,11 +154,8 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
   for (float v : data)
     allFinite &= std::isfinite(v);
   std::vector<float> copy;
-  llvm::ArrayRef<float> finite = data;
-  if (!allFinite) {
+  if (!allFinite)
     copy.reserve(data.size());
-    finite = {};
-  }
   for (size_t i = 0; i < data.size() && (axis || !allFinite); ++i) {
     float v = data[i];
     if (std::isnan(v)) {
@@ -177,8 +174,7 @@ void ObserverStats::observe(llvm::ArrayRef<float> data,
       batchChannelMax[c] = std::max<double>(batchChannelMax[c], v);
     }
   }
-  if (!allFinite)
-    finite = copy;
+  llvm::ArrayRef<float> finite = allFinite ? data : llvm::ArrayRef(copy);
   ++batches;
   if (!finite.empty()) {
     auto [lo, hi] = std::minmax_element(finite.begin(), finite.end());

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "quantopt/Transforms/ObserverStats.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
@@ -83,20 +84,11 @@ private:
 
   LogicalResult applyTo(qnn::ObserveOp op, const CalibrationStats &stats,
                         const RangeOptions &options) {
-    int64_t id = op.getIdAttr().getInt();
-    StringRef name = op.getName().value_or("");
-    auto it = stats.observers.find(id);
-    if (it == stats.observers.end())
-      return op.emitError()
-             << "observer " << id << " ('" << name
-             << "') has no statistics in '" << statsFile
-             << "': was the stats file recorded for this module?";
-    const ObserverStats &observed = it->second;
-    if (!observed.name.empty() && !name.empty() && observed.name != name)
-      return op.emitError()
-             << "stats for observer " << id << " were recorded as '"
-             << observed.name << "', but here it is '" << name
-             << "': the stats file is stale or for another module";
+    FailureOr<const ObserverStats *> found =
+        findObserverStats(op, stats, statsFile);
+    if (failed(found))
+      return failure();
+    const ObserverStats &observed = **found;
     RankedTensorType type = op.getType();
     if (failed(checkShape(op, observed, type)) ||
         failed(checkAxis(op, observed, type)))
@@ -177,7 +169,7 @@ private:
         return op.emitError() << llvm::toString(ranges.takeError());
       SmallVector<double> scales;
       SmallVector<int64_t> zeroPoints;
-      for (const Range &r : *ranges) {
+      for (const quantopt::Range &r : *ranges) {
         auto params =
             chooseQuantParams(r.min, r.max, options.storage, options.scheme);
         if (!params)

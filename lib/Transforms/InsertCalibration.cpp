@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "quantopt/Transforms/Epilogue.h"
+#include "quantopt/Transforms/ObserverStats.h"
 #include "quantopt/Transforms/Passes.h"
 
 #include "qnn/IR/QnnOps.h"
@@ -133,8 +134,9 @@ private:
         for (auto [index, operand] :
              llvm::enumerate(linalgOp.getDpsInputOperands()))
           observeValue(operand->get(), base + ".in" + std::to_string(index),
-                       contractionChannels ? contractedDim(linalgOp, *operand)
-                                           : std::nullopt);
+                       contractionChannels
+                           ? quantopt::contractedDim(linalgOp, *operand)
+                           : std::nullopt);
       }
       if (outputs)
         for (OpResult result : op->getResults())
@@ -173,22 +175,6 @@ private:
     StringRef opName = op->getName().getStringRef();
     unsigned index = counters[opName]++;
     return (prefix + "." + opName + "#" + Twine(index)).str();
-  }
-
-  /// The dimension of `operand` that `op` contracts when `op` is a
-  /// contraction with one reduction loop (a matmul input's K), else none.
-  static std::optional<int64_t> contractedDim(linalg::LinalgOp op,
-                                              OpOperand &operand) {
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || dims->k.size() != 1)
-      return std::nullopt;
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    for (auto [index, expr] : llvm::enumerate(map.getResults()))
-      if (auto dim = dyn_cast<AffineDimExpr>(expr);
-          dim && dim.getPosition() == dims->k.front())
-        return int64_t(index);
-    return std::nullopt;
   }
 
   /// Observes `value` once: values already produced by or feeding an

@@ -8,10 +8,8 @@
 
 #include "quantopt/Transforms/Epilogue.h"
 #include "quantopt/Transforms/Exclusion.h"
+#include "quantopt/Transforms/ObserverStats.h"
 #include "quantopt/Transforms/Passes.h"
-
-#include "qnn/IR/QnnOps.h"
-#include "quantopt/Calibration/Statistics.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -53,32 +51,6 @@ struct FoldStep {
 
 } // namespace
 
-/// The loop that `op`'s single reduction dimension is, if `op` is a
-/// contraction with one.
-static std::optional<unsigned> contractedLoop(linalg::LinalgOp op) {
-  if (!linalg::isaContractionOpInterface(op))
-    return std::nullopt;
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
-  if (failed(dims) || dims->k.size() != 1)
-    return std::nullopt;
-  return dims->k.front();
-}
-
-/// The position of loop `loop` among `map`'s results, if it is there once.
-static std::optional<int64_t> positionOf(AffineMap map, unsigned loop) {
-  std::optional<int64_t> found;
-  for (auto [index, expr] : llvm::enumerate(map.getResults())) {
-    if (!expr.isFunctionOfDim(loop))
-      continue;
-    auto dim = dyn_cast<AffineDimExpr>(expr);
-    if (found || !dim)
-      return std::nullopt;
-    found = index;
-  }
-  return found;
-}
-
 /// Whether `use` (of the activation, observed along `axis`) is a
 /// contraction this pass can smooth. `reason` says why not for
 /// contractions; it stays empty for other ops (they keep reading the
@@ -89,10 +61,9 @@ static std::optional<SmoothTarget> matchTarget(OpOperand &use, int64_t axis,
   if (!op || !op.hasPureTensorSemantics() || op.getNumDpsInputs() != 2 ||
       !op.isDpsInput(&use))
     return std::nullopt;
-  std::optional<unsigned> loop = contractedLoop(op);
-  if (!loop)
+  if (!linalg::isaContractionOpInterface(op))
     return std::nullopt;
-  if (positionOf(op.getMatchingIndexingMap(&use), *loop) != axis) {
+  if (contractedDim(op, use) != axis) {
     reason = "its statistics are not along the dimension it contracts";
     return std::nullopt;
   }
@@ -108,8 +79,7 @@ static std::optional<SmoothTarget> matchTarget(OpOperand &use, int64_t axis,
              "compile time)";
     return std::nullopt;
   }
-  std::optional<int64_t> weightDim =
-      positionOf(op.getMatchingIndexingMap(weight), *loop);
+  std::optional<int64_t> weightDim = contractedDim(op, *weight);
   if (!weightDim) {
     reason = "its weight does not read the contracted dimension directly";
     return std::nullopt;
@@ -294,30 +264,21 @@ private:
   /// The per-channel max |x| the observer recorded, checked against it.
   FailureOr<SmallVector<double>> channelRanges(qnn::ObserveOp op,
                                                const CalibrationStats &stats) {
-    int64_t id = op.getIdAttr().getInt();
-    auto it = stats.observers.find(id);
-    if (it == stats.observers.end())
-      return op.emitError()
-             << "observer " << id << " has no statistics in '" << statsFile
-             << "': was it recorded for this module?";
-    const ObserverStats &observed = it->second;
+    FailureOr<const ObserverStats *> found =
+        findObserverStats(op, stats, statsFile);
+    if (failed(found))
+      return failure();
+    const ObserverStats &observed = **found;
     int64_t axis = int64_t(*op.getAxis());
     int64_t channels = op.getType().getDimSize(axis);
-    StringRef name = op.getName().value_or("");
-    if (!observed.name.empty() && !name.empty() && observed.name != name)
-      return op.emitError()
-             << "stats for observer " << id << " were recorded as '"
-             << observed.name << "', but here it is '" << name
-             << "': the stats file is stale or for another "
-                "module";
     if (observed.axis != axis ||
         (!ShapedType::isDynamic(channels) &&
          int64_t(observed.channelMax.size()) != channels))
-      return op.emitError()
-             << "observer " << id << " has no per-channel statistics along "
-             << "axis " << axis << " in '" << statsFile
-             << "' (recorded with quant-insert-calibration's "
-                "contraction-channels=true?)";
+      return op.emitError() << "observer " << op.getIdAttr().getInt()
+                            << " has no per-channel statistics along "
+                            << "axis " << axis << " in '" << statsFile
+                            << "' (recorded with quant-insert-calibration's "
+                               "contraction-channels=true?)";
     SmallVector<double> ranges;
     for (auto [lo, hi] : llvm::zip(observed.channelMin, observed.channelMax))
       ranges.push_back(std::isfinite(lo) && std::isfinite(hi)
@@ -385,8 +346,13 @@ private:
                                       scaleChannels(step.values, 0, inverse));
         step.constant->set(folded);
       }
-      where = "folded into the per-channel affine at " +
-              locationName(chain.back().generic->getLoc());
+      Operation *affine = chain.back().generic;
+      std::string name = quantopt::getOpName(affine);
+      if (name.empty()) {
+        llvm::raw_string_ostream os(name);
+        affine->getLoc().print(os);
+      }
+      where = "folded into the per-channel affine at " + name;
     } else {
       Value scaled =
           multiplyChannels(observer, targets.front().op, axis, inverse);
@@ -447,14 +413,5 @@ private:
   /// Contractions already said to be left unsmoothed (once each, not once
   /// per operand).
   DenseSet<Operation *> remarked;
-
-  static std::string locationName(Location loc) {
-    if (auto named = dyn_cast<NameLoc>(loc))
-      return named.getName().str();
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    loc.print(os);
-    return text;
-  }
 };
 } // namespace

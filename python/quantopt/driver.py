@@ -243,17 +243,14 @@ def instrument(onnx_path, work, expose=(), calib=None, opts=None):
     with open(float_mlir, "w") as f:
         f.write(text)
     inst = os.path.join(work, "instrumented.mlir")
+    source, prepare = float_mlir, ["--quant-prepare-pipeline"]
     if opts is not None and opts.smooth_quant is not None:
         prepared = os.path.join(work, "prepared.mlir")
         progress("normalizing and fusing layers")
-        run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "-o", prepared], "preparing")
-        smoothed = smooth_quant(onnx_path, prepared, calib, opts, work)
-        progress("inserting calibration observers")
-        run([tool("quant-opt"), smoothed, "--quant-insert-calibration", "-o", inst], "instrumenting")
-        return float_mlir, inst
-    progress("normalizing and fusing layers, inserting calibration observers")
-    run([tool("quant-opt"), float_mlir, "--quant-prepare-pipeline", "--quant-insert-calibration",
-         "-o", inst], "instrumenting")
+        run([tool("quant-opt"), float_mlir, *prepare, "-o", prepared], "preparing")
+        source, prepare = smooth_quant(onnx_path, prepared, calib, opts, work), []
+    progress(("normalizing and fusing layers, " if prepare else "") + "inserting calibration observers")
+    run([tool("quant-opt"), source, *prepare, "--quant-insert-calibration", "-o", inst], "instrumenting")
     return float_mlir, inst
 
 

@@ -9,7 +9,7 @@
 
 func.func @missing(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
   %w = arith.constant dense<1.0> : tensor<4x3xf32>
-  // expected-error @+1 {{observer 42 has no statistics in}}
+  // expected-error @+1 {{observer 42 ('missing') has no statistics in}}
   %in = qnn.observe %x id(42) name("missing") axis(1) : tensor<2x4xf32>
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<2x3xf32>
