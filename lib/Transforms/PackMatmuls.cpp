@@ -673,9 +673,8 @@ static bool isIntegerZeroFill(Value value) {
 /// qnn.packed_matmul: the same i32 sums on the VNNI kernels. The +128 that
 /// turns the activations into u8 and the zero points move into the column
 /// offsets (and row-sum factors when zb != 0), as for qnn.matmul.
-static LogicalResult packAsAccumulator(PatternRewriter &rewriter,
-                                       Operation *op, Value lhs,
-                                       DenseIntElementsAttr weights,
+static LogicalResult packAsAccumulator(PatternRewriter &rewriter, Operation *op,
+                                       Value lhs, DenseIntElementsAttr weights,
                                        int64_t za, int64_t zb) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   if (lhsType.isDynamicDim(1))
@@ -694,21 +693,20 @@ static LogicalResult packAsAccumulator(PatternRewriter &rewriter,
         quant::QuantizationFlags::Signed, IntegerType::get(ctx, 8),
         Float32Type::get(ctx), 1.0, zp, -128, 127);
   };
-  std::optional<QuantizedPacking> p =
-      packQuantized(type(za), type(zb), type(0), values,
-                    SmallVector<int64_t>(n, 0), k, n, std::nullopt,
-                    std::nullopt, /*fixedPoint=*/false);
+  std::optional<QuantizedPacking> p = packQuantized(
+      type(za), type(zb), type(0), values, SmallVector<int64_t>(n, 0), k, n,
+      std::nullopt, std::nullopt, /*fixedPoint=*/false);
   if (!p)
     return failure();
   Location loc = op->getLoc();
   Type i32 = rewriter.getI32Type();
   int64_t paddedN = p->tiles * kPanel;
-  Value packedRhs = denseConstant<int8_t>(
-      rewriter, loc, p->packedShape, rewriter.getI8Type(),
-      ArrayRef<int8_t>(p->packed).take_front(
-          ShapedType::getNumElements(p->packedShape)));
-  Value offsets = denseConstant<int32_t>(rewriter, loc, {paddedN}, i32,
-                                         p->offsets);
+  Value packedRhs =
+      denseConstant<int8_t>(rewriter, loc, p->packedShape, rewriter.getI8Type(),
+                            ArrayRef<int8_t>(p->packed).take_front(
+                                ShapedType::getNumElements(p->packedShape)));
+  Value offsets =
+      denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p->offsets);
   Value rowFactors =
       p->anyWeightZeroPoint
           ? denseConstant<int32_t>(rewriter, loc, {paddedN}, i32, p->rowFactors)
@@ -772,6 +770,111 @@ struct PackQuantizedLinalgMatmul : OpRewritePattern<linalg::QuantizedMatmulOp> {
           op, "not i8 x constant i8 -> i32 into zeros, constant zero points");
     return packAsAccumulator(rewriter, op, op.getInputs()[0], weights,
                              za.getInt(), zb.getInt());
+  }
+};
+
+/// `v` as signless bytes: a no-op for i8, a bitcast for ui8 (the storage
+/// bits are the same; the packed kernels and arith take signless types).
+static Value asSignlessBytes(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType().isSignlessInteger())
+    return v;
+  return tensor::BitcastOp::create(b, loc, type.clone(b.getI8Type()), v);
+}
+
+/// qnn.matmul_integer with constant weights and a run-time lhs zero point
+/// (dynamic quantization) -> the accumulator form. With a = a' - s (s = 128
+/// for a signed lhs, read as u8 by the kernel) and w = w' + t (t = 128 for
+/// unsigned weights, packed as s8), c = s + za and z = zb - t:
+///   sum (a - za)(w - zb) = sum a'w' - z * R[m] + c * (K * z - colsum'[n])
+/// so the column offsets are c times a constant, computed per call.
+struct PackDynamicMatmulInteger : OpRewritePattern<qnn::MatmulIntegerOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(qnn::MatmulIntegerOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType lhsType = op.getLhs().getType(),
+                     rhsType = op.getRhs().getType();
+    if (lhsType.isDynamicDim(1) || !rhsType.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "dynamic K or N");
+    DenseIntElementsAttr weights;
+    if (!matchPattern(op.getRhs(), m_Constant(&weights)))
+      return rewriter.notifyMatchFailure(op, "weights are not constant");
+    bool lhsSigned = !lhsType.getElementType().isUnsignedInteger();
+    bool rhsUnsigned = rhsType.getElementType().isUnsignedInteger();
+    int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
+    int64_t tiles = llvm::divideCeilSigned(n, kPanel);
+    int64_t groups = llvm::divideCeilSigned(k, kGroup);
+    int64_t paddedN = tiles * kPanel;
+    int64_t t = rhsUnsigned ? 128 : 0;
+    int64_t z = op.getRhsZeroPointAttr().getInt() - t;
+
+    SmallVector<int8_t> packed(tiles * groups * kPanel * kGroup, 0);
+    SmallVector<int32_t> perZeroPoint(paddedN, 0), rowFactors(paddedN, 0);
+    auto values = weights.getValues<APInt>();
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t columnSum = 0;
+      for (int64_t row = 0; row < k; ++row) {
+        const APInt &raw = values[row * n + col];
+        int64_t w =
+            (rhsUnsigned ? int64_t(raw.getZExtValue()) : raw.getSExtValue()) -
+            t;
+        columnSum += w;
+        int64_t g = row / kGroup, i = row % kGroup;
+        packed[(((col / kPanel) * groups + g) * kPanel + col % kPanel) *
+                   kGroup +
+               i] = int8_t(w);
+      }
+      perZeroPoint[col] = int32_t(k * z - columnSum);
+      rowFactors[col] = int32_t(-z);
+    }
+
+    Location loc = op.getLoc();
+    Type i8 = rewriter.getI8Type(), i32 = rewriter.getI32Type();
+    Value packedRhs = denseConstant<int8_t>(
+        rewriter, loc, {tiles, groups, kPanel * kGroup}, i8, packed);
+    // c = s + za, at run time; offsets[n] = c * (K * z - colsum'[n]).
+    Value zp = tensor::ExtractOp::create(
+        rewriter, loc, asSignlessBytes(rewriter, loc, op.getLhsZeroPoint()),
+        ValueRange{});
+    Value c = lhsSigned
+                  ? arith::ExtSIOp::create(rewriter, loc, i32, zp).getResult()
+                  : arith::ExtUIOp::create(rewriter, loc, i32, zp).getResult();
+    if (lhsSigned)
+      c = arith::AddIOp::create(
+          rewriter, loc, c,
+          arith::ConstantOp::create(rewriter, loc,
+                                    rewriter.getI32IntegerAttr(128)));
+    AffineMap identity = rewriter.getMultiDimIdentityMap(1);
+    Value offsets =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{RankedTensorType::get({paddedN}, i32)},
+            ValueRange{denseConstant<int32_t>(rewriter, loc, {paddedN}, i32,
+                                              perZeroPoint)},
+            ValueRange{tensor::EmptyOp::create(rewriter, loc, {paddedN}, i32)},
+            ArrayRef<AffineMap>{identity, identity},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              linalg::YieldOp::create(
+                  b, l, arith::MulIOp::create(b, l, args[0], c).getResult());
+            })
+            .getResult(0);
+    Value rowSums = z != 0 ? denseConstant<int32_t>(rewriter, loc, {paddedN},
+                                                    i32, rowFactors)
+                           : Value();
+    Value lhs = asSignlessBytes(rewriter, loc, op.getLhs());
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(rewriter, loc, lhs, 0),
+                                    rewriter.getIndexAttr(n)};
+    Value init = tensor::EmptyOp::create(rewriter, loc, sizes, i32);
+    // convert-qnn-to-linalg will not see it.
+    qnn::warnIfAccumulatorMayOverflow(op);
+    rewriter.replaceOpWithNewOp<qnn::PackedMatmulOp>(
+        op, init.getType(), lhs, packedRhs, offsets, /*multipliers=*/Value(),
+        /*shifts=*/Value(), rowSums, init, /*lhs_sign_flip=*/lhsSigned,
+        /*output_unsigned=*/false, IntegerAttr(), IntegerAttr(), IntegerAttr(),
+        DenseI64ArrayAttr(), DenseI64ArrayAttr(), DenseI64ArrayAttr(),
+        /*depthwise=*/false);
+    return success();
   }
 };
 
@@ -1013,9 +1116,9 @@ struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
     // constant the patterns may read first.
     ConstantExpansionLimit limit(maxConstantElements, getArgument());
     getOperation()->walk([&](Operation *op) {
-      if (!isa<qnn::MatmulOp, qnn::Conv2DOp, linalg::MatmulOp,
-               linalg::BatchMatmulOp, linalg::Conv2DNhwcHwcfOp,
-               linalg::DepthwiseConv2DNhwcHwcOp>(op))
+      if (!isa<qnn::MatmulOp, qnn::Conv2DOp, qnn::MatmulIntegerOp,
+               linalg::MatmulOp, linalg::BatchMatmulOp,
+               linalg::Conv2DNhwcHwcfOp, linalg::DepthwiseConv2DNhwcHwcOp>(op))
         return;
       for (Value operand : op->getOperands()) {
         if (auto cast = operand.getDefiningOp<quant::StorageCastOp>())
@@ -1032,7 +1135,8 @@ struct PackMatmulsPass : quantopt::impl::PackMatmulsPassBase<PackMatmulsPass> {
                  PackQuantizedMatmul>(&getContext(), fixedPoint);
     patterns.add<PackFloatMatmul, PackFloatConv2D, PackFloatDepthwiseConv2D,
                  PackFloatBatchMatmul, PackIntegerMatmul,
-                 PackQuantizedLinalgMatmul>(&getContext());
+                 PackQuantizedLinalgMatmul, PackDynamicMatmulInteger>(
+        &getContext());
     // Constant folding of the packed weights is never wanted.
     GreedyRewriteConfig config;
     config.enableFolding(false);

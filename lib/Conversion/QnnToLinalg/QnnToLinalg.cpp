@@ -524,8 +524,8 @@ contractionRequantizeSpec(Type inputElement, Type weightElement,
   auto out = cast<quant::UniformQuantizedType>(resultElement);
   RequantizeSpec spec;
   for (double weightScale : weights.scales) {
-    spec.realMultipliers.push_back(matmulRealMultiplier(
-        input.getScale(), weightScale, out.getScale()));
+    spec.realMultipliers.push_back(
+        matmulRealMultiplier(input.getScale(), weightScale, out.getScale()));
     spec.floatMultipliers.push_back(matmulRequantizeMultiplier(
         input.getScale(), weightScale, out.getScale()));
   }
@@ -888,29 +888,68 @@ struct DynamicQuantizeLowering : OpConversionPattern<qnn::DynamicQuantizeOp> {
       return linalg::FillOp::create(rewriter, loc, f32(v), empty).getResult(0);
     };
 
-    // Range of the finite values.
+    // Range of the finite values. Min and max are exact in any order, so
+    // for rank >= 2 the rows are first reduced into one vector of partial
+    // ranges along the last dimension (an inner loop without a carried
+    // dependence, which vectorizes), then that vector into the scalars.
     unsigned rank = inputType.getRank();
     AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
-    AffineMap toScalar = AffineMap::get(rank, 0, ctx);
+    // Yields (min(lo, x), max(hi, x)) over the finite x of args[0], or, with
+    // two inputs (partial ranges), (min(lo, args[0]), max(hi, args[1])).
+    auto minMaxBody = [](OpBuilder &b, Location l, ValueRange args) {
+      bool partial = args.size() == 4;
+      Value forMin = args[0], forMax = args[partial ? 1 : 0];
+      if (!partial) {
+        Value inf =
+            arith::ConstantOp::create(b, l, b.getF32FloatAttr(INFINITY));
+        Value finite =
+            arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
+                                  math::AbsFOp::create(b, l, args[0]), inf);
+        forMin = arith::SelectOp::create(b, l, finite, args[0], inf);
+        forMax = arith::SelectOp::create(b, l, finite, args[0],
+                                         arith::NegFOp::create(b, l, inf));
+      }
+      Value lo = args[args.size() - 2], hi = args.back();
+      linalg::YieldOp::create(
+          b, l,
+          ValueRange{arith::MinimumFOp::create(b, l, lo, forMin),
+                     arith::MaximumFOp::create(b, l, hi, forMax)});
+    };
+    SmallVector<Value> rangeInputs{input};
+    if (rank >= 2) {
+      AffineMap toLast =
+          AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx);
+      SmallVector<OpFoldResult> lastSize{
+          tensor::getMixedSize(rewriter, loc, input, rank - 1)};
+      auto partialsOf = [&](double v) {
+        Value empty =
+            tensor::EmptyOp::create(rewriter, loc, lastSize, floatType);
+        return linalg::FillOp::create(rewriter, loc, f32(v), empty)
+            .getResult(0);
+      };
+      Value lows = partialsOf(INFINITY), highs = partialsOf(-INFINITY);
+      SmallVector<utils::IteratorType> iterators(
+          rank, utils::IteratorType::reduction);
+      iterators.back() = utils::IteratorType::parallel;
+      auto partials = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{lows.getType(), highs.getType()},
+          ValueRange{input}, ValueRange{lows, highs},
+          ArrayRef<AffineMap>{identity, toLast, toLast}, iterators, minMaxBody);
+      rangeInputs.assign(partials.getResults().begin(),
+                         partials.getResults().end());
+    }
+    unsigned rangeRank =
+        cast<RankedTensorType>(rangeInputs[0].getType()).getRank();
+    AffineMap toScalar = AffineMap::get(rangeRank, 0, ctx);
+    SmallVector<AffineMap> rangeMaps(
+        rangeInputs.size(), AffineMap::getMultiDimIdentityMap(rangeRank, ctx));
+    rangeMaps.append({toScalar, toScalar});
     auto reduce = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{scalarType, scalarType}, ValueRange{input},
-        ValueRange{filled(INFINITY), filled(-INFINITY)},
-        ArrayRef<AffineMap>{identity, toScalar, toScalar},
-        SmallVector<utils::IteratorType>(rank, utils::IteratorType::reduction),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value inf =
-              arith::ConstantOp::create(b, l, b.getF32FloatAttr(INFINITY));
-          Value finite =
-              arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT,
-                                    math::AbsFOp::create(b, l, args[0]), inf);
-          Value forMin = arith::SelectOp::create(b, l, finite, args[0], inf);
-          Value forMax = arith::SelectOp::create(
-              b, l, finite, args[0], arith::NegFOp::create(b, l, inf));
-          linalg::YieldOp::create(
-              b, l,
-              ValueRange{arith::MinimumFOp::create(b, l, args[1], forMin),
-                         arith::MaximumFOp::create(b, l, args[2], forMax)});
-        });
+        rewriter, loc, TypeRange{scalarType, scalarType}, rangeInputs,
+        ValueRange{filled(INFINITY), filled(-INFINITY)}, rangeMaps,
+        SmallVector<utils::IteratorType>(rangeRank,
+                                         utils::IteratorType::reduction),
+        minMaxBody);
     Value lo = tensor::ExtractOp::create(rewriter, loc, reduce.getResult(0),
                                          ValueRange{});
     Value hi = tensor::ExtractOp::create(rewriter, loc, reduce.getResult(1),

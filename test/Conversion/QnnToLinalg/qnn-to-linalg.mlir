@@ -230,12 +230,17 @@ func.func @leaves_float_ops_alone(%x: tensor<4xf32>) -> tensor<4xf32> {
 
 // -----
 
-// dynamic_quantize: a reduction to the finite min and max, the scale and
+// dynamic_quantize: a reduction to the finite min and max (the rows into
+// partial ranges along the last dimension, then those), the scale and
 // zero point in scalar f32, then the quantize; ui8 becomes signless i8.
 // CHECK-LABEL: func @dynamic_quantize
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>) -> (tensor<?x4xi8>, tensor<f32>, tensor<i8>)
-// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction", "reduction"]} ins(%[[X]] : tensor<?x4xf32>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>)
+// CHECK: %[[P:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[X]] : tensor<?x4xf32>) outs(%{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xf32>)
 // CHECK: math.absf
+// CHECK: arith.minimumf
+// CHECK: arith.maximumf
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} iterator_types = ["reduction"]} ins(%[[P]]#0, %[[P]]#1 : tensor<4xf32>, tensor<4xf32>) outs(%{{.*}}, %{{.*}} : tensor<f32>, tensor<f32>)
+// CHECK-NOT: math.absf
 // CHECK: arith.minimumf
 // CHECK: arith.maximumf
 // CHECK: %[[LO:.*]] = tensor.extract %[[R]]#0[]

@@ -1,8 +1,13 @@
 """Execution test of qnn.dynamic_quantize and qnn.matmul_integer against
 ONNX DynamicQuantizeLinear / MatMulInteger in NumPy.
 
-  dynamic_quant.py model DIR   writes DIR/model.mlir and inputs
-  dynamic_quant.py check DIR   compares the outputs bit for bit
+  dynamic_quant.py model DIR        writes DIR/model.mlir and inputs
+  dynamic_quant.py check DIR OUT    compares the outputs in OUT bit for bit
+
+The mmi_* functions have constant weights, which the CPU pipeline packs
+(the accumulator form with the run-time lhs zero point): unsigned and
+signed weights with zero points, unsigned and signed activations, tails in
+K (not a multiple of 4) and N (not a multiple of 16).
 """
 import os
 import sys
@@ -22,6 +27,23 @@ DATA = {
 A = rng.integers(0, 256, (4, 16))
 B = rng.integers(-128, 128, (16, 8))
 AZ = 131
+# Constant-weight cases: name -> (lhs dtype, lhs, lhs zp, rhs dtype, rhs, rhs zp).
+CONST = {
+    "mmi_s8w": ("ui8", rng.integers(0, 256, (5, 18)), 131, "i8", rng.integers(-128, 128, (18, 20)), -3),
+    "mmi_u8w": ("ui8", rng.integers(0, 256, (5, 18)), 7, "ui8", rng.integers(0, 256, (18, 20)), 140),
+    "mmi_i8a": ("i8", rng.integers(-128, 128, (3, 36)), -5, "i8", rng.integers(-128, 128, (36, 33)), 0),
+}
+NP = {"ui8": np.uint8, "i8": np.int8}
+
+
+def const_case(name, at, a, az, bt, b, bz):
+    (m, k), n = a.shape, b.shape[1]
+    return f"""
+func.func @{name}(%a: tensor<{m}x{k}x{at}>, %z: tensor<{at}>) -> tensor<{m}x{n}xi32> {{
+  %b = arith.constant dense<{b.tolist()}> : tensor<{k}x{n}x{bt}>
+  %y = qnn.matmul_integer %a, %b zero_point %z {{rhs_zero_point = {bz} : i64}} : tensor<{m}x{k}x{at}>, tensor<{k}x{n}x{bt}>, tensor<{at}> -> tensor<{m}x{n}xi32>
+  return %y : tensor<{m}x{n}xi32>
+}}"""
 
 
 def model(d):
@@ -38,19 +60,22 @@ func.func @dq_i8_sym(%x: tensor<4x16xf32>) -> (tensor<4x16xi8>, tensor<f32>, ten
 func.func @mmi(%a: tensor<4x16xui8>, %b: tensor<16x8xi8>, %z: tensor<ui8>) -> tensor<4x8xi32> {
   %y = qnn.matmul_integer %a, %b zero_point %z {rhs_zero_point = -3 : i64} : tensor<4x16xui8>, tensor<16x8xi8>, tensor<ui8> -> tensor<4x8xi32>
   return %y : tensor<4x8xi32>
-}""", file=open(os.path.join(d, "model.mlir"), "w"))
+}""" + "".join(const_case(name, *c) for name, c in CONST.items()),
+          file=open(os.path.join(d, "model.mlir"), "w"))
     for name, x in DATA.items():
         np.save(os.path.join(d, f"x-{name}.npy"), x)
     np.savez(os.path.join(d, "mmi.npz"), a=A.astype(np.uint8), b=B.astype(np.int8),
              z=np.array(AZ, np.uint8))
+    for name, (at, a, az, _, _, _) in CONST.items():
+        np.savez(os.path.join(d, f"{name}.npz"), a=a.astype(NP[at]), z=np.array(az, NP[at]))
 
 
-def check(d):
+def check(d, out):
     bad = 0
     for name, x in DATA.items():
         for fn, sym in (("dq_u8", False), ("dq_i8_sym", True)):
             q, s, z = ref.dynamic_quantize_linear(x, symmetric=sym)
-            got = [np.load(os.path.join(d, f"{fn}-{name}-{i}.npy")) for i in range(3)]
+            got = [np.load(os.path.join(out, f"{fn}-{name}-{i}.npy")) for i in range(3)]
             same = (np.array_equal(got[0].astype(np.int64), q) and
                     got[1].astype(np.float32).tobytes() == np.float32(s).tobytes() and
                     int(got[2]) == z)
@@ -58,10 +83,15 @@ def check(d):
                   ("" if same else f": scale {got[1]} vs {s}, zp {got[2]} vs {z}, "
                    f"{np.count_nonzero(got[0].astype(np.int64) != q)} values differ"))
             bad += not same
-    got = np.load(os.path.join(d, "mmi-out.npy"))
+    got = np.load(os.path.join(out, "mmi-out.npy"))
     same = np.array_equal(got, ref.matmul_integer(A, B, AZ, -3))
     print(f"{'ok' if same else 'FAIL'} matmul_integer")
     bad += not same
+    for name, (_, a, az, _, b, bz) in CONST.items():
+        got = np.load(os.path.join(out, f"{name}-out.npy"))
+        same = np.array_equal(got, ref.matmul_integer(a, b, az, bz))
+        print(f"{'ok' if same else 'FAIL'} matmul_integer {name}")
+        bad += not same
     return 1 if bad else 0
 
 
@@ -69,4 +99,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "model":
         model(sys.argv[2])
         sys.exit(0)
-    sys.exit(check(sys.argv[2]))
+    sys.exit(check(sys.argv[2], sys.argv[3]))
