@@ -39,7 +39,10 @@ def main():
     args = ap.parse_args()
     tools = os.path.join(args.build, "bin")
     bench_bin = os.path.join(args.build, "bench")
-    env1 = dict(os.environ, OMP_NUM_THREADS="1")
+    # oneDNN on the ISA our kernels use (AVX-512 VNNI): on a CPU with AMX it
+    # would take AMX tiles, which QuantOpt has no kernels for yet; those
+    # times are printed apart (amx_table).
+    env1 = dict(os.environ, OMP_NUM_THREADS="1", ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
     scale = 1 if args.quick else 4
 
     peak = dict(re.findall(r"peak (\w+) ([0-9.]+)", run([os.path.join(bench_bin, "peak")])))
@@ -49,7 +52,7 @@ def main():
 
     header = (f"{'GEMM M,K,N':<16} {'INT8 ms':>8} {'GOPS':>5} {'%peak':>5} "
               f"{'oneDNN':>8} {'vs oneDNN':>9} {'FP32 ms':>8} {'%peak':>5} "
-              f"{'oneDNN':>8} {'vs oneDNN':>9} {'INT8/FP32':>9}")
+              f"{'oneDNN':>8} {'vs oneDNN':>9} {'INT8/FP32':>9} {'dyn ms':>8} {'dyn/FP32':>8}")
     print(header)
     print("-" * len(header))
     rows = []
@@ -62,6 +65,11 @@ def main():
             ours8 = quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"), reps)
             ours32 = quant_run_ms(tools, os.path.join(d, "f32.mlir"), os.path.join(d, "x_f32.npy"),
                                   max(10, reps // 4))
+            # Dynamic INT8 of the FP32 model: activations quantized per call.
+            run([os.path.join(tools, "quant-opt"), os.path.join(d, "f32.mlir"),
+                 "--quant-dynamic-int8-pipeline=lower-qnn=false", "-o", os.path.join(d, "dyn.mlir")])
+            dyn = quant_run_ms(tools, os.path.join(d, "dyn.mlir"), os.path.join(d, "x_f32.npy"),
+                               max(10, reps // 2))
             lib = dict((kind, float(ms)) for kind, ms in re.findall(
                 r"onednn (\w+) \d+ \d+ \d+ ([0-9.]+)",
                 run([os.path.join(bench_bin, "onednn-gemm"), str(m), str(k), str(n), str(reps)],
@@ -69,17 +77,36 @@ def main():
             gops = ops / ours8 / 1e6
             row = (f"{m},{k},{n}", ours8, gops, 100 * gops / peak_int8, lib["int8"],
                    lib["int8"] / ours8, ours32, 100 * ops / ours32 / 1e6 / peak_f32, lib["f32"],
-                   lib["f32"] / ours32, ours32 / ours8)
+                   lib["f32"] / ours32, ours32 / ours8, dyn, ours32 / dyn)
             rows.append(row)
             print(f"{row[0]:<16} {row[1]:>8.4f} {row[2]:>5.0f} {row[3]:>5.0f} {row[4]:>8.4f} "
                   f"{row[5]:>8.2f}x {row[6]:>8.4f} {row[7]:>5.0f} {row[8]:>8.4f} {row[9]:>8.2f}x "
-                  f"{row[10]:>8.2f}x", flush=True)
+                  f"{row[10]:>8.2f}x {row[11]:>8.4f} {row[12]:>7.2f}x", flush=True)
+        amx_table(bench_bin, rows, scale)
         integer_ir(tools, tmp, scale)
         conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8)
         bert = bert_layer(tools, bench_bin, tmp, env1, scale)
         scaling(tools, bench_bin, tmp, scale, bert)
     print("\n'vs oneDNN' = oneDNN time / our time (above 1: we are faster); "
-          "INT8/FP32 = our FP32 time / our INT8 time.")
+          "INT8/FP32 = our FP32 time / our INT8 time; dyn = dynamic INT8 "
+          "(--quant-dynamic-int8-pipeline), dyn/FP32 = our FP32 time / dynamic INT8 time.")
+
+
+def amx_table(bench_bin, rows, scale):
+    """On a CPU with AMX (Sapphire Rapids and later), oneDNN's INT8 GEMMs
+    on AMX tiles next to ours (AVX-512 VNNI): the gap an AMX kernel would
+    close."""
+    if "amx_int8" not in open("/proc/cpuinfo").read():
+        return
+    print(f"\n{'GEMM M,K,N':<16} {'our INT8':>8} {'oneDNN AMX':>10} {'vs AMX':>7}  (this CPU has AMX; "
+          "the table above limits oneDNN to AVX-512 VNNI, as our kernels)")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    for (m, k, n), row in zip(GEMMS, rows):
+        reps = max(20, int(2e9 / (2.0 * m * k * n))) * scale
+        out = run([os.path.join(bench_bin, "onednn-gemm"), str(m), str(k), str(n), str(reps)],
+                  env=env)
+        amx = float(re.search(r"onednn int8 \d+ \d+ \d+ ([0-9.]+)", out).group(1))
+        print(f"{row[0]:<16} {row[1]:>8.4f} {amx:>10.4f} {amx / row[1]:>6.2f}x", flush=True)
 
 
 def integer_ir(tools, tmp, scale):
@@ -128,7 +155,8 @@ def scaling(tools, bench_bin, tmp, scale, bert):
     and oneDNN (OMP_NUM_THREADS), INT8."""
     print(f"\n{'INT8, threads':<18} {'ours 1':>8} {'ours 2':>8} {'scaling':>8} "
           f"{'oneDNN 1':>9} {'oneDNN 2':>9} {'scaling':>8}")
-    envs = [dict(os.environ, OMP_NUM_THREADS=str(t)) for t in (1, 2)]
+    envs = [dict(os.environ, OMP_NUM_THREADS=str(t), ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
+            for t in (1, 2)]
     rows = []
     for m, k, n in [(128, 768, 768), (512, 1024, 1024)]:
         d = os.path.join(tmp, f"{m}x{k}x{n}")
@@ -182,19 +210,24 @@ def bert_layer(tools, bench_bin, tmp, env1, scale):
     ours8 = float(re.search(r"min ([0-9.]+) ms", run(
         [qrun, p("int8.mlir"), "--input", p("x.npy"), "--output", p("y8.npy"), "--pipeline=cpu",
          f"--repeat={reps}", "--no-progress"])).group(1))
+    run([opt, p("bert.mlir"), "--quant-dynamic-int8-pipeline=lower-qnn=false", "-o", p("dyn.mlir")])
+    dyn = float(re.search(r"min ([0-9.]+) ms", run(
+        [qrun, p("dyn.mlir"), "--input", p("x.npy"), "--output", p("ydyn.npy"), "--pipeline=cpu",
+         f"--repeat={reps}", "--no-progress"])).group(1))
     lib = {"int8": 0.0, "f32": 0.0}
     for (m, k, n), count in [((128, 768, 768), 4), ((128, 768, 3072), 1), ((128, 3072, 768), 1)]:
         for kind, ms in re.findall(r"onednn (\w+) \d+ \d+ \d+ ([0-9.]+)", run(
                 [os.path.join(bench_bin, "onednn-gemm"), str(m), str(k), str(n), str(20 * scale)],
                 env=env1)):
             lib[kind] += count * float(ms)
-    y32, y8 = np.load(p("y32.npy")), np.load(p("y8.npy"))
+    y32, y8, ydyn = np.load(p("y32.npy")), np.load(p("y8.npy")), np.load(p("ydyn.npy"))
     rel = np.linalg.norm(y8 - y32) / np.linalg.norm(y32)
+    rel_dyn = np.linalg.norm(ydyn - y32) / np.linalg.norm(y32)
     print(f"\n{'DistilBERT layer':<18} {'INT8 ms':>8} {'FP32 ms':>8} {'INT8/FP32':>9} "
-          f"{'oneDNN GEMMs INT8':>17} {'FP32':>8}")
+          f"{'dyn ms':>8} {'dyn/FP32':>8} {'oneDNN GEMMs INT8':>17} {'FP32':>8}")
     print(f"{'seq 128, batch 1':<18} {ours8:>8.3f} {ours32:>8.3f} {ours32 / ours8:>8.2f}x "
-          f"{lib['int8']:>17.3f} {lib['f32']:>8.3f}")
-    print(f"INT8 vs FP32 output: relative L2 error {rel:.4f}")
+          f"{dyn:>8.3f} {ours32 / dyn:>7.2f}x {lib['int8']:>17.3f} {lib['f32']:>8.3f}")
+    print(f"vs FP32 output: relative L2 error static INT8 {rel:.4f}, dynamic INT8 {rel_dyn:.4f}")
     return p("int8.mlir"), p("x.npy")
 
 
