@@ -20,14 +20,14 @@
 #include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
 #include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Linalg/Passes.h"
-#include "mlir/Pass/Pass.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/TargetParser/Host.h"
@@ -93,6 +93,10 @@ void quantopt::buildQatInt8Pipeline(OpPassManager &pm,
 
 void quantopt::buildDynamicInt8Pipeline(
     OpPassManager &pm, const DynamicInt8PipelineOptions &options) {
+  // Frontend forms (TOSA, transposed or batch matmuls, bias in the init
+  // tensor) to the canonical matmul + epilogue the dynamic rewrite takes.
+  addTosaToLinalg(pm);
+  pm.addPass(createNormalizeUnitsPass());
   // Matmuls -> dynamic_quantize + matmul_integer + float rescale.
   DynamicQuantizePassOptions dynamic;
   dynamic.symmetric = options.symmetric;

@@ -146,6 +146,25 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
   ConstantExpansionLimit &limit;
 };
 
+/// Why a float contraction or convolution the pattern left alone stays
+/// float (a remark for each: nothing stays float silently).
+static std::string keptFloatReason(linalg::LinalgOp op,
+                                   const llvm::StringSet<> &excluded) {
+  if (isExcluded(op, excluded, "matmul"))
+    return "excluded by the user";
+  if (linalg::isaConvolutionOpInterface(op))
+    return "convolutions have no dynamic INT8 form (static INT8 quantizes "
+           "them)";
+  if (llvm::none_of(op.getDpsInputs(),
+                    [](Value v) { return matchPattern(v, m_Constant()); }))
+    return "no constant weights (a product of two activations)";
+  if (op.getDpsInputs()[0].getDefiningOp<qnn::DequantizeOp>())
+    return "its input is already quantized";
+  return "not a form quant-dynamic-quantize takes (linalg.matmul with [K, N] "
+         "constant f32 weights into zeros; quant-normalize-units brings "
+         "transposed and batch forms to it)";
+}
+
 struct DynamicQuantizePass
     : quantopt::impl::DynamicQuantizePassBase<DynamicQuantizePass> {
   using Base::Base;
@@ -162,7 +181,16 @@ struct DynamicQuantizePass
                                       limit);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
         limit.exceeded())
-      signalPassFailure();
+      return signalPassFailure();
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      bool floatResult = llvm::all_of(op->getResultTypes(), [](Type type) {
+        return isa<FloatType>(getElementTypeOrSelf(type));
+      });
+      if (floatResult && op.getNumDpsInputs() >= 2 &&
+          (linalg::isaContractionOpInterface(op) ||
+           linalg::isaConvolutionOpInterface(op)))
+        op->emitRemark() << "kept in float: " << keptFloatReason(op, excluded);
+    });
   }
 
   llvm::StringSet<> excluded;
