@@ -39,9 +39,9 @@ def main():
     args = ap.parse_args()
     tools = os.path.join(args.build, "bin")
     bench_bin = os.path.join(args.build, "bench")
-    # oneDNN on the ISA our kernels use (AVX-512 VNNI): on a CPU with AMX it
-    # would take AMX tiles, which QuantOpt has no kernels for yet; those
-    # times are printed apart (amx_table).
+    # oneDNN on the ISA our default kernels use (AVX-512 VNNI): on a CPU with
+    # AMX it would take AMX tiles; both sides' AMX GEMMs are printed apart
+    # (amx_table).
     env1 = dict(os.environ, OMP_NUM_THREADS="1", ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
     scale = 1 if args.quick else 4
 
@@ -82,7 +82,7 @@ def main():
             print(f"{row[0]:<16} {row[1]:>8.4f} {row[2]:>5.0f} {row[3]:>5.0f} {row[4]:>8.4f} "
                   f"{row[5]:>8.2f}x {row[6]:>8.4f} {row[7]:>5.0f} {row[8]:>8.4f} {row[9]:>8.2f}x "
                   f"{row[10]:>8.2f}x {row[11]:>8.4f} {row[12]:>7.2f}x", flush=True)
-        amx_table(bench_bin, rows, scale)
+        amx_table(tools, tmp, bench_bin, rows, scale)
         integer_ir(tools, tmp, scale)
         conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8)
         bert = bert_layer(tools, bench_bin, tmp, env1, scale)
@@ -92,21 +92,25 @@ def main():
           "(--quant-dynamic-int8-pipeline), dyn/FP32 = our FP32 time / dynamic INT8 time.")
 
 
-def amx_table(bench_bin, rows, scale):
-    """On a CPU with AMX (Sapphire Rapids and later), oneDNN's INT8 GEMMs
-    on AMX tiles next to ours (AVX-512 VNNI): the gap an AMX kernel would
-    close."""
+def amx_table(tools, tmp, bench_bin, rows, scale):
+    """On a CPU with AMX (Sapphire Rapids and later): our INT8 GEMMs on AMX
+    tiles (quant-run --target=amx) next to oneDNN's, which picks AMX itself
+    here, and to our AVX-512 VNNI kernels of the table above."""
     if "amx_int8" not in open("/proc/cpuinfo").read():
         return
-    print(f"\n{'GEMM M,K,N':<16} {'our INT8':>8} {'oneDNN AMX':>10} {'vs AMX':>7}  (this CPU has AMX; "
-          "the table above limits oneDNN to AVX-512 VNNI, as our kernels)")
+    print(f"\n{'GEMM M,K,N':<16} {'AMX ms':>8} {'oneDNN AMX':>10} {'vs oneDNN':>9} "
+          f"{'our VNNI':>8} {'AMX/VNNI':>8}")
     env = dict(os.environ, OMP_NUM_THREADS="1")
     for (m, k, n), row in zip(GEMMS, rows):
+        d = os.path.join(tmp, f"{m}x{k}x{n}")
         reps = max(20, int(2e9 / (2.0 * m * k * n))) * scale
+        ours = quant_run_ms(tools, os.path.join(d, "int8.mlir"), os.path.join(d, "x_i8.npy"), reps,
+                            ["--target=amx"])
         out = run([os.path.join(bench_bin, "onednn-gemm"), str(m), str(k), str(n), str(reps)],
                   env=env)
-        amx = float(re.search(r"onednn int8 \d+ \d+ \d+ ([0-9.]+)", out).group(1))
-        print(f"{row[0]:<16} {row[1]:>8.4f} {amx:>10.4f} {amx / row[1]:>6.2f}x", flush=True)
+        lib = float(re.search(r"onednn int8 \d+ \d+ \d+ ([0-9.]+)", out).group(1))
+        print(f"{row[0]:<16} {ours:>8.4f} {lib:>10.4f} {lib / ours:>8.2f}x {row[1]:>8.4f} "
+              f"{row[1] / ours:>7.2f}x", flush=True)
 
 
 def integer_ir(tools, tmp, scale):

@@ -51,7 +51,10 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 # kernels are tested everywhere.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
-        if "avx512_vnni" in cpuinfo.read().split():
+        flags = cpuinfo.read().split()
+        if "avx512_vnni" in flags:
             config.available_features.add("avx512vnni")
+        if "amx_int8" in flags and "amx_tile" in flags:
+            config.available_features.add("amx")
 except OSError:
     pass

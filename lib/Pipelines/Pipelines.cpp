@@ -8,6 +8,7 @@
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/ConvertToLLVM/ToLLVMPass.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
@@ -195,7 +196,8 @@ static void addBufferize(OpPassManager &pm, bool resultsAsOutParams) {
 /// Loops, then everything to the LLVM dialect (with OpenMP regions if the
 /// program has scf.parallel loops to run on `threads` threads; 0: as many
 /// as the OpenMP runtime is told at run time).
-static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1) {
+static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1,
+                           bool amx = false) {
   bool parallel = threads != 1;
   if (parallel) {
     // Rows of elementwise ops and reductions are shared by the threads too.
@@ -214,6 +216,17 @@ static void addLowerToLLVM(OpPassManager &pm, int64_t threads = 1) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (amx) {
+    // AMX tiles are loop-carried block arguments: only the combined
+    // conversion converts their type everywhere (cf.br included). The
+    // vector conversion first, for the masked transfers it alone lowers.
+    pm.addPass(createConvertVectorToLLVMPass());
+    pm.addPass(createConvertToLLVMPass());
+    if (parallel)
+      pm.addPass(createConvertOpenMPToLLVMPass());
+    pm.addPass(createReconcileUnrealizedCastsPass());
+    return;
+  }
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
@@ -274,7 +287,7 @@ void quantopt::buildLowerToCpuPipeline(
   // Kept apart from the vector lowering patterns (together they can loop).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addLowerToLLVM(pm, options.threads);
+  addLowerToLLVM(pm, options.threads, kernels.target == "amx");
 }
 
 void quantopt::buildExecutionPipeline(OpPassManager &pm,
@@ -294,6 +307,11 @@ void quantopt::buildExecutionPipeline(OpPassManager &pm,
   options.vectors = lowering.vectors;
   options.threads = lowering.threads;
   buildLowerToCpuPipeline(pm, options);
+}
+
+bool quantopt::hostHasAmx() {
+  llvm::StringMap<bool> features = llvm::sys::getHostCPUFeatures();
+  return features.lookup("amx-int8") && features.lookup("amx-tile");
 }
 
 std::string quantopt::detectHostKernelTarget() {

@@ -36,9 +36,14 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <malloc.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 using namespace mlir;
 using namespace quantopt;
@@ -210,11 +215,12 @@ std::pair<int64_t, std::string> compareResult(const NpyArray &result,
   std::string first;
   maxDifference = 0;
   for (int64_t i = 0, n = result.numElements(); i < n; ++i) {
-    double got = elementAsDouble(result, i), want = elementAsDouble(expected, i);
+    double got = elementAsDouble(result, i),
+           want = elementAsDouble(expected, i);
     // Integers compare as stored (an i64 beyond 2^53 is no exact double).
-    bool same = !isFloat ? std::memcmp(result.data.data() + i * bytes,
-                                       expected.data.data() + i * bytes,
-                                       bytes) == 0
+    bool same = !isFloat
+                    ? std::memcmp(result.data.data() + i * bytes,
+                                  expected.data.data() + i * bytes, bytes) == 0
                 : std::isnan(got) ? std::isnan(want)
                                   : got == want;
     double difference = same ? 0 : std::fabs(got - want);
@@ -242,6 +248,21 @@ std::pair<int64_t, std::string> compareResult(const NpyArray &result,
 }
 
 } // namespace
+
+/// Linux hands out the AMX tile state only on request (once per process,
+/// for all its threads); without it the first tile instruction faults.
+/// Returns why it was refused, or "".
+static std::string requestAmxTiles() {
+#if defined(__linux__) && defined(__x86_64__)
+  constexpr long archReqXcompPerm = 0x1023, xfeatureXtiledata = 18;
+  if (syscall(SYS_arch_prctl, archReqXcompPerm, xfeatureXtiledata) != 0)
+    return std::string("the kernel refused the AMX tile state (") +
+           std::strerror(errno) + ")";
+  return "";
+#else
+  return "AMX needs Linux on x86-64";
+#endif
+}
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
@@ -319,7 +340,8 @@ int main(int argc, char **argv) {
   llvm::cl::opt<std::string> target(
       "target", llvm::cl::cat(runOptions),
       llvm::cl::desc("Kernels of the cpu pipeline: host (detect AVX512-VNNI "
-                     "now), vnni or generic"),
+                     "now), vnni, amx (AMX tiles for integer matmuls, vnni "
+                     "for the rest) or generic"),
       llvm::cl::init("host"));
   llvm::cl::opt<int64_t> tileRows(
       "rows", llvm::cl::cat(runOptions),
@@ -371,10 +393,18 @@ int main(int argc, char **argv) {
     return error("--expected-tolerance must not be negative");
   if (pipeline != "reference" && pipeline != "cpu")
     return error("--pipeline must be reference or cpu");
-  if (target != "host" && target != "vnni" && target != "generic")
-    return error("--target must be host, vnni or generic");
+  if (target != "host" && target != "vnni" && target != "generic" &&
+      target != "amx")
+    return error("--target must be host, vnni, amx or generic");
   if (target == "vnni" && detectHostKernelTarget() != "vnni")
     return error("--target=vnni: this CPU has no AVX512-VNNI");
+  if (target == "amx") {
+    if (!hostHasAmx() || detectHostKernelTarget() != "vnni")
+      return error("--target=amx: this CPU has no AMX-INT8 (or no "
+                   "AVX512-VNNI for the other kernels)");
+    if (std::string denied = requestAmxTiles(); !denied.empty())
+      return error("--target=amx: " + denied);
+  }
   if (threads < 1)
     return error("--num-threads must be at least 1");
   if (threads > 1 && pipeline != "cpu")

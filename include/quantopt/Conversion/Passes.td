@@ -132,8 +132,18 @@ def ConvertQnnPackedMatmulToVectorPass
     a wider tile for small M so that M = 1 still keeps 12 dot products in
     flight); the depthwise form defaults to 2 vectors of 8 pixels. Remainders in M, N (masked stores) and K (zero padding) are
     handled; results are bit-identical for every tiling and target.
+
+    `target=amx` (Sapphire Rapids and later) compiles the plain integer
+    matmuls with a static M onto AMX tiles: `tdpbusd` on blocks of 32 rows
+    x 32 columns (four 16 x 16 i32 accumulator tiles), 64 bytes of K per
+    step, then the same epilogue. The packed weights are already tdpbusd's
+    B layout. The program must be lowered with upstream's convert-to-llvm
+    (quant-lower-to-cpu-pipeline does that for this target), and the
+    process must have asked Linux for the AMX tile state
+    (`arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`; quant-run does).
   }];
   let dependentDialects = [
+    "::mlir::amx::AMXDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::LLVM::LLVMDialect",
     "::mlir::math::MathDialect",
@@ -143,7 +153,9 @@ def ConvertQnnPackedMatmulToVectorPass
   ];
   let options = [
     Option<"target", "target", "std::string", "\"vnni\"",
-           "Dot-product instructions: vnni (AVX512-VNNI vpdpbusd) or generic">,
+           "Dot-product instructions: vnni (AVX512-VNNI vpdpbusd), amx "
+           "(AMX tdpbusd tiles for plain integer matmuls, vnni for the rest) "
+           "or generic">,
     Option<"rows", "rows", "int64_t", "0",
            "Rows per register tile (0: chosen from M and the form)">,
     Option<"vectors", "vectors", "int64_t", "0",

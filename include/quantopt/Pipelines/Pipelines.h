@@ -60,8 +60,10 @@ struct LowerToCpuPipelineOptions
     : public WithLowering<LowerToCpuPipelineOptions> {
   PassOptions::Option<std::string> target{
       *this, "target",
-      llvm::cl::desc("Micro-kernel instructions: host (detected now), vnni "
-                     "(AVX512-VNNI) or generic (any CPU)"),
+      llvm::cl::desc("Micro-kernel instructions: host (detected now: vnni "
+                     "or generic), vnni (AVX512-VNNI), amx (AMX tiles for "
+                     "integer matmuls; the process needs the AMX permission) "
+                     "or generic (any CPU)"),
       llvm::cl::init("host")};
   PassOptions::Option<int64_t> rows{
       *this, "rows", llvm::cl::desc("Register tile rows (0: automatic)"),
@@ -200,6 +202,9 @@ void buildExecutionPipeline(mlir::OpPassManager &pm,
                             const ExecutionLowering &lowering);
 
 /// "vnni" when the host CPU has AVX512-VNNI, "generic" otherwise.
+/// True when this CPU has AMX with int8 tiles (kernel target amx).
+bool hostHasAmx();
+
 std::string detectHostKernelTarget();
 
 /// Registers QuantOpt's pipelines (--quant-static-int8-pipeline,

@@ -11,6 +11,7 @@
 #include "qnn/IR/QnnOps.h"
 #include "quantopt/Utils/FixedPointIR.h"
 
+#include "mlir/Dialect/AMX/AMXDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -58,9 +59,9 @@ TileShape chooseTile(int64_t m, int64_t tiles, int64_t rows, int64_t vectors) {
 /// Emits the loops of one qnn.packed_matmul on memrefs.
 class KernelEmitter {
 public:
-  KernelEmitter(qnn::PackedMatmulOp op, bool vnni, int64_t rows,
+  KernelEmitter(qnn::PackedMatmulOp op, bool vnni, bool amx, int64_t rows,
                 int64_t vectors, bool parallel)
-      : b(op.getLoc(), op), op(op), vnni(vnni), parallel(parallel) {
+      : b(op.getLoc(), op), op(op), vnni(vnni), amx(amx), parallel(parallel) {
     auto lhsType = cast<MemRefType>(op.getLhs().getType());
     auto initType = cast<MemRefType>(op.getInit().getType());
     window = op.getConvWindow();
@@ -96,6 +97,8 @@ public:
       return emitDepthwise();
     if (window)
       return emitConvolution();
+    if (amx && op.isInteger() && !ShapedType::isDynamic(m))
+      return emitAmx();
     Value lhs = op.isInteger() ? packActivations() : Value();
     // Column blocks outermost: one block of packed weights is reused by
     // every row tile while it is in cache, and threads that share the
@@ -358,16 +361,37 @@ private:
   /// Copies the activations into an M x KG i32 buffer of u8 quadruples
   /// (zero-padded beyond K, sign bit flipped for s8), and sums each row
   /// when the weights have zero points.
-  Value packActivations() {
+  /// With `asBytes`, returns an M x 4KG i8 view of that buffer (what AMX
+  /// tile loads read) instead.
+  Value packActivations(bool asBytes = false) {
     Type i8 = b.getI8Type(), i32Type = b.getI32Type();
     constexpr int64_t chunk = 64; // bytes per step, 16 quadruples
     bool flip = op.getLhsSignFlip();
     SmallVector<Value> dynamicRows;
     if (ShapedType::isDynamic(m))
       dynamicRows.push_back(numRows);
-    packedLhs =
-        memref::AllocOp::create(b, MemRefType::get({m, groups}, i32Type),
-                                dynamicRows, b.getI64IntegerAttr(64));
+    Value packedBytes;
+    int64_t width = groups; // quadruples per packed row
+    if (asBytes) {
+      // One byte buffer, two views: i32 quadruples to fill, bytes to read;
+      // rows padded to a multiple of 16, K to a multiple of 64 (zeros).
+      width = llvm::alignTo(groups, 16);
+      int64_t paddedRows = llvm::alignTo(m, 16);
+      packedLhs = memref::AllocOp::create(
+          b, MemRefType::get({paddedRows * width * kGroup}, i8), ValueRange{},
+          b.getI64IntegerAttr(64));
+      Value zero = index(0);
+      packedBytes = memref::ViewOp::create(
+          b, MemRefType::get({paddedRows, width * kGroup}, i8), packedLhs, zero,
+          ValueRange{});
+      lhsQuads = memref::ViewOp::create(b, MemRefType::get({m, width}, i32Type),
+                                        packedLhs, zero, ValueRange{});
+    } else {
+      packedLhs =
+          memref::AllocOp::create(b, MemRefType::get({m, groups}, i32Type),
+                                  dynamicRows, b.getI64IntegerAttr(64));
+      lhsQuads = packedLhs;
+    }
     if (op.getRowSumFactors())
       rowSums = memref::AllocOp::create(b, MemRefType::get({m}, i32Type),
                                         dynamicRows, b.getI64IntegerAttr(64));
@@ -400,13 +424,134 @@ private:
     }
     Value quads =
         vector::BitCastOp::create(b, vec(chunk / kGroup, i32Type), bytes);
-    vector::TransferWriteOp::create(b, quads, packedLhs, ValueRange{row, group},
+    vector::TransferWriteOp::create(b, quads, lhsQuads, ValueRange{row, group},
                                     ArrayRef<bool>{false});
     scf::YieldOp::create(b, sum);
     b.setInsertionPointAfter(chunkLoop);
     if (rowSums)
       memref::StoreOp::create(b, chunkLoop.getResult(0), rowSums, row);
-    return packedLhs;
+    return asBytes ? packedBytes : packedLhs;
+  }
+
+  /// The plain integer matmul on AMX tiles (tdpbusd): blocks of up to 32
+  /// rows x 2 column tiles, four 16 x 16 i32 accumulator tiles that stay in
+  /// tile registers across the reduction (64 bytes of K per step), then the
+  /// same epilogue as the vector kernels, read back row by row from a
+  /// 32 x 32 scratch buffer. The packed weights are already in tdpbusd's B
+  /// layout: 16 consecutive groups of packed_rhs[t] are one 16 x 64-byte
+  /// tile. Every tile has one shape (LLVM gives each of the 8 tile
+  /// registers one shape per function): the activations are packed (u8)
+  /// into a byte view with rows padded to a multiple of 16 (rows past M are
+  /// computed, never stored) and K zero-padded to a multiple of 64; the
+  /// weights of a K tail are copied into a zero-padded 16 x 64 stage.
+  void emitAmx() {
+    constexpr int64_t kTileRows = 16, kStepGroups = 16, kBlockRows = 32,
+                      kBlockTiles = 2;
+    Type i8 = b.getI8Type(), i32Type = b.getI32Type();
+    Value packed = packActivations(/*asBytes=*/true);
+    int64_t fullSteps = groups / kStepGroups, tailGroups = groups % kStepGroups;
+    amx::TileType bytesTile = amx::TileType::get({kTileRows, 64}, i8);
+    amx::TileType accTile = amx::TileType::get({kTileRows, kLanes}, i32Type);
+    forBlocks(
+        tiles, kBlockTiles,
+        [&](Value tile, int64_t vectors) {
+          // On the heap, per column block: a stack buffer in a loop (the
+          // threads' blocks, or a caller's loop) would grow the stack.
+          Value scratch = memref::AllocOp::create(
+              b, MemRefType::get({kBlockRows, kBlockTiles * kLanes}, i32Type),
+              b.getI64IntegerAttr(64));
+          Value stage;
+          if (tailGroups > 0) {
+            stage = memref::AllocOp::create(
+                b, MemRefType::get({kBlockTiles, kStepGroups, 64}, i8),
+                b.getI64IntegerAttr(64));
+            Value zeros = arith::ConstantOp::create(
+                b, DenseElementsAttr::get(vec(64, i8), APInt(8, 0)));
+            for (int64_t v = 0; v < vectors; ++v)
+              for (int64_t g = 0; g < kStepGroups; ++g)
+                vector::StoreOp::create(
+                    b,
+                    g < tailGroups
+                        ? vector::LoadOp::create(
+                              b, vec(64, i8), op.getPackedRhs(),
+                              ValueRange{
+                                  arith::AddIOp::create(b, tile, index(v)),
+                                  index(fullSteps * kStepGroups + g), index(0)})
+                              .getResult()
+                        : zeros,
+                    stage, ValueRange{index(v), index(g), index(0)});
+          }
+          forBlocks(m, kBlockRows, [&](Value row, int64_t rows) {
+            int64_t lhsTiles = llvm::divideCeilSigned(rows, kTileRows);
+            SmallVector<Value> accs;
+            for (int64_t i = 0; i < lhsTiles * vectors; ++i)
+              accs.push_back(amx::TileZeroOp::create(b, accTile));
+            // One reduction step: 16 groups from group `g`, the weights
+            // from `rhs` at (tile + v, rhsGroup).
+            auto step = [&](Value g, Value rhs,
+                            function_ref<Value(int64_t)> rhsTile,
+                            Value rhsGroup, ValueRange in) {
+              Value byte = arith::MulIOp::create(b, g, index(kGroup));
+              SmallVector<Value> lhs, weights, out;
+              for (int64_t i = 0; i < lhsTiles; ++i)
+                lhs.push_back(amx::TileLoadOp::create(
+                    b, bytesTile, packed,
+                    ValueRange{rowPlus(row, i * kTileRows), byte}));
+              for (int64_t v = 0; v < vectors; ++v)
+                weights.push_back(amx::TileLoadOp::create(
+                    b, bytesTile, rhs,
+                    ValueRange{rhsTile(v), rhsGroup, index(0)}));
+              for (int64_t i = 0; i < lhsTiles; ++i)
+                for (int64_t v = 0; v < vectors; ++v)
+                  out.push_back(amx::TileMulIOp::create(
+                      b, accTile, lhs[i], weights[v], in[i * vectors + v],
+                      /*isZextLhs=*/true, /*isZextRhs=*/false));
+              return out;
+            };
+            auto packedTile = [&](int64_t v) -> Value {
+              return arith::AddIOp::create(b, tile, index(v));
+            };
+            if (fullSteps > 0) {
+              auto loop = scf::ForOp::create(b, index(0),
+                                             index(fullSteps * kStepGroups),
+                                             index(kStepGroups), accs);
+              OpBuilder::InsertionGuard loopGuard(b);
+              b.setInsertionPointToStart(loop.getBody());
+              Value g = loop.getInductionVar();
+              scf::YieldOp::create(b, step(g, op.getPackedRhs(), packedTile, g,
+                                           loop.getRegionIterArgs()));
+              b.setInsertionPointAfter(loop);
+              accs.assign(loop.getResults().begin(), loop.getResults().end());
+            }
+            if (tailGroups > 0)
+              accs = step(
+                  index(fullSteps * kStepGroups), stage,
+                  [&](int64_t v) { return index(v); }, index(0), accs);
+            for (int64_t i = 0; i < lhsTiles; ++i)
+              for (int64_t v = 0; v < vectors; ++v)
+                amx::TileStoreOp::create(
+                    b, scratch,
+                    ValueRange{index(i * kTileRows), index(v * kLanes)},
+                    accs[i * vectors + v]);
+            auto rowLoop =
+                scf::ForOp::create(b, index(0), index(rows), index(1));
+            OpBuilder::InsertionGuard rowGuard(b);
+            b.setInsertionPointToStart(rowLoop.getBody());
+            Value r = rowLoop.getInductionVar();
+            for (int64_t v = 0; v < vectors; ++v)
+              emitRequantizeAndStore(
+                  vector::LoadOp::create(b, vec(kLanes, i32Type), scratch,
+                                         ValueRange{r, index(v * kLanes)}),
+                  arith::AddIOp::create(b, row, r), columnOf(tile, v));
+          });
+          memref::DeallocOp::create(b, scratch);
+          if (stage)
+            memref::DeallocOp::create(b, stage);
+        },
+        parallel);
+    memref::DeallocOp::create(b, packedLhs);
+    if (rowSums)
+      memref::DeallocOp::create(b, rowSums);
   }
 
   /// acc + sum over 4-byte groups of u8(a) * s8(w), lane by lane.
@@ -646,7 +791,7 @@ private:
 
   ImplicitLocOpBuilder b;
   qnn::PackedMatmulOp op;
-  bool vnni, parallel;
+  bool vnni, amx, parallel;
   int64_t m, k, n, tiles, groups;
   // The convolution form's window, and the input's channels per pixel and
   // window positions (KH * KW).
@@ -655,7 +800,7 @@ private:
   SmallVector<Value, 2> outputPrefix;
   TileShape shape;
   Value numRows; // M as an index value (dynamic or constant)
-  Value packedLhs, rowSums;
+  Value packedLhs, lhsQuads, rowSums;
 };
 
 /// The vector ops read rows contiguously.
@@ -670,9 +815,9 @@ struct ConvertQnnPackedMatmulToVectorPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (target != "vnni" && target != "generic") {
-      getOperation().emitError()
-          << "unknown target '" << target << "' (expected vnni or generic)";
+    if (target != "vnni" && target != "generic" && target != "amx") {
+      getOperation().emitError() << "unknown target '" << target
+                                 << "' (expected vnni, amx or generic)";
       return signalPassFailure();
     }
     if (rows < 0 || vectors < 0 || vectors * std::max<int64_t>(rows, 1) > 28) {
@@ -693,7 +838,9 @@ struct ConvertQnnPackedMatmulToVectorPass
       // Empty results need no code (and no tile of zero rows).
       auto init = cast<MemRefType>(op.getInit().getType());
       if (!llvm::is_contained(init.getShape(), 0))
-        KernelEmitter(op, target == "vnni", rows, vectors, parallel).emit();
+        KernelEmitter(op, target != "generic", target == "amx", rows, vectors,
+                      parallel)
+            .emit();
       op.erase();
       return WalkResult::advance();
     });

@@ -149,6 +149,9 @@ def make_cases():
     add("dynamic_rows", 15, 70, 40, w_zp=True, dynamic_rows=True)
     # Enough work for --num-threads to share its column blocks.
     add("wide", 24, 256, 200, w_zp=True)
+    # More rows than one 32-row AMX block (a 16-row and a 9-row tile after
+    # it), K with full 64-byte steps and a tail.
+    add("rows_57", 57, 200, 40, a="u8")
     add_float("f32_dynamic_rows", 9, 30, 20, dynamic_rows=True)
     add_batch("batch_f32", 3, 7, 20, 18, False)
     add_batch("batch_f32_transposed", 2, 9, 16, 33, True)
