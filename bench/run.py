@@ -1,8 +1,9 @@
 """QuantOpt's CPU benchmark: our INT8 and FP32 code (quant-lower-to-cpu-
 pipeline, JIT-run by quant-run) against oneDNN INT8 and FP32 and against this
 core's measured peak, all measured in this run: GEMMs, a conv2d and a
-depthwise conv2d layer and a DistilBERT-sized layer single-threaded, then
-1 -> 2 thread scaling. Prints tables of times and ratios. Run through
+depthwise conv2d layer and a DistilBERT-sized layer single-threaded, the
+time of a calibration call against an FP32 one, then 1 -> 2 thread
+scaling. Prints tables of times and ratios. Run through
 bench/run.sh (installs oneDNN).
 
 Times are the best of many calls (warm caches, steady clocks) for every
@@ -26,9 +27,16 @@ def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
+# Our kernels in the main tables: AVX-512 VNNI where the CPU has it, as
+# oneDNN there (quant-run's host target would pick AMX on a CPU with AMX;
+# amx_table compares those).
+KERNELS = []
+
+
 def quant_run_ms(tools, model, inp, repeat, extra=()):
     out = run([os.path.join(tools, "quant-run"), model, "--input", inp, "--pipeline=cpu",
-               f"--repeat={repeat}", "--no-progress", *extra])
+               f"--repeat={repeat}", "--no-progress",
+               *(KERNELS if not any(e.startswith("--target") for e in extra) else []), *extra])
     return float(re.search(r"min ([0-9.]+) ms", out).group(1))
 
 
@@ -45,6 +53,8 @@ def main():
     env1 = dict(os.environ, OMP_NUM_THREADS="1", ONEDNN_MAX_CPU_ISA="AVX512_CORE_VNNI")
     scale = 1 if args.quick else 4
 
+    if HAS_AMX:
+        KERNELS.append("--target=vnni")
     peak = dict(re.findall(r"peak (\w+) ([0-9.]+)", run([os.path.join(bench_bin, "peak")])))
     peak_int8, peak_f32 = float(peak["int8"]), float(peak["f32"])
     print(f"Measured peak of one core: vpdpbusd {peak_int8:.0f} GOPS, "
@@ -86,17 +96,21 @@ def main():
         integer_ir(tools, tmp, scale)
         conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8)
         bert = bert_layer(tools, bench_bin, tmp, env1, scale)
+        calibration(tools, tmp, scale)
         scaling(tools, bench_bin, tmp, scale, bert)
     print("\n'vs oneDNN' = oneDNN time / our time (above 1: we are faster); "
           "INT8/FP32 = our FP32 time / our INT8 time; dyn = dynamic INT8 "
           "(--quant-dynamic-int8-pipeline), dyn/FP32 = our FP32 time / dynamic INT8 time.")
 
 
+HAS_AMX = "amx_int8" in open("/proc/cpuinfo").read().split()
+
+
 def amx_table(tools, tmp, bench_bin, rows, scale):
     """On a CPU with AMX (Sapphire Rapids and later): our INT8 GEMMs on AMX
     tiles (quant-run --target=amx) next to oneDNN's, which picks AMX itself
     here, and to our AVX-512 VNNI kernels of the table above."""
-    if "amx_int8" not in open("/proc/cpuinfo").read():
+    if not HAS_AMX:
         return
     print(f"\n{'GEMM M,K,N':<16} {'AMX ms':>8} {'oneDNN AMX':>10} {'vs oneDNN':>9} "
           f"{'our VNNI':>8} {'AMX/VNNI':>8}")
@@ -152,6 +166,25 @@ def conv_layer(tools, bench_bin, tmp, env1, scale, peak_int8):
               f"{lib['int8']:>8.4f} {lib['int8'] / ours8:>8.2f}x {ours32:>8.4f} "
               f"{lib['f32']:>8.4f} {lib['f32'] / ours32:>8.2f}x {ours32 / ours8:>8.2f}x",
               flush=True)
+
+
+def calibration(tools, tmp, scale):
+    """Calibration at inference speed: one calibration call (the README's
+    flow: quant-prepare-pipeline, quant-insert-calibration, quant-run
+    --calibrate on the CPU pipeline) against one FP32 call of the same
+    model, for the conv layer and the DistilBERT layer."""
+    print(f"\n{'calibration':<18} {'calib ms':>8} {'FP32 ms':>8} {'calib/FP32':>10}")
+    for name, d, model, x in [("conv 56x56x64->64", "conv", "f32.mlir", "x_f32.npy"),
+                              ("DistilBERT layer", "bert", "bert.mlir", "x.npy")]:
+        d = os.path.join(tmp, d)
+        inst = os.path.join(d, "calib-inst.mlir")
+        run([os.path.join(tools, "quant-opt"), os.path.join(d, model), "--quant-prepare-pipeline",
+             "--quant-insert-calibration", "-o", inst])
+        reps = 10 * scale
+        calib = quant_run_ms(tools, inst, os.path.join(d, x), reps,
+                             ["--calibrate", os.path.join(d, "calib-stats.json")])
+        fp32 = quant_run_ms(tools, os.path.join(d, model), os.path.join(d, x), reps)
+        print(f"{name:<18} {calib:>8.3f} {fp32:>8.3f} {calib / fp32:>9.2f}x", flush=True)
 
 
 def scaling(tools, bench_bin, tmp, scale, bert):
@@ -213,11 +246,11 @@ def bert_layer(tools, bench_bin, tmp, env1, scale):
          f"--repeat={reps}", "--no-progress"])).group(1))
     ours8 = float(re.search(r"min ([0-9.]+) ms", run(
         [qrun, p("int8.mlir"), "--input", p("x.npy"), "--output", p("y8.npy"), "--pipeline=cpu",
-         f"--repeat={reps}", "--no-progress"])).group(1))
+         f"--repeat={reps}", "--no-progress", *KERNELS])).group(1))
     run([opt, p("bert.mlir"), "--quant-dynamic-int8-pipeline=lower-qnn=false", "-o", p("dyn.mlir")])
     dyn = float(re.search(r"min ([0-9.]+) ms", run(
         [qrun, p("dyn.mlir"), "--input", p("x.npy"), "--output", p("ydyn.npy"), "--pipeline=cpu",
-         f"--repeat={reps}", "--no-progress"])).group(1))
+         f"--repeat={reps}", "--no-progress", *KERNELS])).group(1))
     lib = {"int8": 0.0, "f32": 0.0}
     for (m, k, n), count in [((128, 768, 768), 4), ((128, 768, 3072), 1), ((128, 3072, 768), 1)]:
         for kind, ms in re.findall(r"onednn (\w+) \d+ \d+ \d+ ([0-9.]+)", run(
@@ -232,6 +265,12 @@ def bert_layer(tools, bench_bin, tmp, env1, scale):
     print(f"{'seq 128, batch 1':<18} {ours8:>8.3f} {ours32:>8.3f} {ours32 / ours8:>8.2f}x "
           f"{dyn:>8.3f} {ours32 / dyn:>7.2f}x {lib['int8']:>17.3f} {lib['f32']:>8.3f}")
     print(f"vs FP32 output: relative L2 error static INT8 {rel:.4f}, dynamic INT8 {rel_dyn:.4f}")
+    if HAS_AMX:
+        amx8 = quant_run_ms(tools, p("int8.mlir"), p("x.npy"), reps, ["--target=amx"])
+        amxdyn = quant_run_ms(tools, p("dyn.mlir"), p("x.npy"), reps, ["--target=amx"])
+        print(f"with AMX matmuls (--target=amx): static INT8 {amx8:.3f} ms "
+              f"({ours32 / amx8:.2f}x FP32), dynamic INT8 {amxdyn:.3f} ms "
+              f"({ours32 / amxdyn:.2f}x FP32)")
     return p("int8.mlir"), p("x.npy")
 
 

@@ -339,9 +339,10 @@ int main(int argc, char **argv) {
       llvm::cl::init("reference"));
   llvm::cl::opt<std::string> target(
       "target", llvm::cl::cat(runOptions),
-      llvm::cl::desc("Kernels of the cpu pipeline: host (detect AVX512-VNNI "
-                     "now), vnni, amx (AMX tiles for integer matmuls, vnni "
-                     "for the rest) or generic"),
+      llvm::cl::desc("Kernels of the cpu pipeline: host (detected now: amx "
+                     "where the CPU and Linux allow, else vnni or generic), "
+                     "vnni, amx (AMX tiles for integer matmuls, vnni for the "
+                     "rest) or generic"),
       llvm::cl::init("host"));
   llvm::cl::opt<int64_t> tileRows(
       "rows", llvm::cl::cat(runOptions),
@@ -537,7 +538,15 @@ int main(int argc, char **argv) {
 
   // Compile.
   PassManager pm(&context);
-  buildExecutionPipeline(pm, {pipeline == "cpu", requantizeMode, target,
+  // host: the fastest kernels this CPU runs, AMX tiles where Linux grants
+  // them.
+  std::string kernels = target;
+  if (kernels == "host")
+    kernels = hostHasAmx() && detectHostKernelTarget() == "vnni" &&
+                      requestAmxTiles().empty()
+                  ? "amx"
+                  : detectHostKernelTarget();
+  buildExecutionPipeline(pm, {pipeline == "cpu", requantizeMode, kernels,
                               tileRows, tileVectors, threads});
   if (failed(pm.run(*module)))
     return error("'" + inputFile + "' does not lower to LLVM (see above)");
