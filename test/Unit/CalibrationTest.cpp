@@ -63,6 +63,45 @@ TEST(Histogram, AllZerosThenRealValues) {
   EXPECT_EQ(h.total(), 3u);
 }
 
+TEST(Histogram, ChunkedCountingEqualsDirect) {
+  // Several chunks and a partial one, runs of one bin (ReLU zeros), the
+  // range's edges, and a non-multiple of the 4 interleaved counters.
+  std::mt19937 gen(11);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  std::vector<float> values(1500 + 3);
+  for (float &v : values)
+    v = std::max(dist(gen), 0.0f);
+  values[17] = -4.0f;
+  values[900] = 4.0f;
+  Histogram h(2048);
+  h.add(values);
+  EXPECT_EQ(h.range(), 4.0);
+  std::vector<uint64_t> direct = directHistogram(values, 4.0, 2048);
+  EXPECT_EQ(std::vector<uint64_t>(h.getCounts().begin(), h.getCounts().end()),
+            direct);
+}
+
+TEST(ObserverStats, RangeOfManyValuesIsExact) {
+  // More than the 16 lanes of the range scan, with the extremes in
+  // different lanes and in the tail.
+  std::vector<float> values(100);
+  for (size_t i = 0; i < values.size(); ++i)
+    values[i] = float(i % 7) - 3.0f;
+  values[37] = -9.5f;
+  values[98] = 12.25f;
+  ObserverStats s;
+  s.observe(values, {100});
+  EXPECT_EQ(s.min, -9.5);
+  EXPECT_EQ(s.max, 12.25);
+  EXPECT_EQ(s.count, 100u);
+  values[41] = NAN;
+  ObserverStats withNan;
+  withNan.observe(values, {100});
+  EXPECT_EQ(withNan.nanCount, 1u);
+  EXPECT_EQ(withNan.count, 99u);
+  EXPECT_EQ(withNan.max, 12.25);
+}
+
 TEST(ObserverStats, NanAndInfAreCountedAndExcluded) {
   ObserverStats s;
   s.observe({1.0f, NAN, -2.0f, INFINITY, -INFINITY}, {5});

@@ -37,8 +37,10 @@ public:
 
   explicit Histogram(unsigned numBins = kDefaultBins);
 
-  /// Adds finite values (callers drop NaN and inf first).
-  void add(llvm::ArrayRef<float> values);
+  /// Adds finite values (callers drop NaN and inf first); `absMax`, when
+  /// given, is their largest magnitude (saves a pass).
+  void add(llvm::ArrayRef<float> values,
+           std::optional<float> absMax = std::nullopt);
   void add(float value);
 
   unsigned numBins() const { return counts.size(); }

@@ -519,6 +519,11 @@ def PackMatmulsPass : Pass<"quant-pack-matmuls"> {
       the accumulator form of `qnn.packed_matmul`, the sign shift and zero
       points folded into column offsets and row-sum factors; the result is
       the same i32 sums.
+    - `qnn.matmul_integer` (dynamic quantization) with constant u8/s8
+      weights: the accumulator form too; its column offsets depend on the
+      run-time lhs zero point za, so they are computed per call as
+      `(s + za) * (K * z - colsum[n])` (s = 128 for a signed lhs, z the
+      weight zero point less the u8 shift) by a small `linalg.generic`.
     - f32 `linalg.matmul` (default indexing maps): the weights become
       16-column panels.
     - f32 `linalg.conv_2d_nhwc_hwcf` with a constant filter: the float
