@@ -101,6 +101,8 @@ void quantopt::buildDynamicInt8Pipeline(
   // Matmuls -> dynamic_quantize + matmul_integer + float rescale.
   DynamicQuantizePassOptions dynamic;
   dynamic.symmetric = options.symmetric;
+  dynamic.perChannel = options.perChannel;
+  dynamic.narrowRange = options.narrowRange;
   dynamic.exclude.assign(options.exclude.begin(), options.exclude.end());
   pm.addPass(createDynamicQuantizePass(dynamic));
   pm.addPass(createCanonicalizerPass());

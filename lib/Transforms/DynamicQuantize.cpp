@@ -30,11 +30,11 @@ using namespace quantopt;
 
 namespace {
 struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
-  MatmulToDynamicInt8(MLIRContext *ctx, bool symmetric,
-                      const llvm::StringSet<> &excluded,
+  MatmulToDynamicInt8(MLIRContext *ctx, bool symmetric, bool perChannel,
+                      bool narrowRange, const llvm::StringSet<> &excluded,
                       ConstantExpansionLimit &limit)
-      : OpRewritePattern(ctx), symmetric(symmetric), excluded(excluded),
-        limit(limit) {}
+      : OpRewritePattern(ctx), symmetric(symmetric), perChannel(perChannel),
+        narrowRange(narrowRange), excluded(excluded), limit(limit) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp matmul,
                                 PatternRewriter &rewriter) const override {
@@ -71,8 +71,8 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
     auto wType = cast<RankedTensorType>(weights.getType());
     int64_t n = wType.getDimSize(1);
     SmallVector<float> values(weights.getValues<float>());
-    PerChannelWeights q =
-        quantizeWeightsPerChannel(values, wType.getShape(), 1);
+    PerChannelWeights q = quantizeWeightsSymmetric(values, wType.getShape(), 1,
+                                                   perChannel, narrowRange);
 
     // Activations quantized at run time.
     // ui8 is unsigned; signless i8 is signed (qnn's convention).
@@ -141,7 +141,7 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
     return success();
   }
 
-  bool symmetric;
+  bool symmetric, perChannel, narrowRange;
   const llvm::StringSet<> &excluded;
   ConstantExpansionLimit &limit;
 };
@@ -177,8 +177,8 @@ struct DynamicQuantizePass
       excluded.insert(name);
     RewritePatternSet patterns(&getContext());
     ConstantExpansionLimit limit(maxConstantElements, getArgument());
-    patterns.add<MatmulToDynamicInt8>(&getContext(), symmetric, excluded,
-                                      limit);
+    patterns.add<MatmulToDynamicInt8>(&getContext(), symmetric, perChannel,
+                                      narrowRange, excluded, limit);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
         limit.exceeded())
       return signalPassFailure();

@@ -132,6 +132,14 @@ float quantopt::requantizeMultiplier(double scaleIn, double scaleOut) {
 
 PerChannelWeights quantopt::quantizeWeightsPerChannel(
     llvm::ArrayRef<float> values, llvm::ArrayRef<int64_t> shape, int64_t axis) {
+  return quantizeWeightsSymmetric(values, shape, axis, /*perChannel=*/true,
+                                  /*narrowRange=*/true);
+}
+
+PerChannelWeights
+quantopt::quantizeWeightsSymmetric(llvm::ArrayRef<float> values,
+                                   llvm::ArrayRef<int64_t> shape, int64_t axis,
+                                   bool perChannel, bool narrowRange) {
   int64_t channels = shape[axis], stride = 1;
   for (size_t d = axis + 1; d < shape.size(); ++d)
     stride *= shape[d];
@@ -141,7 +149,13 @@ PerChannelWeights quantopt::quantizeWeightsPerChannel(
     lo[channelOf(i)] = std::min<double>(lo[channelOf(i)], values[i]);
     hi[channelOf(i)] = std::max<double>(hi[channelOf(i)], values[i]);
   }
-  StorageRange range = StorageRange::forBits(8, true, /*narrowRange=*/true);
+  if (!perChannel) {
+    double tensorLo = *std::min_element(lo.begin(), lo.end());
+    double tensorHi = *std::max_element(hi.begin(), hi.end());
+    lo.assign(channels, tensorLo);
+    hi.assign(channels, tensorHi);
+  }
+  StorageRange range = StorageRange::forBits(8, true, narrowRange);
   PerChannelWeights result;
   for (int64_t c = 0; c < channels; ++c) {
     auto params =

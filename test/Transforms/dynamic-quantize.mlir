@@ -1,6 +1,7 @@
 // quant-dynamic-quantize: float matmuls with constant weights.
 // RUN: quant-opt %s -split-input-file --quant-dynamic-quantize | FileCheck %s
 // RUN: quant-opt %s -split-input-file --quant-dynamic-quantize=symmetric=true | FileCheck %s --check-prefix=SYM
+// RUN: quant-opt %s -split-input-file --quant-dynamic-quantize="per-channel=false narrow-range=false" | FileCheck %s --check-prefix=PEER
 
 // The bias + ReLU epilogue folds into the float rescale.
 // CHECK-LABEL: func @matmul_bias_relu
@@ -14,6 +15,10 @@
 // CHECK: arith.maximumf
 // CHECK-NOT: linalg.matmul
 // CHECK: return %[[Y]]
+// One scale for the tensor (max|w| = 2 over 127.5), the full [-128, 127].
+// PEER-LABEL: func @matmul_bias_relu
+// PEER-DAG: arith.constant dense<{{\[}}[127, 32], [-64, -32], [0, 16]]> : tensor<3x2xi8>
+// PEER-DAG: arith.constant dense<0.0156862754> : tensor<2xf32>
 // SYM-LABEL: func @matmul_bias_relu
 // SYM: qnn.dynamic_quantize %{{.*}} {symmetric = true} : tensor<2x3xf32> -> tensor<2x3xi8>, tensor<f32>, tensor<i8>
 #id = affine_map<(d0, d1) -> (d0, d1)>

@@ -131,8 +131,7 @@ struct StaticInt8PipelineOptions
       llvm::cl::init(false)};
 };
 
-struct QatInt8PipelineOptions
-    : public WithInt8Rewrite<QatInt8PipelineOptions> {
+struct QatInt8PipelineOptions : public WithInt8Rewrite<QatInt8PipelineOptions> {
   PassOptions::Option<bool> keepRoundTrips{
       *this, "keep-round-trips",
       llvm::cl::desc("Keep the model's quantize/dequantize pairs around ops "
@@ -148,6 +147,14 @@ struct DynamicInt8PipelineOptions
       *this, "symmetric",
       llvm::cl::desc("Activations as i8 symmetric instead of u8 asymmetric"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> perChannel{
+      *this, "per-channel",
+      llvm::cl::desc("One weight scale per output column (false: per tensor)"),
+      llvm::cl::init(true)};
+  PassOptions::Option<bool> narrowRange{
+      *this, "narrow-range",
+      llvm::cl::desc("Weights on [-127, 127] (false: [-128, 127])"),
+      llvm::cl::init(true)};
   PassOptions::ListOption<std::string> exclude{
       *this, "exclude",
       llvm::cl::desc("Ops to keep in float (names or kinds)")};

@@ -435,10 +435,14 @@ def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
     ```
 
     as ONNX Runtime's dynamic quantization (DynamicQuantizeLinear +
-    MatMulInteger + rescale) does. Weights are quantized per output column,
-    symmetric, narrow range i8. Activations are u8 asymmetric, or i8
+    MatMulInteger + rescale) does. Weights are symmetric i8, per output
+    column and narrow range [-127, 127] by default; `per-channel=false`
+    gives one scale per tensor (ONNX Runtime's and PyTorch's default),
+    `narrow-range=false` the full [-128, 127] grid (scale max|w| / 127.5,
+    as PyTorch's qint8 weights). Activations are u8 asymmetric, or i8
     symmetric with `symmetric=true`. `exclude=` keeps ops in float by name
-    or kind (`matmul`).
+    or kind (`matmul`); every float matmul or convolution left gets a
+    remark saying why.
   }];
   let dependentDialects = ["::mlir::qnn::QnnDialect",
                            "::mlir::arith::ArithDialect",
@@ -447,6 +451,10 @@ def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
   let options = [
     Option<"symmetric", "symmetric", "bool", "false",
            "Quantize activations to i8 symmetric instead of u8 asymmetric">,
+    Option<"perChannel", "per-channel", "bool", "true",
+           "One weight scale per output column (false: one per tensor)">,
+    Option<"narrowRange", "narrow-range", "bool", "true",
+           "Weights on [-127, 127] (false: the full [-128, 127])">,
     ListOption<"exclude", "exclude", "std::string",
                "Ops to keep in float: names (from name locations) or kinds">,
     MaxConstantElementsOption,

@@ -74,6 +74,14 @@ struct PerChannelWeights {
 PerChannelWeights quantizeWeightsPerChannel(llvm::ArrayRef<float> values,
                                             llvm::ArrayRef<int64_t> shape,
                                             int64_t axis);
+/// The same with the peers' choices: one scale for the whole tensor
+/// (`perChannel` false: still one entry per channel of `axis`, all equal),
+/// and the full [-128, 127] grid instead of the narrow [-127, 127] one
+/// (scale max|w| / 127.5, zero point 0).
+PerChannelWeights quantizeWeightsSymmetric(llvm::ArrayRef<float> values,
+                                           llvm::ArrayRef<int64_t> shape,
+                                           int64_t axis, bool perChannel,
+                                           bool narrowRange);
 
 /// Checks that a scale is usable: finite, > 0 and representable as a
 /// normal f32 (scales are applied in f32).
