@@ -329,6 +329,35 @@ def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None):
     return float_mlir, stats
 
 
+def quantize_dynamic(onnx_path, output, opts, work, per_channel=True, narrow_range=True):
+    """Dynamic INT8 of an ONNX model, as ONNX Runtime's quantize_dynamic:
+    weights quantized now, activations at run time, no calibration.
+    Returns the path of the imported float model."""
+    check_exclude_names(onnx_path, opts.exclude)
+    float_mlir = os.path.join(work, "float.mlir")
+    progress(f"importing {onnx_path}")
+    try:
+        text = onnx_import.import_model(onnx_path)
+    except onnx_import.ImportError_ as e:
+        fail(str(e))
+    with open(float_mlir, "w") as f:
+        f.write(text)
+    options = (f"lower-qnn=false symmetric={str(opts.scheme == 'symmetric').lower()} "
+               f"per-channel={str(per_channel).lower()} narrow-range={str(narrow_range).lower()}")
+    if opts.exclude:
+        options += " exclude=" + ",".join(opts.exclude)
+    progress("quantizing the matmuls dynamically (activation ranges at run time)")
+    _, remarks = run([tool("quant-opt"), float_mlir, f"--quant-dynamic-int8-pipeline={options}",
+                      "-o", output], "quantizing", with_stderr=True)
+    with open(output) as f:
+        dynamic = f.read().count("qnn.matmul_integer")
+    kept = [l.split("remark: ", 1)[1] for l in remarks.splitlines() if "remark: " in l]
+    progress(f"{dynamic} matmuls are dynamic INT8, {len(kept)} matmuls or convolutions kept in float")
+    for line in kept:
+        progress(f"  {line}")
+    return float_mlir
+
+
 def print_report_summary(report_path):
     """One screen: how many layers became INT8, and each one
     that stayed float with its reason (quant-rewrite-int8's report)."""
@@ -449,11 +478,20 @@ def work_dir(path):
 def main_quantize(argv=None):
     p = argparse.ArgumentParser(prog="quantopt-quantize")
     p.add_argument("model")
-    p.add_argument("--calib", required=True, nargs="+",
+    p.add_argument("--calib", nargs="+",
                    help=".npz calibration set(s), or folders of them: an array per model input, named after "
                         "it ('x' for a one-input model), samples along the first dimension; several files are "
                         "calibrated one at a time and their statistics merged (quant-stats merge)")
     add_quantize_arguments(p)
+    dyn = p.add_argument_group(
+        "dynamic quantization", "no calibration: the matmuls' weights are quantized now, their activations "
+        "at run time (u8 asymmetric, or i8 with --scheme symmetric), as ONNX Runtime's quantize_dynamic")
+    dyn.add_argument("--dynamic", action="store_true", help="dynamic INT8 instead of static (no --calib)")
+    dyn.add_argument("--weights", default="per-channel", choices=["per-channel", "per-tensor"],
+                     help="dynamic: one weight scale per output column or per tensor (ONNX Runtime's "
+                          "default is per tensor)")
+    dyn.add_argument("--weight-range", default="narrow", choices=["narrow", "full"],
+                     help="dynamic: weights on [-127, 127] or [-128, 127]")
     mixed = p.add_argument_group(
         "mixed precision", "keep the fewest layers in float that meet a target on --data (the layers adding "
         "the most error first; quantopt/mixed.py)")
@@ -471,6 +509,23 @@ def main_quantize(argv=None):
     p.add_argument("--work-dir", help="keep intermediate files here")
     a = p.parse_args(argv)
     opts = quantize_options(a, p)
+    if a.dynamic:
+        for flag, given in [("--calib", a.calib), ("--smooth-quant", a.smooth_quant is not None),
+                            ("--data", a.data), ("--target-drop", a.target_drop is not None),
+                            ("--target-sqnr", a.target_sqnr is not None),
+                            ("--target-agreement", a.target_agreement is not None)]:
+            if given:
+                p.error(f"--dynamic takes no {flag} (it does not calibrate)")
+        with work_dir(a.work_dir) as work:
+            quantize_dynamic(a.model, a.output, opts, work, a.weights == "per-channel",
+                             a.weight_range == "narrow")
+        progress(f"wrote {a.output}")
+        return 0
+    if not a.calib:
+        p.error("--calib is required (or --dynamic for dynamic quantization without calibration)")
+    if a.weights != "per-channel" or a.weight_range != "narrow":
+        p.error("--weights and --weight-range are options of --dynamic (static INT8 weights are per "
+                "channel, narrow range)")
     target = None
     if a.target_drop is not None or a.target_sqnr is not None or a.target_agreement is not None:
         from . import mixed as mixed_precision
