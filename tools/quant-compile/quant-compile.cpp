@@ -16,6 +16,7 @@
 #include "quantopt/Pipelines/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -91,19 +92,66 @@ createTargetMachine(StringRef kernels, StringRef target, StringRef cpu) {
         features.AddFeature(feature.first(), feature.second);
     } else {
       // vnni: any AVX-512 CPU with VNNI (Ice Lake, Zen 4 and later);
-      // generic: any CPU with AVX2 and FMA (x86-64-v3, 2013 on).
-      cpuName = target == "vnni" ? "x86-64-v4" : "x86-64-v3";
+      // amx: Sapphire Rapids and later; generic: any CPU with AVX2 and FMA
+      // (x86-64-v3, 2013 on).
+      cpuName = target == "vnni"  ? "x86-64-v4"
+                : target == "amx" ? "sapphirerapids"
+                                  : "x86-64-v3";
     }
   }
-  if (kernels == "vnni")
+  if (kernels == "vnni" || kernels == "amx")
     features.AddFeature("avx512vnni");
+  if (kernels == "amx") {
+    features.AddFeature("amx-tile");
+    features.AddFeature("amx-int8");
+  }
+  llvm::TargetOptions targetOptions;
+  // Constructors (the AMX request) in .init_array, which the loader runs.
+  targetOptions.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> machine(backend->createTargetMachine(
-      triple, cpuName, features.getString(), llvm::TargetOptions(),
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      triple, cpuName, features.getString(), targetOptions, llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
     return llvm::createStringError("no target machine for CPU '" + cpuName +
                                    "'");
   return machine;
+}
+
+/// A constructor that asks Linux for the AMX tile state when the library
+/// is loaded (arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) through
+/// libc's syscall): without it the first tile instruction faults. A
+/// refusal (an old kernel) is left to show at that instruction.
+void addAmxRequestConstructor(ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  auto i64 = b.getI64Type();
+  auto syscallType = LLVM::LLVMFunctionType::get(i64, {i64}, /*isVarArg=*/true);
+  auto syscall = module.lookupSymbol<LLVM::LLVMFuncOp>("syscall");
+  if (!syscall)
+    syscall = LLVM::LLVMFuncOp::create(b, loc, "syscall", syscallType);
+  auto request = LLVM::LLVMFuncOp::create(
+      b, loc, "__quantopt_request_amx",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {}),
+      LLVM::Linkage::Internal);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(request.addEntryBlock(b));
+    auto constant = [&](int64_t v) {
+      return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+    };
+    constexpr int64_t sysArchPrctl = 158, archReqXcompPerm = 0x1023,
+                      xfeatureXtiledata = 18;
+    auto call = LLVM::CallOp::create(b, loc, syscall,
+                                     ValueRange{constant(sysArchPrctl),
+                                                constant(archReqXcompPerm),
+                                                constant(xfeatureXtiledata)});
+    call.setVarCalleeType(syscallType);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+  }
+  LLVM::GlobalCtorsOp::create(
+      b, loc, b.getArrayAttr({FlatSymbolRefAttr::get(request)}),
+      b.getI32ArrayAttr({65535}), b.getArrayAttr({LLVM::ZeroAttr::get(ctx)}));
 }
 
 /// The library name a path suggests: libdigits.so -> digits.
@@ -160,9 +208,11 @@ int main(int argc, char **argv) {
                      "function)"));
   llvm::cl::opt<std::string> target(
       "target", llvm::cl::cat(options), llvm::cl::init("host"),
-      llvm::cl::desc("CPU to compile for: host (this one), vnni (AVX512-VNNI "
-                     "kernels, any AVX-512 VNNI CPU) or generic (no VNNI, "
-                     "any AVX2 CPU)"));
+      llvm::cl::desc("CPU to compile for: host (this one; VNNI kernels), "
+                     "vnni (AVX512-VNNI kernels, any AVX-512 VNNI CPU), amx "
+                     "(AMX tiles for integer matmuls: Sapphire Rapids and "
+                     "later; the library asks Linux for the tile state when "
+                     "it is loaded) or generic (no VNNI, any AVX2 CPU)"));
   llvm::cl::opt<std::string> cpu(
       "cpu", llvm::cl::cat(options),
       llvm::cl::desc("LLVM CPU name to generate code for, instead of the "
@@ -188,8 +238,9 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(
       argc, argv, "QuantOpt compiler: a model to a library with a C API\n");
 
-  if (target != "host" && target != "vnni" && target != "generic")
-    return error("--target must be host, vnni or generic");
+  if (target != "host" && target != "vnni" && target != "generic" &&
+      target != "amx")
+    return error("--target must be host, vnni, amx or generic");
   if (pipeline != "cpu" && pipeline != "reference")
     return error("--pipeline must be cpu or reference");
   if (parallel && pipeline != "cpu")
@@ -222,8 +273,7 @@ int main(int argc, char **argv) {
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("quant-compile", work))
     return error("cannot create a temporary folder: " + ec.message());
-  llvm::scope_exit removeWork(
-      [&] { llvm::sys::fs::remove_directories(work); });
+  llvm::scope_exit removeWork([&] { llvm::sys::fs::remove_directories(work); });
   auto temp = [&](StringRef file) {
     SmallString<256> p(work);
     llvm::sys::path::append(p, file);
@@ -262,13 +312,14 @@ int main(int argc, char **argv) {
 
   // Observers call into quant-run's calibration runtime.
   if (module
-          ->walk([&](qnn::ObserveOp op) {
-            op.emitError()
-                << "a calibration observer: compile the model before "
-                   "--quant-insert-calibration or after the INT8 rewrite "
-                   "(quant-run --calibrate runs this form)";
-            return WalkResult::interrupt();
-          })
+          ->walk(
+              [&](qnn::ObserveOp op) {
+                op.emitError()
+                    << "a calibration observer: compile the model before "
+                       "--quant-insert-calibration or after the INT8 rewrite "
+                       "(quant-run --calibrate runs this form)";
+                return WalkResult::interrupt();
+              })
           .wasInterrupted())
     return 1;
   FailureOr<ExportedModule> exports =
@@ -280,12 +331,14 @@ int main(int argc, char **argv) {
   prepareForExport(*module, *exports);
 
   PassManager pm(&context);
-  std::string kernels = target == "host" ? detectHostKernelTarget()
-                                         : std::string(target);
+  std::string kernels =
+      target == "host" ? detectHostKernelTarget() : std::string(target);
   buildExecutionPipeline(pm, {pipeline == "cpu", requantizeMode, kernels,
                               /*rows=*/0, /*vectors=*/0, parallel ? 0 : 1});
   if (failed(pm.run(*module)))
     return error("'" + inputFile + "' does not lower to LLVM (see above)");
+  if (kernels == "amx")
+    addAmxRequestConstructor(*module);
 
   auto machine = createTargetMachine(kernels, target, cpu);
   if (!machine)
@@ -311,8 +364,9 @@ int main(int argc, char **argv) {
     else
       f.setLinkage(llvm::GlobalValue::InternalLinkage);
   }
+  // (llvm.global_ctors keeps its appending linkage.)
   for (llvm::GlobalVariable &g : llvmModule->globals())
-    if (!g.isDeclaration())
+    if (!g.isDeclaration() && !g.getName().starts_with("llvm."))
       g.setLinkage(llvm::GlobalValue::InternalLinkage);
   bool needsMemrefCopy = llvmModule->getFunction("memrefCopy") != nullptr;
   if (llvm::Error e =
@@ -350,19 +404,18 @@ int main(int argc, char **argv) {
           writeText(wrapperSource, generateWrapper(*exports, needsMemrefCopy)))
     return error(llvm::toString(std::move(e)));
   const std::string tools = QUANTOPT_LLVM_TOOLS_DIR;
-  if (llvm::Error e = runTool(tools + "/clang",
-                              {"-c", "-O2", "-fPIC", "-std=c11", "-Wall",
-                               "-Werror", "-fno-strict-aliasing",
-                               wrapperSource, "-o", wrapperObject}))
+  if (llvm::Error e =
+          runTool(tools + "/clang",
+                  {"-c", "-O2", "-fPIC", "-std=c11", "-Wall", "-Werror",
+                   "-fno-strict-aliasing", wrapperSource, "-o", wrapperObject}))
     return error(llvm::toString(std::move(e)));
 
   llvm::sys::fs::remove(outputFile);
   llvm::Error linked = llvm::Error::success();
   if (emit == Emit::Shared) {
-    std::vector<std::string> args{"-shared",     "-fuse-ld=lld",
-                                  "-Wl,-z,defs", modelObject,
-                                  wrapperObject, "-lm",
-                                  "-o",          outputFile};
+    std::vector<std::string> args{"-shared",   "-fuse-ld=lld", "-Wl,-z,defs",
+                                  modelObject, wrapperObject,  "-lm",
+                                  "-o",        outputFile};
     if (parallel) {
       args.push_back("-L" QUANTOPT_MLIR_LIB_DIR);
       args.push_back("-Wl,-rpath," QUANTOPT_MLIR_LIB_DIR);
@@ -379,8 +432,8 @@ int main(int argc, char **argv) {
   if (linked)
     return error(llvm::toString(std::move(linked)));
 
-  llvm::outs() << "quant-compile: wrote " << outputFile << " and "
-               << headerFile << ":";
+  llvm::outs() << "quant-compile: wrote " << outputFile << " and " << headerFile
+               << ":";
   for (const ExportedFunction &f : exports->functions)
     llvm::outs() << " " << f.cName;
   llvm::outs() << "\n";
