@@ -102,6 +102,7 @@ void quantopt::buildDynamicInt8Pipeline(
   DynamicQuantizePassOptions dynamic;
   dynamic.symmetric = options.symmetric;
   dynamic.perChannel = options.perChannel;
+  dynamic.reduceRange = options.reduceRange;
   dynamic.narrowRange = options.narrowRange;
   dynamic.exclude.assign(options.exclude.begin(), options.exclude.end());
   pm.addPass(createDynamicQuantizePass(dynamic));

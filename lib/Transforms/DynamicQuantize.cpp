@@ -30,11 +30,13 @@ using namespace quantopt;
 
 namespace {
 struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
-  MatmulToDynamicInt8(MLIRContext *ctx, bool symmetric, bool perChannel,
-                      bool narrowRange, const llvm::StringSet<> &excluded,
+  MatmulToDynamicInt8(MLIRContext *ctx, bool symmetric, bool reduceRange,
+                      bool perChannel, bool narrowRange,
+                      const llvm::StringSet<> &excluded,
                       ConstantExpansionLimit &limit)
-      : OpRewritePattern(ctx), symmetric(symmetric), perChannel(perChannel),
-        narrowRange(narrowRange), excluded(excluded), limit(limit) {}
+      : OpRewritePattern(ctx), symmetric(symmetric), reduceRange(reduceRange),
+        perChannel(perChannel), narrowRange(narrowRange), excluded(excluded),
+        limit(limit) {}
 
   LogicalResult matchAndRewrite(linalg::MatmulOp matmul,
                                 PatternRewriter &rewriter) const override {
@@ -81,7 +83,8 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
     auto scalarF32 = RankedTensorType::get({}, rewriter.getF32Type());
     auto dq = qnn::DynamicQuantizeOp::create(
         rewriter, loc, xType.clone(storage), scalarF32,
-        RankedTensorType::get({}, storage), x, rewriter.getBoolAttr(symmetric));
+        RankedTensorType::get({}, storage), x, rewriter.getBoolAttr(symmetric),
+        rewriter.getBoolAttr(reduceRange));
     Type i8 = IntegerType::get(ctx, 8);
     Value w = arith::ConstantOp::create(
         rewriter, loc,
@@ -141,7 +144,7 @@ struct MatmulToDynamicInt8 : OpRewritePattern<linalg::MatmulOp> {
     return success();
   }
 
-  bool symmetric, perChannel, narrowRange;
+  bool symmetric, reduceRange, perChannel, narrowRange;
   const llvm::StringSet<> &excluded;
   ConstantExpansionLimit &limit;
 };
@@ -177,8 +180,8 @@ struct DynamicQuantizePass
       excluded.insert(name);
     RewritePatternSet patterns(&getContext());
     ConstantExpansionLimit limit(maxConstantElements, getArgument());
-    patterns.add<MatmulToDynamicInt8>(&getContext(), symmetric, perChannel,
-                                      narrowRange, excluded, limit);
+    patterns.add<MatmulToDynamicInt8>(&getContext(), symmetric, reduceRange,
+                                      perChannel, narrowRange, excluded, limit);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))) ||
         limit.exceeded())
       return signalPassFailure();

@@ -329,7 +329,8 @@ def quantize(onnx_path, calib, output, opts=QuantizeOptions(), work=None):
     return float_mlir, stats
 
 
-def quantize_dynamic(onnx_path, output, opts, work, per_channel=True, narrow_range=True):
+def quantize_dynamic(onnx_path, output, opts, work, per_channel=True, narrow_range=True,
+                     reduce_range=False):
     """Dynamic INT8 of an ONNX model, as ONNX Runtime's quantize_dynamic:
     weights quantized now, activations at run time, no calibration.
     Returns the path of the imported float model."""
@@ -343,7 +344,8 @@ def quantize_dynamic(onnx_path, output, opts, work, per_channel=True, narrow_ran
     with open(float_mlir, "w") as f:
         f.write(text)
     options = (f"lower-qnn=false symmetric={str(opts.scheme == 'symmetric').lower()} "
-               f"per-channel={str(per_channel).lower()} narrow-range={str(narrow_range).lower()}")
+               f"per-channel={str(per_channel).lower()} narrow-range={str(narrow_range).lower()} "
+               f"reduce-range={str(reduce_range).lower()}")
     if opts.exclude:
         options += " exclude=" + ",".join(opts.exclude)
     progress("quantizing the matmuls dynamically (activation ranges at run time)")
@@ -493,6 +495,8 @@ def main_quantize(argv=None):
                           "default is per tensor)")
     dyn.add_argument("--weight-range", default="narrow", choices=["narrow", "full"],
                      help="dynamic: weights on [-127, 127] or [-128, 127]")
+    dyn.add_argument("--reduce-range", action="store_true",
+                     help="dynamic: activations on 7 bits (u8 [0, 127]), as PyTorch's reduce_range")
     mixed = p.add_argument_group(
         "mixed precision", "keep the fewest layers in float that meet a target on --data (the layers adding "
         "the most error first; quantopt/mixed.py)")
@@ -519,14 +523,14 @@ def main_quantize(argv=None):
                 p.error(f"--dynamic takes no {flag} (it does not calibrate)")
         with work_dir(a.work_dir) as work:
             quantize_dynamic(a.model, a.output, opts, work, a.weights == "per-channel",
-                             a.weight_range == "narrow")
+                             a.weight_range == "narrow", a.reduce_range)
         progress(f"wrote {a.output}")
         return 0
     if not a.calib:
         p.error("--calib is required (or --dynamic for dynamic quantization without calibration)")
-    if a.weights != "per-channel" or a.weight_range != "narrow":
-        p.error("--weights and --weight-range are options of --dynamic (static INT8 weights are per "
-                "channel, narrow range)")
+    if a.weights != "per-channel" or a.weight_range != "narrow" or a.reduce_range:
+        p.error("--weights, --weight-range and --reduce-range are options of --dynamic (static INT8 "
+                "weights are per channel, narrow range)")
     target = None
     if a.target_drop is not None or a.target_sqnr is not None or a.target_agreement is not None:
         from . import mixed as mixed_precision

@@ -192,22 +192,24 @@ def qlinear_conv_nhwc(x, x_scale, x_zp, w, w_scale, w_zp, y_scale, y_zp, qmin, q
     return np.clip(np.rint(D).astype(np.int64) + int(y_zp), lo, hi)
 
 
-def dynamic_quantize_linear(x, symmetric=False):
+def dynamic_quantize_linear(x, symmetric=False, reduce_range=False):
     """ONNX DynamicQuantizeLinear (onnx/reference/ops/op_dynamic_quantize_linear.py),
     uint8, everything in float32; with symmetric=True the int8 variant
     (scale max|x| / 127, zero point 0, range [-127, 127]). QuantOpt ignores
     NaN and inf when taking the range (ONNX's reference would propagate
-    them into the scale); NaN quantizes to the zero point.
+    them into the scale); NaN quantizes to the zero point. reduce_range:
+    one bit less (u8 [0, 127], symmetric [-63, 63]), as PyTorch's.
     Returns (q, scale, zero_point)."""
     x = np.asarray(x, np.float32)
     finite = x[np.isfinite(x)]
     lo = np.float32(min(0.0, finite.min())) if finite.size else np.float32(0)
     hi = np.float32(max(0.0, finite.max())) if finite.size else np.float32(0)
     if symmetric:
+        top = 63 if reduce_range else 127
         amax = np.maximum(np.abs(lo), np.abs(hi))
-        scale = np.float32(1.0 if amax == 0 else amax) / np.float32(127)
-        return quantize(x, scale, 0, -127, 127), scale, 0
-    qmin, qmax = 0, 255
+        scale = np.float32(1.0 if amax == 0 else amax) / np.float32(top)
+        return quantize(x, scale, 0, -top, top), scale, 0
+    qmin, qmax = 0, 127 if reduce_range else 255
     scale = np.float32(1.0 if hi == lo else hi - lo) / np.float32(qmax - qmin)
     initial = np.float32(qmin) - lo / scale
     zp = int(np.rint(np.float32(max(qmin, min(qmax, initial)))))

@@ -320,6 +320,9 @@ def Qnn_DynamicQuantizeOp : Qnn_Op<"dynamic_quantize", [Pure]> {
     1 / (qmax - qmin) for an empty width; zero point = round(clamp(qmin -
     min / scale)); then the contract's quantize. Symmetric: scale = max|x| /
     127 (1/127 for all zeros), zero point 0, range [-127, 127].
+    `reduce_range = true` quantizes to one bit less (u8 [0, 127], symmetric
+    [-63, 63]), as PyTorch's `reduce_range` for CPUs whose 8-bit dot
+    products saturate in 16 bits (x86 without VNNI).
 
     ```mlir
     %q, %s, %zp = qnn.dynamic_quantize %x
@@ -327,7 +330,8 @@ def Qnn_DynamicQuantizeOp : Qnn_Op<"dynamic_quantize", [Pure]> {
     ```
   }];
   let arguments = (ins Qnn_FloatTensor:$input,
-                       DefaultValuedAttr<BoolAttr, "false">:$symmetric);
+                       DefaultValuedAttr<BoolAttr, "false">:$symmetric,
+                       DefaultValuedAttr<BoolAttr, "false">:$reduce_range);
   let results = (outs Qnn_IntegerStorageTensor:$output,
                       RankedTensorOf<[F16, BF16, F32, F64]>:$scale,
                       Qnn_IntegerStorageTensor:$zero_point);

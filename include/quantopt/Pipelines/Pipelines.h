@@ -147,6 +147,10 @@ struct DynamicInt8PipelineOptions
       *this, "symmetric",
       llvm::cl::desc("Activations as i8 symmetric instead of u8 asymmetric"),
       llvm::cl::init(false)};
+  PassOptions::Option<bool> reduceRange{
+      *this, "reduce-range",
+      llvm::cl::desc("Activations on 7 bits (PyTorch's reduce_range)"),
+      llvm::cl::init(false)};
   PassOptions::Option<bool> perChannel{
       *this, "per-channel",
       llvm::cl::desc("One weight scale per output column (false: per tensor)"),

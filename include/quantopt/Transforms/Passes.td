@@ -440,7 +440,8 @@ def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
     gives one scale per tensor (ONNX Runtime's and PyTorch's default),
     `narrow-range=false` the full [-128, 127] grid (scale max|w| / 127.5,
     as PyTorch's qint8 weights). Activations are u8 asymmetric, or i8
-    symmetric with `symmetric=true`. `exclude=` keeps ops in float by name
+    symmetric with `symmetric=true`; `reduce-range=true` keeps them to 7
+    bits, as PyTorch's `reduce_range` (for bit-matching its x86 results). `exclude=` keeps ops in float by name
     or kind (`matmul`); every float matmul or convolution left gets a
     remark saying why.
   }];
@@ -451,6 +452,9 @@ def DynamicQuantizePass : Pass<"quant-dynamic-quantize"> {
   let options = [
     Option<"symmetric", "symmetric", "bool", "false",
            "Quantize activations to i8 symmetric instead of u8 asymmetric">,
+    Option<"reduceRange", "reduce-range", "bool", "false",
+           "Activations on 7 bits (u8 [0, 127], symmetric [-63, 63]), as "
+           "PyTorch's reduce_range">,
     Option<"perChannel", "per-channel", "bool", "true",
            "One weight scale per output column (false: one per tensor)">,
     Option<"narrowRange", "narrow-range", "bool", "true",

@@ -872,9 +872,9 @@ struct DynamicQuantizeLowering : OpConversionPattern<qnn::DynamicQuantizeOp> {
     Type outElement = op.getOutput().getType().getElementType();
     Type storage = IntegerType::get(ctx, outElement.getIntOrFloatBitWidth());
     bool symmetric = op.getSymmetric();
-    StorageRange range =
-        StorageRange::forBits(outElement.getIntOrFloatBitWidth(),
-                              !outElement.isUnsignedInteger(), symmetric);
+    StorageRange range = StorageRange::forBits(
+        outElement.getIntOrFloatBitWidth() - (op.getReduceRange() ? 1 : 0),
+        !outElement.isUnsignedInteger(), symmetric);
 
     auto f32 = [&](double v) {
       return arith::ConstantOp::create(rewriter, loc,

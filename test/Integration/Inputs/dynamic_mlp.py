@@ -1,6 +1,6 @@
 """Checks the dynamically quantized MLP (dynamic-int8-mlp.test) against a
 NumPy pipeline of ONNX DynamicQuantizeLinear + MatMulInteger + rescale.
-dynamic_mlp.py check DIR [--symmetric] [--per-tensor] [--full-range]"""
+dynamic_mlp.py check DIR [--symmetric] [--per-tensor] [--full-range] [--reduce-range]"""
 import os
 import sys
 
@@ -13,8 +13,8 @@ import mlp  # noqa: E402
 from quantopt import reference as ref  # noqa: E402
 
 
-def layer(x, w, b, symmetric, per_tensor=False, full_range=False):
-    q, s, z = ref.dynamic_quantize_linear(x, symmetric)
+def layer(x, w, b, symmetric, per_tensor=False, full_range=False, reduce_range=False):
+    q, s, z = ref.dynamic_quantize_linear(x, symmetric, reduce_range)
     absmax = np.maximum(np.abs(w.min(0)), np.abs(w.max(0))).astype(np.float64)
     if per_tensor:
         absmax = np.full(w.shape[1], absmax.max())
@@ -28,7 +28,8 @@ def layer(x, w, b, symmetric, per_tensor=False, full_range=False):
 
 def main():
     d, symmetric = sys.argv[2], "--symmetric" in sys.argv
-    weights = dict(per_tensor="--per-tensor" in sys.argv, full_range="--full-range" in sys.argv)
+    weights = dict(per_tensor="--per-tensor" in sys.argv, full_range="--full-range" in sys.argv,
+                   reduce_range="--reduce-range" in sys.argv)
     outs = []
     for rows in mlp.TEST.reshape(-1, mlp.BATCH, mlp.IN):
         hidden = layer(rows, mlp.W1, mlp.B1, symmetric, **weights)

@@ -58,6 +58,16 @@ func.func @dq_i8_sym(%x: tensor<4x16xf32>) -> (tensor<4x16xi8>, tensor<f32>, ten
   return %q, %s, %z : tensor<4x16xi8>, tensor<f32>, tensor<i8>
 }
 
+func.func @dq_u8_rr(%x: tensor<4x16xf32>) -> (tensor<4x16xui8>, tensor<f32>, tensor<ui8>) {
+  %q, %s, %z = qnn.dynamic_quantize %x {reduce_range = true} : tensor<4x16xf32> -> tensor<4x16xui8>, tensor<f32>, tensor<ui8>
+  return %q, %s, %z : tensor<4x16xui8>, tensor<f32>, tensor<ui8>
+}
+
+func.func @dq_i8_sym_rr(%x: tensor<4x16xf32>) -> (tensor<4x16xi8>, tensor<f32>, tensor<i8>) {
+  %q, %s, %z = qnn.dynamic_quantize %x {symmetric = true, reduce_range = true} : tensor<4x16xf32> -> tensor<4x16xi8>, tensor<f32>, tensor<i8>
+  return %q, %s, %z : tensor<4x16xi8>, tensor<f32>, tensor<i8>
+}
+
 func.func @mmi(%a: tensor<4x16xui8>, %b: tensor<16x8xi8>, %z: tensor<ui8>) -> tensor<4x8xi32> {
   %y = qnn.matmul_integer %a, %b zero_point %z {rhs_zero_point = -3 : i64} : tensor<4x16xui8>, tensor<16x8xi8>, tensor<ui8> -> tensor<4x8xi32>
   return %y : tensor<4x8xi32>
@@ -85,8 +95,9 @@ def check_const_matmuls(out):
 def check(d, out):
     bad = 0
     for name, x in DATA.items():
-        for fn, sym in (("dq_u8", False), ("dq_i8_sym", True)):
-            q, s, z = ref.dynamic_quantize_linear(x, symmetric=sym)
+        for fn, sym, rr in (("dq_u8", False, False), ("dq_i8_sym", True, False),
+                            ("dq_u8_rr", False, True), ("dq_i8_sym_rr", True, True)):
+            q, s, z = ref.dynamic_quantize_linear(x, symmetric=sym, reduce_range=rr)
             got = [np.load(os.path.join(out, f"{fn}-{name}-{i}.npy")) for i in range(3)]
             same = (np.array_equal(got[0].astype(np.int64), q) and
                     got[1].astype(np.float32).tobytes() == np.float32(s).tobytes() and
