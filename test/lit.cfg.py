@@ -47,14 +47,26 @@ tools = ["quant-opt", "quant-run", "quant-compile", "quant-stats", "quant-fuzz",
          ToolSubst("%quant-opt", "quant-opt", unresolved="fatal")]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
-# The VNNI micro-kernels run only where the CPU has AVX512-VNNI; the generic
-# kernels are tested everywhere.
+def amx_granted():
+    """Whether Linux hands this process the AMX tile state (what quant-run
+    --target=amx asks for): arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.syscall(158, 0x1023, 18) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+# The VNNI micro-kernels run only where the CPU has AVX512-VNNI (the AMX ones
+# where it has AMX and Linux grants it); the generic kernels are tested
+# everywhere.
 try:
     with open("/proc/cpuinfo") as cpuinfo:
         flags = cpuinfo.read().split()
         if "avx512_vnni" in flags:
             config.available_features.add("avx512vnni")
-        if "amx_int8" in flags and "amx_tile" in flags:
+        if "amx_int8" in flags and "amx_tile" in flags and amx_granted():
             config.available_features.add("amx")
 except OSError:
     pass
