@@ -205,6 +205,14 @@ static FiniteScan scanFinite(llvm::ArrayRef<float> data) {
     scan.min = std::min(scan.min, lo[j]);
     scan.max = std::max(scan.max, hi[j]);
   }
+  // A zero extreme takes the sign std::minmax_element gives it (the first
+  // smallest, the last largest value): lanes see the zeros in another
+  // order. Both searches stop early on ReLU-like data.
+  auto isZero = [](float v) { return v == 0.0f; };
+  if (scan.min == 0.0f)
+    scan.min = *std::find_if(data.begin(), data.end(), isZero);
+  if (scan.max == 0.0f)
+    scan.max = *std::find_if(data.rbegin(), data.rend(), isZero);
   return scan;
 }
 

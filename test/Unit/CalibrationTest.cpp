@@ -94,6 +94,16 @@ TEST(ObserverStats, RangeOfManyValuesIsExact) {
   EXPECT_EQ(s.min, -9.5);
   EXPECT_EQ(s.max, 12.25);
   EXPECT_EQ(s.count, 100u);
+  // Zero extremes keep the sign minmax_element gives: the first smallest,
+  // the last largest.
+  std::vector<float> zeros(40, -1.0f);
+  zeros[20] = 0.0f;
+  zeros[3] = -0.0f;
+  zeros[35] = -0.0f;
+  ObserverStats z;
+  z.observe(zeros, {40});
+  EXPECT_EQ(z.max, 0.0);
+  EXPECT_TRUE(std::signbit(z.max));
   values[41] = NAN;
   ObserverStats withNan;
   withNan.observe(values, {100});
@@ -175,9 +185,9 @@ TEST(Histogram, MergeEqualsOneHistogramOfAllValues) {
   all.add(large);
   ASSERT_FALSE(bool(a.merge(b)));
   EXPECT_EQ(a.range(), all.range());
-  EXPECT_EQ(std::vector<uint64_t>(a.getCounts().begin(), a.getCounts().end()),
-            std::vector<uint64_t>(all.getCounts().begin(),
-                                  all.getCounts().end()));
+  EXPECT_EQ(
+      std::vector<uint64_t>(a.getCounts().begin(), a.getCounts().end()),
+      std::vector<uint64_t>(all.getCounts().begin(), all.getCounts().end()));
   Histogram other(32);
   llvm::Error e = a.merge(other);
   ASSERT_TRUE(bool(e));
