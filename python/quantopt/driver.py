@@ -229,19 +229,27 @@ def check_exclude_names(onnx_path, names):
                  f"and it is no op kind ({', '.join(EXCLUDE_KINDS)})")
 
 
-def instrument(onnx_path, work, expose=(), calib=None, opts=None):
-    """Imports the model (the values named in `expose` become extra
-    results), fuses its layers (smooths them with `opts.smooth_quant`,
-    calibrating on `calib` for it) and inserts the calibration observers.
-    Returns the paths of the float and the instrumented module."""
+def import_onnx(onnx_path, work, expose=()):
+    """Imports an ONNX model into WORK/float.mlir (the values named in
+    `expose` become extra results); a failed import ends the command with
+    its one-line error. Returns the path."""
     float_mlir = os.path.join(work, "float.mlir")
-    progress(f"importing {onnx_path}")
     try:
         text = onnx_import.import_model(onnx_path, expose=expose)
     except onnx_import.ImportError_ as e:
         fail(str(e))
     with open(float_mlir, "w") as f:
         f.write(text)
+    return float_mlir
+
+
+def instrument(onnx_path, work, expose=(), calib=None, opts=None):
+    """Imports the model (the values named in `expose` become extra
+    results), fuses its layers (smooths them with `opts.smooth_quant`,
+    calibrating on `calib` for it) and inserts the calibration observers.
+    Returns the paths of the float and the instrumented module."""
+    progress(f"importing {onnx_path}")
+    float_mlir = import_onnx(onnx_path, work, expose)
     inst = os.path.join(work, "instrumented.mlir")
     source, prepare = float_mlir, ["--quant-prepare-pipeline"]
     if opts is not None and opts.smooth_quant is not None:
@@ -335,14 +343,8 @@ def quantize_dynamic(onnx_path, output, opts, work, per_channel=True, narrow_ran
     weights quantized now, activations at run time, no calibration.
     Returns the path of the imported float model."""
     check_exclude_names(onnx_path, opts.exclude)
-    float_mlir = os.path.join(work, "float.mlir")
     progress(f"importing {onnx_path}")
-    try:
-        text = onnx_import.import_model(onnx_path)
-    except onnx_import.ImportError_ as e:
-        fail(str(e))
-    with open(float_mlir, "w") as f:
-        f.write(text)
+    float_mlir = import_onnx(onnx_path, work)
     options = (f"lower-qnn=false symmetric={str(opts.scheme == 'symmetric').lower()} "
                f"per-channel={str(per_channel).lower()} narrow-range={str(narrow_range).lower()} "
                f"reduce-range={str(reduce_range).lower()}")
@@ -427,14 +429,7 @@ def evaluate(float_model, int8_mlir, data, work):
     labels = np.load(data)["y"] if "y" in np.load(data).files else None
     results = model_output_count(float_model)
     if float_model.endswith(".onnx"):
-        path = os.path.join(work, "float.mlir")
-        try:
-            text = onnx_import.import_model(float_model)
-        except onnx_import.ImportError_ as e:
-            fail(str(e))
-        with open(path, "w") as f:
-            f.write(text)
-        float_model = path
+        float_model = import_onnx(float_model, work)
     progress(f"evaluating on {len(inputs[0])} samples")
     f_outs, f_ms = run_model(float_model, inputs, work, "float", results)
     q_outs, q_ms = run_model(int8_mlir, inputs, work, "int8", results)
